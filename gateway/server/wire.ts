@@ -1,0 +1,63 @@
+// The messages the gateway sends to the pages over Socket.IO. The kiosk imports
+// these as types only: pages talk to the gateway over the wire, never in-process.
+
+export type DeviceKind = 'meter' | 'scale' | 'camera';
+
+/** starting: not yet heard from; online: last request answered; degraded: some
+ * requests failing; offline: nothing answered for a while. */
+export type DeviceState = 'starting' | 'online' | 'degraded' | 'offline';
+
+export interface DeviceStatus {
+  id: string;
+  kind: DeviceKind;
+  state: DeviceState;
+  /** epoch ms when the device entered this state */
+  since: number;
+  /** epoch ms of the last good reading, or null */
+  lastGoodAt: number | null;
+  /** the last error, human-readable, or null */
+  lastError: string | null;
+}
+
+export interface PointValue { value: number; unit: string }
+
+export interface MeterReadingMsg {
+  deviceId: string;
+  profile: string;
+  at: number;
+  values: Record<string, PointValue>;
+}
+
+export interface ScaleWeightMsg {
+  deviceId: string;
+  at: number;
+  grams: number;
+  stable: boolean;
+  net: boolean;
+  overload: boolean;
+  underload: boolean;
+}
+
+export interface CameraFrameMsg {
+  deviceId: string;
+  at: number;
+  seq: number;
+  width: number;
+  height: number;
+  /** path of the latest frame as JPEG on this gateway */
+  url: string;
+}
+
+export interface SiteInfo { name: string; version: string; timezone: string }
+
+export interface EnergySnapshot { site: SiteInfo; devices: DeviceStatus[]; readings: MeterReadingMsg[] }
+export interface KioskSnapshot { site: SiteInfo; devices: DeviceStatus[]; weights: ScaleWeightMsg[] }
+export interface KitchenSnapshot { site: SiteInfo; devices: DeviceStatus[]; frames: CameraFrameMsg[] }
+export interface AdminSnapshot { site: SiteInfo; devices: DeviceStatus[]; startedAt: number }
+
+/** Server → client events per namespace. Every namespace sends `snapshot` on
+ * connect and `device:state` whenever a device changes state. */
+export interface EnergyEvents { snapshot: (s: EnergySnapshot) => void; 'meter:reading': (m: MeterReadingMsg) => void; 'device:state': (d: DeviceStatus) => void }
+export interface KioskEvents { snapshot: (s: KioskSnapshot) => void; 'scale:weight': (m: ScaleWeightMsg) => void; 'device:state': (d: DeviceStatus) => void }
+export interface KitchenEvents { snapshot: (s: KitchenSnapshot) => void; 'camera:frame': (m: CameraFrameMsg) => void; 'device:state': (d: DeviceStatus) => void }
+export interface AdminEvents { snapshot: (s: AdminSnapshot) => void; 'device:state': (d: DeviceStatus) => void }
