@@ -1,0 +1,79 @@
+// Frames from image files: every file of a directory in name order, looped, at a
+// set rate, decoded and fitted to width × height as packed RGB. For demos and
+// tests; live cameras come through ffmpeg with the same frame shape.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.svg'];
+
+export interface Frame {
+  seq: number;
+  at: number;
+  width: number;
+  height: number;
+  /** packed RGB, width × height × 3 bytes */
+  rgb: Buffer;
+  /** where it came from, for logs */
+  source: string;
+}
+
+export interface FileSourceOptions {
+  dir: string;
+  fps: number;
+  width: number;
+  height: number;
+  onFrame: (frame: Frame) => void;
+  onError: (err: Error) => void;
+}
+
+export async function decodeToRgb(file: string, width: number, height: number): Promise<Buffer> {
+  return sharp(file)
+    .rotate() // honour EXIF orientation
+    .resize(width, height, { fit: 'contain', background: { r: 0, g: 0, b: 0 } })
+    .removeAlpha()
+    .raw()
+    .toBuffer();
+}
+
+export class FileFrameSource {
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private index = 0;
+  private busy = false;
+  private stopped = true;
+
+  constructor(private readonly opts: FileSourceOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    const period = 1000 / this.opts.fps;
+    void this.next();
+    this.timer = setInterval(() => void this.next(), period);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    while (this.busy) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private async next(): Promise<void> {
+    if (this.busy || this.stopped) return; // a slow decode skips a tick rather than queueing
+    this.busy = true;
+    try {
+      const files = (await readdir(this.opts.dir)).filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).sort();
+      if (!files.length) throw new Error(`no images (${IMAGE_EXTENSIONS.join(' ')}) in ${this.opts.dir}`);
+      const file = path.join(this.opts.dir, files[this.index++ % files.length]!);
+      const rgb = await decodeToRgb(file, this.opts.width, this.opts.height);
+      if (!this.stopped) {
+        this.seq += 1;
+        this.opts.onFrame({ seq: this.seq, at: Date.now(), width: this.opts.width, height: this.opts.height, rgb, source: file });
+      }
+    } catch (err) {
+      if (!this.stopped) this.opts.onError(err as Error);
+    } finally {
+      this.busy = false;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// `canteen-edge`: finds the subcommand by its words, parses its flags strictly,
+// and maps failures to the exit codes of shared/CLI.md.
+import { parseArgs } from 'node:util';
+import { VERSION } from '../version.ts';
+import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.ts';
+import { configCheck } from './config-check.ts';
+import { start } from './start.ts';
+
+export const COMMANDS: Command[] = [start, configCheck];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
+  return [
+    `canteen-edge ${VERSION} — edge gateway and kiosk runtime for canteens`,
+    '',
+    'usage: canteen-edge <command> [flags]   (each command has --help)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.words.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write(overview());
+    return argv.length === 0 ? EXIT_USAGE : EXIT_OK;
+  }
+  if (argv[0] === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.filter((c) => c.words.every((w, i) => argv[i] === w)).sort((a, b) => b.words.length - a.words.length)[0];
+  if (!command) {
+    process.stderr.write(`canteen-edge: unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}"\n\n${overview()}`);
+    return EXIT_USAGE;
+  }
+  const rest = argv.slice(command.words.length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return EXIT_OK;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
+    return await command.run(values, positionals);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (err instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`canteen-edge ${command.words.join(' ')}: ${(err as Error).message}\nusage: ${command.usage}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,134 @@
+// Reading the config file: YAML → schema → environment overrides → paths and
+// secrets resolved. Every problem becomes a ConfigIssue naming the key, the bad
+// value and what was expected; nothing starts while there is one.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { builtinProfiles } from '../../drivers/modbus/profile.ts';
+import { configSchema, type Config, type Secret } from './schema.ts';
+import { describeIssue } from './issues.ts';
+
+export interface ConfigIssue {
+  /** key path, e.g. `devices.meters[0].transport.port`, or an env variable name */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`${file}: ${issues.map((i) => `${i.path || '(top level)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** The config as the gateway uses it: paths absolute, secrets read. */
+export type LoadedConfig = Omit<Config, 'server' | 'paths'> & {
+  server: Omit<Config['server'], 'metrics_token'> & { metrics_token?: string };
+  paths: { data_dir: string; models_dir: string };
+  /** absolute path of the file it came from */
+  file: string;
+};
+
+export const DEFAULT_CONFIG_FILE = 'config/gateway.yaml';
+
+export function configFileFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(flag ?? env.CANTEEN_EDGE_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const raw = readYaml(file);
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    throw new ConfigError(file, parsed.error.issues.flatMap((i) => describeIssue(configSchema, i as z.core.$ZodIssue)));
+  }
+  const config = parsed.data;
+  const issues: ConfigIssue[] = [...duplicateIds(config), ...unknownProfiles(config)];
+  const dir = path.dirname(file);
+
+  const envPort = env.CANTEEN_EDGE_PORT;
+  if (envPort !== undefined) {
+    const n = Number(envPort);
+    if (!/^\d+$/.test(envPort) || n > 65535) {
+      issues.push({ path: 'CANTEEN_EDGE_PORT', message: `got ${JSON.stringify(envPort)}; expected an integer port 0-65535` });
+    } else config.server.port = n;
+  }
+  const dataDir = env.CANTEEN_EDGE_DATA_DIR
+    ? path.resolve(env.CANTEEN_EDGE_DATA_DIR)
+    : path.resolve(dir, config.paths.data_dir);
+  const modelsDir = env.CANTEEN_EDGE_MODELS_DIR
+    ? path.resolve(env.CANTEEN_EDGE_MODELS_DIR)
+    : config.paths.models_dir
+      ? path.resolve(dir, config.paths.models_dir)
+      : path.join(dataDir, 'models');
+
+  const metricsToken = readSecret('server.metrics_token', config.server.metrics_token, dir, issues);
+  for (const cam of config.devices.cameras) cam.source.path = path.resolve(dir, cam.source.path);
+
+  if (issues.length) throw new ConfigError(file, issues);
+  return {
+    ...config,
+    server: { ...config.server, metrics_token: metricsToken },
+    paths: { data_dir: dataDir, models_dir: modelsDir },
+    file,
+  };
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? err}` }]);
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  return doc.toJS() ?? {};
+}
+
+function readSecret(key: string, value: Secret | undefined, dir: string, issues: ConfigIssue[]): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  const file = path.resolve(dir, value.file);
+  try {
+    const text = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    if (!text) issues.push({ path: `${key}.file`, message: `secret file ${file} is empty; expected the secret` });
+    return text;
+  } catch (err) {
+    issues.push({
+      path: `${key}.file`,
+      message: `cannot read secret file ${file} (${(err as NodeJS.ErrnoException).code}); expected a readable file`,
+    });
+    return undefined;
+  }
+}
+
+function duplicateIds(config: Config): ConfigIssue[] {
+  const seen = new Map<string, string>();
+  const issues: ConfigIssue[] = [];
+  const groups = ['meters', 'scales', 'cameras'] as const;
+  for (const group of groups) {
+    config.devices[group].forEach((d, i) => {
+      const at = `devices.${group}[${i}].id`;
+      const first = seen.get(d.id);
+      if (first) issues.push({ path: at, message: `got "${d.id}", already used at ${first}; expected a unique device id` });
+      else seen.set(d.id, at);
+    });
+  }
+  return issues;
+}
+
+function unknownProfiles(config: Config): ConfigIssue[] {
+  const known = [...builtinProfiles().keys()];
+  return config.devices.meters.flatMap((m, i) =>
+    known.includes(m.profile)
+      ? []
+      : [{ path: `devices.meters[${i}].profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}` }],
+  );
+}

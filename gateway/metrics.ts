@@ -1,0 +1,62 @@
+// Prometheus metrics. One registry per service instance; everything is prefixed
+// canteen_edge_. Process and event-loop metrics come from prom-client's defaults.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DeviceKind, DeviceState } from './server/wire.ts';
+
+export const METRIC_PREFIX = 'canteen_edge_';
+const STATES: DeviceState[] = ['starting', 'online', 'degraded', 'offline'];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly deviceState = new Gauge({
+    name: `${METRIC_PREFIX}device_state`,
+    help: 'Device state: 1 for the state the device is in, 0 for the others',
+    labelNames: ['device', 'kind', 'state'],
+    registers: [this.registry],
+  });
+  private readonly devicePolls = new Counter({
+    name: `${METRIC_PREFIX}device_polls_total`,
+    help: 'Device requests or frames, by result',
+    labelNames: ['device', 'kind', 'result'],
+    registers: [this.registry],
+  });
+  private readonly deviceLastGood = new Gauge({
+    name: `${METRIC_PREFIX}device_last_good_timestamp_seconds`,
+    help: 'Unix time of the last good reading from the device',
+    labelNames: ['device', 'kind'],
+    registers: [this.registry],
+  });
+  readonly socketClients = new Gauge({
+    name: `${METRIC_PREFIX}socket_clients`,
+    help: 'Connected Socket.IO clients per namespace',
+    labelNames: ['namespace'],
+    registers: [this.registry],
+  });
+  readonly lineErrors = new Counter({
+    name: `${METRIC_PREFIX}device_garbled_total`,
+    help: 'Frames or lines from a device that could not be parsed and were skipped',
+    labelNames: ['device', 'kind'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: 20 });
+  }
+
+  deviceResult(device: string, kind: DeviceKind, ok: boolean, at: number): void {
+    this.devicePolls.inc({ device, kind, result: ok ? 'ok' : 'error' });
+    if (ok) this.deviceLastGood.set({ device, kind }, at / 1000);
+  }
+
+  setDeviceState(device: string, kind: DeviceKind, state: DeviceState): void {
+    for (const s of STATES) this.deviceState.set({ device, kind, state: s }, s === state ? 1 : 0);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

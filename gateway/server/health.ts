@@ -1,0 +1,49 @@
+// Liveness, readiness and Prometheus metrics.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { DeviceTracker } from '../devices/tracker.ts';
+import type { Metrics } from '../metrics.ts';
+
+export interface StoreCheck {
+  name: string;
+  /** throws when the store cannot be used */
+  check(): Record<string, unknown>;
+}
+
+export interface HealthOptions {
+  tracker: DeviceTracker;
+  metrics: Metrics;
+  stores: StoreCheck[];
+  metricsToken?: string;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken }) => {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const reasons = tracker.notReady();
+    const storeStates = stores.map((s) => {
+      try {
+        return { name: s.name, state: 'ok', ...s.check() };
+      } catch (err) {
+        reasons.push(`store ${s.name}: ${(err as Error).message}`);
+        return { name: s.name, state: 'failed', error: (err as Error).message };
+      }
+    });
+    const body = { ready: reasons.length === 0, reasons, devices: tracker.list(), stores: storeStates, uplinks: [] };
+    return reply.code(body.ready ? 200 : 503).send(body);
+  });
+
+  app.get('/metrics', async (req, reply) => {
+    if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'metrics need Authorization: Bearer <server.metrics_token>' });
+    }
+    return reply.type(metrics.contentType).send(await metrics.text());
+  });
+};
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}

@@ -1,0 +1,58 @@
+// Socket.IO on the HTTP server's port: one namespace per page. Each sends a
+// snapshot on connect, then live events from the bus.
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Namespace } from 'socket.io';
+import type { EventBus } from '../bus/event-bus.ts';
+import type { DeviceTracker } from '../devices/tracker.ts';
+import { frameMessage, type LiveState } from '../live.ts';
+import type { Metrics } from '../metrics.ts';
+import type { AdminEvents, EnergyEvents, KioskEvents, KitchenEvents, SiteInfo } from './wire.ts';
+
+export const NAMESPACES = ['/kiosk', '/kitchen', '/energy', '/admin'] as const;
+
+export interface SocketDeps {
+  bus: EventBus;
+  tracker: DeviceTracker;
+  live: LiveState;
+  metrics: Metrics;
+  site: SiteInfo;
+  startedAt: number;
+}
+
+/** Returns the Socket.IO server and a function that stops the bus feeding it. */
+export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server; detach: () => void } {
+  const { bus, tracker, live, metrics, site, startedAt } = deps;
+  const io = new Server(http, { serveClient: false, cors: { origin: false } });
+  const devicesOf = (kind: string) => tracker.list().filter((d) => d.kind === kind);
+
+  const energy: Namespace<Record<string, never>, EnergyEvents> = io.of('/energy');
+  const kiosk: Namespace<Record<string, never>, KioskEvents> = io.of('/kiosk');
+  const kitchen: Namespace<Record<string, never>, KitchenEvents> = io.of('/kitchen');
+  const admin: Namespace<Record<string, never>, AdminEvents> = io.of('/admin');
+
+  energy.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('meter'), readings: [...live.readings.values()] }));
+  kiosk.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('scale'), weights: [...live.weights.values()] }));
+  kitchen.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('camera'), frames: live.frameMessages() }));
+  admin.on('connection', (s) => s.emit('snapshot', { site, devices: tracker.list(), startedAt }));
+
+  for (const name of NAMESPACES) {
+    const ns = io.of(name);
+    ns.on('connection', (s) => {
+      metrics.socketClients.set({ namespace: name }, ns.sockets.size);
+      s.on('disconnect', () => metrics.socketClients.set({ namespace: name }, ns.sockets.size));
+    });
+  }
+
+  const unsubscribe = [
+    bus.on('meter:reading', (m) => energy.emit('meter:reading', m)),
+    bus.on('scale:weight', (m) => kiosk.volatile.emit('scale:weight', m)),
+    bus.on('camera:frame', (f) => kitchen.volatile.emit('camera:frame', frameMessage(f))),
+    bus.on('device:state', (d) => {
+      admin.emit('device:state', d);
+      if (d.kind === 'meter') energy.emit('device:state', d);
+      if (d.kind === 'scale') kiosk.emit('device:state', d);
+      if (d.kind === 'camera') kitchen.emit('device:state', d);
+    }),
+  ];
+  return { io, detach: () => unsubscribe.forEach((u) => u()) };
+}

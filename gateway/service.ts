@@ -1,0 +1,122 @@
+// The gateway service: opens the stores, starts the simulators and devices the
+// config asks for, serves the pages, and takes it all down again in order.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { builtinProfiles } from '../drivers/modbus/profile.ts';
+import { buildKiosk } from '../kiosk/build.ts';
+import { EventBus } from './bus/event-bus.ts';
+import type { LoadedConfig } from './config/load.ts';
+import { CameraDevice } from './devices/camera.ts';
+import type { Device } from './devices/device.ts';
+import { MeterDevice } from './devices/meter.ts';
+import { ScaleDevice } from './devices/scale.ts';
+import { DeviceTracker } from './devices/tracker.ts';
+import { LiveState } from './live.ts';
+import type { Logger } from './log.ts';
+import { Metrics } from './metrics.ts';
+import { createApp } from './server/app.ts';
+import { attachSockets } from './server/sockets.ts';
+import { EnergyMeterSim } from './sim/energy-meter.ts';
+import { ScaleSim } from './sim/scale.ts';
+import { recordDeviceEvents } from './store/device-events.ts';
+import { SETTINGS_FILE, openSettings } from './store/settings.ts';
+import { openDatabase, schemaVersion } from './store/sqlite.ts';
+import { VERSION } from './version.ts';
+
+export interface RunningService {
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface Stoppable {
+  name: string;
+  stop(): Promise<void> | void;
+}
+
+export async function startService(config: LoadedConfig, logger: Logger): Promise<RunningService> {
+  const startedAt = Date.now();
+  // Stopped in reverse order of starting, also when start-up fails half-way.
+  const running: Stoppable[] = [];
+  const stopAll = async () => {
+    for (const s of running.reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        logger.warn({ err, part: s.name }, 'error while stopping');
+      }
+    }
+    running.length = 0;
+  };
+
+  try {
+    const profiles = builtinProfiles();
+    const db = openDatabase(config.paths.data_dir);
+    running.push({ name: 'sqlite', stop: () => void db.close() });
+    const settings = await openSettings(config.paths.data_dir);
+    logger.info({ dataDir: config.paths.data_dir, schema: schemaVersion(db), boxId: settings.data.boxId }, 'stores open');
+
+    const bus = new EventBus((event, err) => logger.error({ err, event }, 'event subscriber failed'));
+    const metrics = new Metrics();
+    const tracker = new DeviceTracker(bus, metrics);
+    const live = new LiveState(bus);
+    recordDeviceEvents(db, bus);
+    bus.on('device:state', (d) => logger.info({ device: d.id, kind: d.kind, state: d.state, error: d.lastError ?? undefined }, 'device state'));
+
+    const sims = config.simulators;
+    if (sims.energy_meter.enabled) {
+      const m = sims.energy_meter;
+      const sim = new EnergyMeterSim({ host: m.host, port: m.port, unitId: m.unit_id, baseLoadKw: m.base_load_kw, initialEnergyKwh: m.initial_energy_kwh, profile: profiles.get('sdm630')! });
+      await sim.start();
+      running.push({ name: 'energy meter simulator', stop: () => sim.stop() });
+      logger.info({ port: m.port }, 'simulated SDM630 meter serving Modbus TCP');
+    }
+    if (sims.scale.enabled) {
+      const s = sims.scale;
+      const sim = new ScaleSim({ host: s.host, port: s.port, intervalMs: s.interval_ms, platesG: s.plates_g });
+      await sim.start();
+      running.push({ name: 'scale simulator', stop: () => sim.stop() });
+      logger.info({ port: s.port }, 'simulated scale streaming continuous ASCII');
+    }
+
+    const devices: Device[] = [
+      ...config.devices.meters.map((m) => new MeterDevice(m, profiles.get(m.profile)!, bus, tracker)),
+      ...config.devices.scales.map((s) => new ScaleDevice(s, bus, tracker, metrics)),
+      ...config.devices.cameras.map((c) => new CameraDevice(c, bus, tracker)),
+    ];
+
+    const site = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
+    const app = await createApp({
+      logger,
+      tracker,
+      metrics,
+      live,
+      kioskFiles: await buildKiosk(),
+      metricsToken: config.server.metrics_token,
+      stores: [
+        { name: 'sqlite', check: () => ({ schemaVersion: schemaVersion(db) }) },
+        { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
+      ],
+    });
+    const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt });
+    running.push({
+      name: 'http',
+      stop: async () => {
+        detach();
+        await io.close(); // also closes the HTTP server
+        await app.close();
+      },
+    });
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const port = (app.server.address() as { port: number }).port;
+
+    for (const d of devices) {
+      d.start();
+      running.push({ name: `device ${d.id}`, stop: () => d.stop() });
+    }
+    logger.info({ port, devices: devices.length, ms: Date.now() - startedAt }, 'canteen-edge started');
+    return { port, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

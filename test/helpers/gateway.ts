@@ -1,0 +1,99 @@
+// Starts the real `canteen-edge start` command as a child process on free ports,
+// with the built-in simulators, a fresh data directory and a config file written
+// for the test. Waits until /healthz answers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { freePort } from './ports.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'bin/canteen-edge.js');
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  dataDir: string;
+  configFile: string;
+  child: ChildProcess;
+  /** everything written so far */
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM, then wait for exit */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string; ms: number }>;
+}
+
+/** A config with both simulators on free ports and devices pointing at them; `patch` is merged over it. */
+export async function simulatorConfig(patch: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const [meterPort, scalePort] = [await freePort(), await freePort()];
+  const base = {
+    site: { name: '测试食堂 Test canteen' },
+    server: { host: '127.0.0.1', port: 0 },
+    log: { level: 'info' },
+    simulators: {
+      energy_meter: { enabled: true, port: meterPort },
+      scale: { enabled: true, port: scalePort, interval_ms: 100 },
+    },
+    devices: {
+      meters: [{ id: 'main-meter', profile: 'sdm630', transport: { type: 'tcp', host: '127.0.0.1', port: meterPort }, poll_ms: 500 }],
+      scales: [{ id: 'checkout-1', protocol: 'continuous', transport: { type: 'tcp', host: '127.0.0.1', port: scalePort } }],
+      cameras: [{ id: 'kitchen-line', source: { type: 'files', path: path.join(ROOT, 'config/sim-camera') }, fps: 2 }],
+    },
+  };
+  return { ...base, ...patch };
+}
+
+export async function startGateway(opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<RunningGateway> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-test-'));
+  const dataDir = path.join(dir, 'data');
+  const configFile = path.join(dir, 'gateway.yaml');
+  const config = opts.config ?? (await simulatorConfig());
+  writeFileSync(configFile, stringify(config));
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], {
+    cwd: ROOT,
+    env: { ...process.env, CANTEEN_EDGE_PORT: String(port), CANTEEN_EDGE_DATA_DIR: dataDir, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited ${child.exitCode} during start:\n${err}\n${out}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway did not answer /healthz within 20 s:\n${err}\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    port,
+    dataDir,
+    configFile,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      const t0 = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const result = await exited;
+      clearTimeout(killer);
+      return { ...result, stderr: err, stdout: out, ms: Date.now() - t0 };
+    },
+  };
+}
