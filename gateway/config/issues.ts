@@ -48,7 +48,7 @@ export function describeIssue(root: Schema, issue: Issue): ConfigIssue[] {
       return [
         {
           path: at,
-          message: `got ${showValue(issue.input)}; expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values
+          message: `${issue.input === undefined ? 'missing' : `got ${showValue(issue.input)}`}; expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values
             .map((v) => JSON.stringify(v))
             .join(', ')}`,
         },

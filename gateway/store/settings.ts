@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { JSONFilePreset } from 'lowdb/node';
-import type { Low } from 'lowdb';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
 
 export const SETTINGS_FILE = 'settings.json';
 
@@ -17,11 +17,13 @@ export interface Settings {
 
 export async function openSettings(dataDir: string): Promise<Low<Settings>> {
   mkdirSync(dataDir, { recursive: true });
-  const db = await JSONFilePreset<Settings>(path.join(dataDir, SETTINGS_FILE), {
+  // Not lowdb's JSONFilePreset: it silently keeps data in memory when NODE_ENV=test.
+  const db = new Low<Settings>(new JSONFile(path.join(dataDir, SETTINGS_FILE)), {
     schema: 1,
     boxId: randomUUID(),
     firstStartedAt: Date.now(),
   });
+  await db.read();
   await db.write();
   return db;
 }

@@ -1,0 +1,147 @@
+// The real `canteen-edge start` on its simulators: endpoints, live data over
+// Socket.IO, the data directory, and a clean SIGTERM.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { io as connect } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnergySnapshot, MeterReadingMsg, ScaleWeightMsg } from '../gateway/server/wire.ts';
+import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { freePort } from './helpers/ports.ts';
+
+const logLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
+
+describe('gateway on simulators', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('answers /healthz', async () => {
+    const r = await fetch(`${gw.url}/healthz`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ok' });
+  });
+
+  it('reports every device, store and uplink on /readyz', async () => {
+    await expect
+      .poll(async () => (await (await fetch(`${gw.url}/readyz`)).json()).devices.map((d: { id: string; state: string }) => `${d.id}:${d.state}`), { timeout: 10_000 })
+      .toEqual(['main-meter:online', 'checkout-1:online', 'kitchen-line:online']);
+    const body = await (await fetch(`${gw.url}/readyz`)).json();
+    expect(body.ready).toBe(true);
+    expect(body.stores.map((s: { name: string; state: string }) => `${s.name}:${s.state}`)).toEqual(['sqlite:ok', 'settings:ok']);
+    expect(body.uplinks).toEqual([]);
+  });
+
+  it('serves Prometheus metrics prefixed canteen_edge_', async () => {
+    const r = await fetch(`${gw.url}/metrics`);
+    expect(r.headers.get('content-type')).toContain('text/plain');
+    const text = await r.text();
+    expect(text).toContain('canteen_edge_nodejs_eventloop_lag_seconds');
+    expect(text).toContain('canteen_edge_process_cpu_seconds_total');
+    expect(text).toMatch(/canteen_edge_device_polls_total\{device="main-meter",kind="meter",result="ok"\} [1-9]/);
+    expect(text).toContain('canteen_edge_device_state{device="checkout-1",kind="scale",state="online"} 1');
+    const names = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]!);
+    expect(names.filter((n) => !n.startsWith('canteen_edge_'))).toEqual([]);
+  });
+
+  it('streams live meter readings that move, and scale weights, over Socket.IO', async () => {
+    const energy = connect(`${gw.url}/energy`, { transports: ['websocket'] });
+    const kiosk = connect(`${gw.url}/kiosk`, { transports: ['websocket'] });
+    try {
+      const snapshot = await new Promise<EnergySnapshot>((resolve) => energy.once('snapshot', resolve));
+      expect(snapshot.site.name).toBe('测试食堂 Test canteen');
+      const readings: MeterReadingMsg[] = [];
+      energy.on('meter:reading', (m: MeterReadingMsg) => readings.push(m));
+      const weights: ScaleWeightMsg[] = [];
+      kiosk.on('scale:weight', (m: ScaleWeightMsg) => weights.push(m));
+      await expect.poll(() => readings.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+      const powers = readings.map((r) => r.values.power_total!.value);
+      expect(new Set(powers).size).toBeGreaterThan(1);
+      expect(readings[0]!.values.energy_import!.unit).toBe('kWh');
+      expect(weights.length).toBeGreaterThan(5);
+      expect(weights[0]).toMatchObject({ deviceId: 'checkout-1', net: false, overload: false });
+    } finally {
+      energy.close();
+      kiosk.close();
+    }
+  });
+
+  it('serves the latest camera frame as JPEG, and 404 with a reason for an unknown camera', async () => {
+    const r = await fetch(`${gw.url}/api/cameras/kitchen-line/latest.jpg`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/jpeg');
+    const jpeg = Buffer.from(await r.arrayBuffer());
+    expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
+    const missing = await fetch(`${gw.url}/api/cameras/nope/latest.jpg`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'no frame from camera nope' });
+    const bad = await fetch(`${gw.url}/api/cameras/..%2Fetc/latest.jpg`);
+    expect(bad.status).toBe(400);
+  });
+
+  it('creates the data directory with the migrated SQLite database and settings', () => {
+    expect(existsSync(path.join(gw.dataDir, 'settings.json'))).toBe(true);
+    const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'device_events' }]);
+    const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
+    db.close();
+    expect(events).toEqual(expect.arrayContaining([{ device: 'main-meter', state: 'online' }]));
+  });
+
+  it('exits 0 within 5 s of SIGTERM, with nothing logged at warn or above', async () => {
+    const { code, ms, stdout, stderr } = await gw.stop();
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5000);
+    const lines = logLines(stdout);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(lines.at(-1)!.msg).toBe('stopped');
+    expect(stderr).toBe('');
+  });
+});
+
+describe('gateway readiness', () => {
+  it('answers 503 with reasons while a required device is offline', async () => {
+    const dead = await freePort();
+    const config = await simulatorConfig({
+      simulators: {},
+      devices: { meters: [{ id: 'dead-meter', profile: 'sdm630', transport: { type: 'tcp', host: '127.0.0.1', port: dead }, poll_ms: 200, timeout_ms: 200, required: true }] },
+    });
+    const gw = await startGateway({ config });
+    try {
+      const readyz = async () => {
+        const r = await fetch(`${gw.url}/readyz`);
+        return { status: r.status, ...(await r.json()) };
+      };
+      await expect.poll(async () => (await readyz()).reasons[0], { timeout: 10_000 }).toMatch(/is offline/);
+      const body = await readyz();
+      expect(body.status).toBe(503);
+      expect(body.ready).toBe(false);
+      expect(body.reasons[0]).toMatch(/^meter dead-meter is offline: .*cannot connect to 127\.0\.0\.1:\d+/);
+      expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    } finally {
+      expect((await gw.stop()).code).toBe(0);
+    }
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const gw = await startGateway();
+    const { code, ms } = await gw.stop('SIGINT');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('keeps /metrics behind a bearer token when one is configured', async () => {
+    const gw = await startGateway({ config: await simulatorConfig({ server: { host: '127.0.0.1', port: 0, metrics_token: 'tok-123' } }) });
+    try {
+      expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${gw.url}/metrics`, { headers: { authorization: 'Bearer tok-123' } })).status).toBe(200);
+      expect(gw.stdout()).not.toContain('tok-123');
+    } finally {
+      await gw.stop();
+    }
+  });
+});
