@@ -3,7 +3,8 @@
 //                        GS gross / NT net; sign; value; unit kg or g)
 import type { ScaleReading } from './reading.ts';
 
-const LINE = /^(ST|US|OL|UL),(GS|NT),\s*([+-])?\s*(\d+(?:\.\d+)?)?\s*(kg|g)?\s*$/;
+// Over/under range indicators print dashes instead of a value: "OL,GS,  ------kg".
+const LINE = /^(ST|US|OL|UL),(GS|NT),\s*(?:([+-])?\s*(\d+(?:\.\d+)?)|-{2,})?\s*(kg|g)?\s*$/;
 
 /** Parses one line (without its line ending); undefined when it is not a weight line. */
 export function parseContinuousLine(line: string): ScaleReading | undefined {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite, also on a fresh machine: installs the Debian test peers
+# when missing (as root), the node modules, then typechecks and runs vitest
+# (unit, integration against real peers, page tests in Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/socat ] || need+=(socat)
+/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
+[ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+[ -x /usr/bin/ffmpeg ] || need+=(ffmpeg)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian test peers: ${need[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  else
+    echo "missing Debian test peers: ${need[*]}; run as root, or: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+fi
+
+bash scripts/ensure-node-modules.sh
+echo "typecheck (tsc --noEmit)…" >&2
+npx tsc --noEmit
+
+results=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$results" || true
+rm -f "$results"
+exit $status
