@@ -1,0 +1,76 @@
+import { render } from 'preact';
+import { useState } from 'preact/hooks';
+import type { AdminEvents, AdminSnapshot, DeviceStatus } from '../../gateway/server/wire.ts';
+import { fmtDateTime, fmtDuration, fmtTime } from '../format.ts';
+import { upsertDevice, useGateway, useNow } from '../gateway.ts';
+import { useLang } from '../i18n.ts';
+import { Shell } from '../ui/Shell.tsx';
+import { StateBadge } from '../ui/StateBadge.tsx';
+
+function SiteSummary({ snap }: { snap: AdminSnapshot }) {
+  const { t } = useLang();
+  const now = useNow();
+  return (
+    <dl class="summary">
+      <div><dt>{t('admin.site')}</dt><dd>{snap.site.name}</dd></div>
+      <div><dt>{t('admin.version')}</dt><dd>{snap.site.version}</dd></div>
+      <div>
+        <dt>{t('admin.uptime')}</dt>
+        <dd title={fmtDateTime(snap.startedAt)}>{fmtDuration(now - snap.startedAt)}</dd>
+      </div>
+    </dl>
+  );
+}
+
+function DeviceTable({ devices }: { devices: DeviceStatus[] }) {
+  const { t } = useLang();
+  return (
+    <table class="devices">
+      <thead>
+        <tr>
+          <th>{t('admin.device')}</th>
+          <th>{t('admin.kind')}</th>
+          <th>{t('admin.state')}</th>
+          <th>{t('admin.since')}</th>
+          <th>{t('admin.lastGood')}</th>
+          <th>{t('admin.lastError')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {devices.map((d) => (
+          <tr key={d.id} data-testid="device-row" data-device={d.id} data-kind={d.kind} data-state={d.state}>
+            <td><b>{d.id}</b></td>
+            <td>{t(`kind.${d.kind}`)}</td>
+            <td><StateBadge device={d} /></td>
+            <td>{fmtTime(d.since)}</td>
+            <td>{fmtTime(d.lastGoodAt)}</td>
+            <td class={d.lastError ? 'error' : 'none'}>{d.lastError ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Admin() {
+  const { t } = useLang();
+  const [snap, setSnap] = useState<AdminSnapshot>();
+  const conn = useGateway<AdminEvents>('/admin', {
+    snapshot: (s) => setSnap({ ...s, devices: [...s.devices].sort((a, b) => a.id.localeCompare(b.id)) }),
+    'device:state': (d) => setSnap((s) => s && { ...s, devices: upsertDevice(s.devices, d) }),
+  });
+
+  return (
+    <Shell path="/admin" conn={conn} siteName={snap?.site.name}>
+      {snap && (
+        <>
+          <SiteSummary snap={snap} />
+          <h2>{t('admin.devices')}</h2>
+          {snap.devices.length > 0 ? <DeviceTable devices={snap.devices} /> : <p class="empty">{t('admin.noDevices')}</p>}
+        </>
+      )}
+    </Shell>
+  );
+}
+
+render(<Admin />, document.getElementById('app')!);

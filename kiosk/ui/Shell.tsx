@@ -1,0 +1,52 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import type { Conn } from '../gateway.ts';
+import { setLang, useLang, type Key } from '../i18n.ts';
+import { ConnBanner } from './ConnBanner.tsx';
+
+const PAGES: { path: string; key: Key }[] = [
+  { path: '/', key: 'page.checkout' },
+  { path: '/kitchen', key: 'page.kitchen' },
+  { path: '/energy', key: 'page.energy' },
+  { path: '/admin', key: 'page.admin' },
+];
+
+interface Props {
+  path: string;
+  conn: Conn;
+  siteName?: string | undefined;
+  /** The diner page hides the page nav and keeps only a small corner link to admin. */
+  nav?: boolean;
+  children: ComponentChildren;
+}
+
+export function Shell({ path, conn, siteName, nav = true, children }: Props) {
+  const { lang, t } = useLang();
+  const title = t(PAGES.find((p) => p.path === path)?.key ?? 'page.checkout');
+  useEffect(() => {
+    document.title = siteName ? `${title} · ${siteName}` : title;
+  }, [title, siteName]);
+  return (
+    <div class="shell" data-conn={conn.state}>
+      <header class="top">
+        <h1>
+          {title}
+          {siteName && <small>{siteName}</small>}
+        </h1>
+        {nav && (
+          <nav>
+            {PAGES.map((p) => (
+              <a key={p.path} href={p.path} aria-current={p.path === path ? 'page' : undefined}>{t(p.key)}</a>
+            ))}
+          </nav>
+        )}
+        <ConnBanner conn={conn} />
+        <button type="button" class="lang" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
+          {t('lang.toggle')}
+        </button>
+      </header>
+      <main>{children}</main>
+      {!nav && <a class="corner" href="/admin">{t('page.admin')}</a>}
+    </div>
+  );
+}
