@@ -1,0 +1,186 @@
+// Books meter readings into interval consumption. Each reading's counter step
+// (checked by counterStep) is spread over the minutes it covers; minute buckets
+// are added into 1m, 15m, 1h and 1d rows in one transaction together with the new
+// counter baseline, so a crash loses nothing: after a restart the next reading's
+// difference from the stored baseline books the gap (marked estimated).
+import type { EventBus } from '../bus/event-bus.ts';
+import type { MeterReadingMsg } from '../server/wire.ts';
+import type { Db } from '../store/sqlite.ts';
+import { counterStep, type AnomalyKind, type CounterLimits } from './counter.ts';
+import { PERIODS, PERIOD_MS, periodStart, type Period } from './periods.ts';
+
+export type Medium = 'electricity' | 'water' | 'gas';
+
+export interface MeteredPoint {
+  meter: string;
+  medium: Medium;
+  /** the counter point booked, e.g. energy_import or volume_total */
+  counter: string;
+  unit: string;
+  limits: CounterLimits;
+  pollMs: number;
+}
+
+export interface EnergyInterval {
+  meter: string;
+  medium: Medium;
+  unit: string;
+  period: Period;
+  start: number;
+  end: number;
+  amount: number;
+  estimated: boolean;
+  anomalies: number;
+}
+
+export interface EnergyAnomaly {
+  meter: string;
+  at: number;
+  kind: AnomalyKind;
+  detail: string;
+}
+
+interface Bucket {
+  amount: number;
+  estimated: boolean;
+  anomalies: number;
+  powerSum: number;
+  powerSamples: number;
+}
+
+export class EnergyAccountant {
+  private readonly baselines = new Map<string, { value: number; at: number }>();
+  private readonly pending = new Map<string, Map<number, Bucket>>();
+  private readonly dirtyBaselines = new Set<string>();
+  private readonly meters: Map<string, MeteredPoint>;
+  private lastClosed15m: number;
+  private readonly upsert;
+  private readonly saveBaseline;
+  private readonly insertAnomaly;
+
+  constructor(
+    private readonly db: Db,
+    meters: MeteredPoint[],
+    private readonly timeZone: string,
+    private readonly onAnomaly: (a: EnergyAnomaly) => void = () => {},
+    private readonly onIntervalClosed: (i: EnergyInterval) => void = () => {},
+    now = Date.now(),
+  ) {
+    this.meters = new Map(meters.map((m) => [m.meter, m]));
+    for (const row of db.prepare('SELECT meter, value, at FROM energy_counters').all() as { meter: string; value: number; at: number }[]) {
+      this.baselines.set(row.meter, { value: row.value, at: row.at });
+    }
+    this.lastClosed15m = periodStart(now, '15m', timeZone);
+    this.upsert = db.prepare(`INSERT INTO energy_intervals (meter, period, start, amount, estimated, anomalies, power_sum, power_samples)
+      VALUES (@meter, @period, @start, @amount, @estimated, @anomalies, @powerSum, @powerSamples)
+      ON CONFLICT (meter, period, start) DO UPDATE SET amount = amount + excluded.amount,
+        estimated = max(estimated, excluded.estimated), anomalies = anomalies + excluded.anomalies,
+        power_sum = power_sum + excluded.power_sum, power_samples = power_samples + excluded.power_samples`);
+    this.saveBaseline = db.prepare('INSERT INTO energy_counters (meter, value, at) VALUES (?, ?, ?) ON CONFLICT (meter) DO UPDATE SET value = excluded.value, at = excluded.at');
+    this.insertAnomaly = db.prepare('INSERT INTO energy_anomalies (meter, at, kind, detail, prev, value) VALUES (?, ?, ?, ?, ?, ?)');
+  }
+
+  /** Subscribes to meter readings on the bus; returns the unsubscribe function. */
+  attach(bus: EventBus): () => void {
+    return bus.on('meter:reading', (r) => this.book(r));
+  }
+
+  book(reading: MeterReadingMsg): void {
+    const m = this.meters.get(reading.deviceId);
+    if (!m) return;
+    const at = reading.at;
+    const power = reading.values.power_total;
+    if (power && m.medium === 'electricity') {
+      const b = this.bucket(m.meter, periodStart(at, '1m', this.timeZone));
+      b.powerSum += power.unit === 'kW' ? power.value * 1000 : power.value;
+      b.powerSamples += 1;
+    }
+    const counter = reading.values[m.counter];
+    if (!counter || !Number.isFinite(counter.value)) return;
+    const prev = this.baselines.get(m.meter);
+    this.baselines.set(m.meter, { value: counter.value, at });
+    this.dirtyBaselines.add(m.meter);
+    if (!prev || at <= prev.at) return;
+
+    const step = counterStep(prev.value, counter.value, (at - prev.at) / 3_600_000, m.limits);
+    const gap = at - prev.at > Math.max(2.5 * m.pollMs, 90_000);
+    if (step.anomaly) {
+      const b = this.bucket(m.meter, periodStart(at, '1m', this.timeZone));
+      b.anomalies += 1;
+      b.estimated = true;
+      this.insertAnomaly.run(m.meter, at, step.anomaly.kind, step.anomaly.detail, prev.value, counter.value);
+      this.onAnomaly({ meter: m.meter, at, ...step.anomaly });
+      return;
+    }
+    this.spread(m.meter, prev.at, at, step.delta, gap);
+  }
+
+  /** Writes every pending bucket and baseline in one transaction; announces closed 15-min intervals. */
+  flush(now = Date.now()): void {
+    this.db.transaction(() => {
+      for (const [meter, buckets] of this.pending) {
+        for (const [minute, b] of buckets) {
+          for (const period of PERIODS) {
+            this.upsert.run({
+              meter,
+              period,
+              start: period === '1m' ? minute : periodStart(minute, period, this.timeZone),
+              amount: b.amount,
+              estimated: b.estimated ? 1 : 0,
+              anomalies: b.anomalies,
+              powerSum: period === '1m' ? b.powerSum : 0,
+              powerSamples: period === '1m' ? b.powerSamples : 0,
+            });
+          }
+        }
+      }
+      for (const meter of this.dirtyBaselines) {
+        const b = this.baselines.get(meter)!;
+        this.saveBaseline.run(meter, b.value, b.at);
+      }
+    })();
+    this.pending.clear();
+    this.dirtyBaselines.clear();
+    this.announceClosed(now);
+  }
+
+  /** Consumption booked since `since` and not yet flushed, per meter. */
+  unflushed(meter: string, since: number): number {
+    let sum = 0;
+    for (const [minute, b] of this.pending.get(meter) ?? []) if (minute >= since) sum += b.amount;
+    return sum;
+  }
+
+  private announceClosed(now: number): void {
+    const current = periodStart(now, '15m', this.timeZone);
+    if (current <= this.lastClosed15m) return;
+    const rows = this.db
+      .prepare("SELECT meter, start, amount, estimated, anomalies FROM energy_intervals WHERE period = '15m' AND start >= ? AND start < ? ORDER BY start, meter")
+      .all(this.lastClosed15m, current) as { meter: string; start: number; amount: number; estimated: number; anomalies: number }[];
+    this.lastClosed15m = current;
+    for (const r of rows) {
+      const m = this.meters.get(r.meter);
+      if (!m) continue;
+      this.onIntervalClosed({ meter: r.meter, medium: m.medium, unit: m.unit, period: '15m', start: r.start, end: r.start + PERIOD_MS['15m'], amount: r.amount, estimated: r.estimated === 1, anomalies: r.anomalies });
+    }
+  }
+
+  /** Books `delta` over [from, to) in proportion to each minute's share of it. */
+  private spread(meter: string, from: number, to: number, delta: number, estimated: boolean): void {
+    for (let minute = periodStart(from, '1m', this.timeZone); minute < to; minute += PERIOD_MS['1m']) {
+      const overlap = Math.min(to, minute + PERIOD_MS['1m']) - Math.max(from, minute);
+      if (overlap <= 0) continue;
+      const b = this.bucket(meter, minute);
+      b.amount += (delta * overlap) / (to - from);
+      if (estimated) b.estimated = true;
+    }
+  }
+
+  private bucket(meter: string, minute: number): Bucket {
+    let buckets = this.pending.get(meter);
+    if (!buckets) this.pending.set(meter, (buckets = new Map()));
+    let b = buckets.get(minute);
+    if (!b) buckets.set(minute, (b = { amount: 0, estimated: false, anomalies: 0, powerSum: 0, powerSamples: 0 }));
+    return b;
+  }
+}

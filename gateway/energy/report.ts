@@ -1,0 +1,163 @@
+// What the energy panel and the province want to know: consumption today, this
+// month and this year; standard coal (kgce) and CO₂; per-person and per-m²
+// indicators against the site's targets; the last 24 h and 30 days.
+import type { Db } from '../store/sqlite.ts';
+import type { EnergyAccountant, Medium, MeteredPoint } from './accountant.ts';
+import { PERIOD_MS, calendarStart, periodStart, type Period } from './periods.ts';
+
+export interface EnergyFactors {
+  electricityKgcePerKwh: number;
+  gasKgcePerM3: number;
+  /** t CO₂ per MWh, which is kg per kWh */
+  gridCo2TPerMwh: number;
+}
+
+export interface EnergyTargets {
+  kgcePerM2Year?: number;
+  kgcePerPersonYear?: number;
+  waterM3PerPersonYear?: number;
+}
+
+export interface EnergySite {
+  timeZone: string;
+  headcount?: number;
+  floorAreaM2?: number;
+  /** meters whose sum is the site's total; the others are sub-meters */
+  siteMeters: string[];
+  factors: EnergyFactors;
+  targets: EnergyTargets;
+}
+
+export interface WindowTotals {
+  from: number;
+  electricityKwh: number;
+  waterM3: number;
+  gasM3: number;
+  kgce: number;
+  co2Kg: number;
+}
+
+export interface Indicator {
+  /** so far this year */
+  ytd: number;
+  /** ytd scaled to a whole year at the pace so far */
+  projectedYear: number;
+  target: number | null;
+}
+
+export interface Series {
+  period: Period;
+  points: { start: number; electricityKwh: number; waterM3: number; estimated: boolean }[];
+}
+
+export class EnergyReport {
+  constructor(
+    private readonly db: Db,
+    private readonly meters: MeteredPoint[],
+    private readonly site: EnergySite,
+    private readonly accountant: EnergyAccountant,
+  ) {}
+
+  /** Consumption per meter since `from`, from stored days plus what is not flushed yet. */
+  perMeterSince(from: number): Map<string, number> {
+    const rows = this.db
+      .prepare("SELECT meter, SUM(amount) AS amount FROM energy_intervals WHERE period = '1m' AND start >= ? GROUP BY meter")
+      .all(from) as { meter: string; amount: number }[];
+    return this.withPending(rows, from);
+  }
+
+  window(from: number): WindowTotals {
+    // Months and years are summed from daily rows (minute rows are not kept that long).
+    const rows = this.db
+      .prepare("SELECT meter, SUM(amount) AS amount FROM energy_intervals WHERE period = '1d' AND start >= ? GROUP BY meter")
+      .all(from) as { meter: string; amount: number }[];
+    const per = this.withPending(rows, from);
+    const sum = (medium: Medium) =>
+      this.meters.filter((m) => m.medium === medium && this.site.siteMeters.includes(m.meter)).reduce((s, m) => s + (per.get(m.meter) ?? 0), 0);
+    const electricityKwh = sum('electricity');
+    const gasM3 = sum('gas');
+    const f = this.site.factors;
+    return {
+      from,
+      electricityKwh,
+      waterM3: sum('water'),
+      gasM3,
+      kgce: electricityKwh * f.electricityKgcePerKwh + gasM3 * f.gasKgcePerM3,
+      co2Kg: electricityKwh * f.gridCo2TPerMwh,
+    };
+  }
+
+  summary(now = Date.now()) {
+    const tz = this.site.timeZone;
+    const today = this.window(periodStart(now, '1d', tz));
+    const month = this.window(calendarStart(now, 'month', tz));
+    const yearStart = calendarStart(now, 'year', tz);
+    const year = this.window(yearStart);
+    const nextYear = calendarStart(yearStart + 366 * PERIOD_MS['1d'], 'year', tz);
+    const elapsed = Math.max((now - yearStart) / (nextYear - yearStart), 1 / 365);
+    const indicator = (total: number, per: number | undefined, target: number | undefined): Indicator | null =>
+      per ? { ytd: total / per, projectedYear: total / per / elapsed, target: target ?? null } : null;
+    const { headcount, floorAreaM2, targets } = this.site;
+    return {
+      at: now,
+      today,
+      month,
+      year,
+      indicators: {
+        kgcePerM2: indicator(year.kgce, floorAreaM2, targets.kgcePerM2Year),
+        kgcePerPerson: indicator(year.kgce, headcount, targets.kgcePerPersonYear),
+        waterM3PerPerson: indicator(year.waterM3, headcount, targets.waterM3PerPersonYear),
+      },
+      todayPerMeter: Object.fromEntries(this.perMeterSince(today.from)),
+      anomalies: this.recentAnomalies(now - PERIOD_MS['1d']),
+    };
+  }
+
+  /** Site totals per period: the last 24 h in 15-minute steps, or 30 days in days. */
+  series(period: '15m' | '1d', count: number, now = Date.now()): Series {
+    const tz = this.site.timeZone;
+    const last = periodStart(now, period, tz);
+    const from = last - (count - 1) * PERIOD_MS[period];
+    const rows = this.db
+      .prepare('SELECT meter, start, amount, estimated FROM energy_intervals WHERE period = ? AND start >= ? ORDER BY start')
+      .all(period, from) as { meter: string; start: number; amount: number; estimated: number }[];
+    const medium = new Map(this.meters.filter((m) => this.site.siteMeters.includes(m.meter)).map((m) => [m.meter, m.medium]));
+    const points = new Map<number, Series['points'][number]>();
+    for (let s = from; s <= last; s += PERIOD_MS[period]) {
+      const start = period === '1d' ? periodStart(s + PERIOD_MS['1h'] * 12, '1d', tz) : s;
+      points.set(start, { start, electricityKwh: 0, waterM3: 0, estimated: false });
+    }
+    for (const r of rows) {
+      const p = points.get(r.start);
+      const kind = medium.get(r.meter);
+      if (!p || !kind) continue;
+      if (kind === 'electricity') p.electricityKwh += r.amount;
+      if (kind === 'water') p.waterM3 += r.amount;
+      if (r.estimated) p.estimated = true;
+    }
+    const open = points.get(last);
+    if (open) {
+      for (const [meter, kind] of medium) {
+        const add = this.accountant.unflushed(meter, last);
+        if (kind === 'electricity') open.electricityKwh += add;
+        if (kind === 'water') open.waterM3 += add;
+      }
+    }
+    return { period, points: [...points.values()] };
+  }
+
+  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string }[] {
+    return this.db
+      .prepare('SELECT meter, at, kind, detail FROM energy_anomalies WHERE at >= ? ORDER BY at DESC LIMIT ?')
+      .all(since, limit) as { meter: string; at: number; kind: string; detail: string }[];
+  }
+
+  private withPending(rows: { meter: string; amount: number }[], from: number): Map<string, number> {
+    const per = new Map(rows.map((r) => [r.meter, r.amount]));
+    for (const m of this.meters) {
+      const add = this.accountant.unflushed(m.meter, from);
+      if (add) per.set(m.meter, (per.get(m.meter) ?? 0) + add);
+    }
+    return per;
+  }
+}
