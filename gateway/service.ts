@@ -5,6 +5,7 @@ import path from 'node:path';
 import { builtinProfiles } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
 import { EventBus } from './bus/event-bus.ts';
+import { EnergyModule, meteredPoint } from './energy/module.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice } from './devices/camera.ts';
 import type { Device } from './devices/device.ts';
@@ -78,6 +79,21 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       logger.info({ port: s.port }, 'simulated scale streaming continuous ASCII');
     }
 
+    const energy = new EnergyModule(
+      db,
+      bus,
+      live,
+      logger.child({ module: 'energy' }),
+      config.energy,
+      config.devices.meters.flatMap((m) => {
+        const point = meteredPoint(m, profiles.get(m.profile)!);
+        return point ? [{ config: m, point }] : [];
+      }),
+      config.site.timezone,
+    );
+    energy.start();
+    running.push({ name: 'energy accounting', stop: () => energy.stop() });
+
     const devices: Device[] = [
       ...config.devices.meters.map((m) => new MeterDevice(m, profiles.get(m.profile)!, bus, tracker)),
       ...config.devices.scales.map((s) => new ScaleDevice(s, bus, tracker, metrics)),
@@ -92,12 +108,13 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       live,
       kioskFiles: await buildKiosk(),
       metricsToken: config.server.metrics_token,
+      areas: [energy.routes],
       stores: [
         { name: 'sqlite', check: () => ({ schemaVersion: schemaVersion(db) }) },
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt });
+    const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary() });
     running.push({
       name: 'http',
       stop: async () => {

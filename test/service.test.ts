@@ -83,10 +83,28 @@ describe('gateway on simulators', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('serves the energy summary and history of the simulated meter', async () => {
+    await expect.poll(async () => (await (await fetch(`${gw.url}/api/energy/summary`)).json()).meters[0]?.powerKw, { timeout: 10_000 }).toBeGreaterThan(1);
+    const s = await (await fetch(`${gw.url}/api/energy/summary`)).json();
+    expect(s.meters[0]).toMatchObject({ id: 'main-meter', medium: 'electricity', unit: 'kWh', site: true });
+    expect(s.sitePowerKw).toBe(s.meters[0].powerKw);
+    expect(s.today.co2Kg).toBeCloseTo(s.today.electricityKwh * 0.5153, 9);
+    const series = await (await fetch(`${gw.url}/api/energy/series?period=15m`)).json();
+    expect(series.points).toHaveLength(96);
+    const days = await (await fetch(`${gw.url}/api/energy/series?period=1d`)).json();
+    expect(days.points).toHaveLength(30);
+    const bad = await fetch(`${gw.url}/api/energy/series?period=5m`);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toContain('querystring/period must be equal to one of the allowed values');
+  });
+
   it('creates the data directory with the migrated SQLite database and settings', () => {
     expect(existsSync(path.join(gw.dataDir, 'settings.json'))).toBe(true);
     const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'device_events' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+      { version: 1, name: 'device_events' },
+      { version: 2, name: 'energy' },
+    ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();
     expect(events).toEqual(expect.arrayContaining([{ device: 'main-meter', state: 'online' }]));

@@ -1,7 +1,8 @@
 // The in-process event bus: drivers' adapters publish, the server, stores and
 // pages subscribe. Typed by event name; a failing subscriber is logged and never
 // breaks the publisher or the other subscribers.
-import type { CameraFrameMsg, DeviceStatus, MeterReadingMsg, ScaleWeightMsg } from '../server/wire.ts';
+import type { EnergyAnomaly, EnergyInterval } from '../energy/accountant.ts';
+import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, ScaleWeightMsg } from '../server/wire.ts';
 
 export interface CameraFrame extends Omit<CameraFrameMsg, 'url'> {
   /** packed RGB, width × height × 3 bytes */
@@ -13,6 +14,10 @@ export interface BusEvents {
   'scale:weight': ScaleWeightMsg;
   'camera:frame': CameraFrame;
   'device:state': DeviceStatus;
+  /** a closed 15-minute consumption interval: what goes upstream */
+  'energy:interval': EnergyInterval;
+  'energy:anomaly': EnergyAnomaly;
+  'energy:summary': EnergySummaryMsg;
 }
 
 type Handler<T> = (payload: T) => void;

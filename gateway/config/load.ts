@@ -45,7 +45,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, parsed.error.issues.flatMap((i) => describeIssue(configSchema, i as z.core.$ZodIssue)));
   }
   const config = parsed.data;
-  const issues: ConfigIssue[] = [...duplicateIds(config), ...unknownProfiles(config)];
+  const issues: ConfigIssue[] = [...duplicateIds(config), ...unknownProfiles(config), ...unknownMeterRefs(config)];
   const dir = path.dirname(file);
 
   const envPort = env.CANTEEN_EDGE_PORT;
@@ -125,10 +125,25 @@ function duplicateIds(config: Config): ConfigIssue[] {
 }
 
 function unknownProfiles(config: Config): ConfigIssue[] {
-  const known = [...builtinProfiles().keys()];
-  return config.devices.meters.flatMap((m, i) =>
-    known.includes(m.profile)
-      ? []
-      : [{ path: `devices.meters[${i}].profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}` }],
-  );
+  const profiles = builtinProfiles();
+  const known = [...profiles.keys()];
+  return config.devices.meters.flatMap((m, i) => {
+    const profile = profiles.get(m.profile);
+    if (!profile) return [{ path: `devices.meters[${i}].profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}` }];
+    const counters = profile.points.filter((p) => p.kind === 'counter').map((p) => p.name);
+    if (m.counter && !counters.includes(m.counter)) {
+      return [{ path: `devices.meters[${i}].counter`, message: `got "${m.counter}"; expected a counter point of profile ${m.profile}: ${counters.join(', ') || 'it has none'}` }];
+    }
+    return [];
+  });
+}
+
+function unknownMeterRefs(config: Config): ConfigIssue[] {
+  const meters = config.devices.meters.map((m) => m.id);
+  const check = (ids: string[], at: string) =>
+    ids.flatMap((id, i) => (meters.includes(id) ? [] : [{ path: `${at}[${i}]`, message: `got "${id}"; expected the id of a meter in devices.meters (${meters.join(', ') || 'none configured'})` }]));
+  return [
+    ...check(config.energy.site_meters ?? [], 'energy.site_meters'),
+    ...config.energy.groups.flatMap((g, i) => check(g.meters, `energy.groups[${i}].meters`)),
+  ];
 }

@@ -32,6 +32,7 @@ function typeOf(s: JsonSchema): string {
   if (s.anyOf) return s.anyOf.map(typeOf).join(' or ');
   if (s.type === 'object' && s.properties) return `{${Object.keys(s.properties).join(', ')}}`;
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
+  if (s.maximum === Number.MAX_SAFE_INTEGER) s = { ...s, maximum: undefined };
   const range =
     s.minimum !== undefined || s.maximum !== undefined || s.exclusiveMinimum !== undefined
       ? ` (${s.exclusiveMinimum !== undefined ? `> ${s.exclusiveMinimum}` : s.minimum !== undefined ? `≥ ${s.minimum}` : ''}${s.maximum !== undefined ? `${s.minimum !== undefined || s.exclusiveMinimum !== undefined ? ', ' : ''}≤ ${s.maximum}` : ''})`

@@ -30,7 +30,71 @@ export const meterSchema = z.strictObject({
   poll_ms: z.number().int().min(100).max(3_600_000).default(1000).describe('poll interval in ms'),
   timeout_ms: z.number().int().min(50).max(60_000).default(1000).describe('reply timeout in ms'),
   required: z.boolean().default(false).describe('when true, /readyz answers 503 while this meter is not online'),
+  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what it meters; default from the counter\'s unit (kWh → electricity, m3 → water)'),
+  counter: z.string().optional().describe('the cumulative point booked as consumption; default energy_import, else the profile\'s first counter'),
+  max_rate_per_hour: z
+    .number()
+    .positive()
+    .optional()
+    .describe('the most the counter can advance in an hour (the rating: kW for kWh, m³/h for water); a bigger step is flagged as an anomaly'),
 });
+
+const subItemCode = z
+  .string()
+  .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
+
+export const energySchema = z
+  .strictObject({
+    site_meters: z
+      .array(z.string())
+      .optional()
+      .describe('meters whose sum is the site total (main incomers, the water main); default every meter. The others are sub-meters'),
+    headcount: z.number().int().positive().optional().describe('people the site serves or employs, for per-person indicators'),
+    floor_area_m2: z.number().positive().optional().describe('building floor area in m², for per-m² indicators'),
+    factors: z
+      .strictObject({
+        electricity_kgce_per_kwh: z.number().positive().default(0.1229).describe('standard coal per kWh (equivalent value, GB/T 2589)'),
+        gas_kgce_per_m3: z.number().positive().default(1.2143).describe('standard coal per m³ of natural gas'),
+        grid_co2_t_per_mwh: z
+          .number()
+          .positive()
+          .default(0.5153)
+          .describe('grid emission factor, t CO₂/MWh: Zhejiang 0.5153 (2022, check the current published figure); East China 0.5500, national 0.5306 (2023)'),
+      })
+      .prefault({})
+      .describe('conversion factors'),
+    targets: z
+      .strictObject({
+        kgce_per_m2_year: z.number().positive().optional().default(5.66).describe('Zhejiang public institutions 2025 target: 5.66 kgce/m²'),
+        kgce_per_person_year: z.number().positive().optional().default(144.5).describe('Zhejiang 2025 target: 144.50 kgce/person'),
+        water_m3_per_person_year: z.number().positive().optional().default(31.66).describe('Zhejiang 2025 target: 31.66 m³/person'),
+      })
+      .prefault({})
+      .describe('yearly targets the panel compares against'),
+    groups: z
+      .array(
+        z.strictObject({
+          id: id.describe('group id'),
+          name: z.string().min(1).describe('shown on the panel, e.g. "厨房"'),
+          sub_item: subItemCode.optional().describe('building-energy sub-item code: 01A00 lighting & sockets, 01B00 HVAC, 01D20 kitchen, 02000 water …'),
+          meters: z.array(z.string()).min(1).describe('device ids of the meters in this group'),
+        }),
+      )
+      .default([])
+      .describe('buildings, floors or sub-items whose consumption is shown and reported together'),
+    retention_days: z
+      .strictObject({
+        minute: z.number().int().positive().default(7).describe('keep 1-minute intervals this many days'),
+        quarter: z.number().int().positive().default(92).describe('keep 15-minute intervals this many days'),
+        hour: z.number().int().positive().default(800).describe('keep hourly intervals this many days'),
+        day: z.number().int().positive().optional().describe('keep daily intervals this many days; default forever'),
+      })
+      .prefault({})
+      .describe('history kept on the box; coarser intervals outlive finer ones'),
+    flush_ms: z.number().int().min(100).max(60_000).default(2000).describe('how often booked consumption is written to disk'),
+  })
+  .prefault({})
+  .describe('energy and water accounting');
 
 export const scaleSchema = z.strictObject({
   id: id.describe('unique device id (usually the checkout station)'),
@@ -121,6 +185,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('built-in simulators, for running without hardware'),
+  energy: energySchema,
   devices: z
     .strictObject({
       meters: z.array(meterSchema).default([]).describe('energy and water meters'),
@@ -135,4 +200,5 @@ export type Config = z.output<typeof configSchema>;
 export type MeterConfig = z.output<typeof meterSchema>;
 export type ScaleConfig = z.output<typeof scaleSchema>;
 export type CameraConfig = z.output<typeof cameraSchema>;
+export type EnergyConfig = z.output<typeof energySchema>;
 export type Secret = z.output<typeof secret>;

@@ -1,9 +1,10 @@
 // What the energy panel and the province want to know: consumption today, this
 // month and this year; standard coal (kgce) and CO₂; per-person and per-m²
 // indicators against the site's targets; the last 24 h and 30 days.
+import type { EnergySeriesMsg, IndicatorMsg, WindowTotalsMsg } from '../server/wire.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { EnergyAccountant, Medium, MeteredPoint } from './accountant.ts';
-import { PERIOD_MS, calendarStart, periodStart, type Period } from './periods.ts';
+import { PERIOD_MS, calendarStart, periodStart } from './periods.ts';
 
 export interface EnergyFactors {
   electricityKgcePerKwh: number;
@@ -28,28 +29,6 @@ export interface EnergySite {
   targets: EnergyTargets;
 }
 
-export interface WindowTotals {
-  from: number;
-  electricityKwh: number;
-  waterM3: number;
-  gasM3: number;
-  kgce: number;
-  co2Kg: number;
-}
-
-export interface Indicator {
-  /** so far this year */
-  ytd: number;
-  /** ytd scaled to a whole year at the pace so far */
-  projectedYear: number;
-  target: number | null;
-}
-
-export interface Series {
-  period: Period;
-  points: { start: number; electricityKwh: number; waterM3: number; estimated: boolean }[];
-}
-
 export class EnergyReport {
   constructor(
     private readonly db: Db,
@@ -66,7 +45,7 @@ export class EnergyReport {
     return this.withPending(rows, from);
   }
 
-  window(from: number): WindowTotals {
+  window(from: number): WindowTotalsMsg {
     // Months and years are summed from daily rows (minute rows are not kept that long).
     const rows = this.db
       .prepare("SELECT meter, SUM(amount) AS amount FROM energy_intervals WHERE period = '1d' AND start >= ? GROUP BY meter")
@@ -95,7 +74,7 @@ export class EnergyReport {
     const year = this.window(yearStart);
     const nextYear = calendarStart(yearStart + 366 * PERIOD_MS['1d'], 'year', tz);
     const elapsed = Math.max((now - yearStart) / (nextYear - yearStart), 1 / 365);
-    const indicator = (total: number, per: number | undefined, target: number | undefined): Indicator | null =>
+    const indicator = (total: number, per: number | undefined, target: number | undefined): IndicatorMsg | null =>
       per ? { ytd: total / per, projectedYear: total / per / elapsed, target: target ?? null } : null;
     const { headcount, floorAreaM2, targets } = this.site;
     return {
@@ -114,7 +93,7 @@ export class EnergyReport {
   }
 
   /** Site totals per period: the last 24 h in 15-minute steps, or 30 days in days. */
-  series(period: '15m' | '1d', count: number, now = Date.now()): Series {
+  series(period: '15m' | '1d', count: number, now = Date.now()): EnergySeriesMsg {
     const tz = this.site.timeZone;
     const last = periodStart(now, period, tz);
     const from = last - (count - 1) * PERIOD_MS[period];
@@ -122,7 +101,7 @@ export class EnergyReport {
       .prepare('SELECT meter, start, amount, estimated FROM energy_intervals WHERE period = ? AND start >= ? ORDER BY start')
       .all(period, from) as { meter: string; start: number; amount: number; estimated: number }[];
     const medium = new Map(this.meters.filter((m) => this.site.siteMeters.includes(m.meter)).map((m) => [m.meter, m.medium]));
-    const points = new Map<number, Series['points'][number]>();
+    const points = new Map<number, EnergySeriesMsg['points'][number]>();
     for (let s = from; s <= last; s += PERIOD_MS[period]) {
       const start = period === '1d' ? periodStart(s + PERIOD_MS['1h'] * 12, '1d', tz) : s;
       points.set(start, { start, electricityKwh: 0, waterM3: 0, estimated: false });

@@ -1,6 +1,6 @@
 // The Fastify app: health and metrics, camera frames, kiosk pages. Each area is
 // an encapsulated plugin given only what it needs.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../log.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import type { LiveState } from '../live.ts';
@@ -17,6 +17,8 @@ export interface AppDeps {
   stores: StoreCheck[];
   kioskFiles: KioskFiles;
   metricsToken?: string;
+  /** the feature modules' own routes (energy, …) */
+  areas?: FastifyPluginAsync[];
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -42,5 +44,6 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken });
   await app.register(cameraRoutes, { live: deps.live });
   await app.register(kioskRoutes, { files: deps.kioskFiles });
+  for (const area of deps.areas ?? []) await app.register(area);
   return app;
 }

@@ -6,7 +6,7 @@ import type { EventBus } from '../bus/event-bus.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import { frameMessage, type LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AdminEvents, EnergyEvents, KioskEvents, KitchenEvents, SiteInfo } from './wire.ts';
+import type { AdminEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenEvents, SiteInfo } from './wire.ts';
 
 export const NAMESPACES = ['/kiosk', '/kitchen', '/energy', '/admin'] as const;
 
@@ -17,11 +17,12 @@ export interface SocketDeps {
   metrics: Metrics;
   site: SiteInfo;
   startedAt: number;
+  energySummary: () => EnergySummaryMsg | null;
 }
 
 /** Returns the Socket.IO server and a function that stops the bus feeding it. */
 export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server; detach: () => void } {
-  const { bus, tracker, live, metrics, site, startedAt } = deps;
+  const { bus, tracker, live, metrics, site, startedAt, energySummary } = deps;
   const io = new Server(http, { serveClient: false, cors: { origin: false } });
   const devicesOf = (kind: string) => tracker.list().filter((d) => d.kind === kind);
 
@@ -30,7 +31,9 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
   const kitchen: Namespace<Record<string, never>, KitchenEvents> = io.of('/kitchen');
   const admin: Namespace<Record<string, never>, AdminEvents> = io.of('/admin');
 
-  energy.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('meter'), readings: [...live.readings.values()] }));
+  energy.on('connection', (s) =>
+    s.emit('snapshot', { site, devices: devicesOf('meter'), readings: [...live.readings.values()], summary: energySummary() }),
+  );
   kiosk.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('scale'), weights: [...live.weights.values()] }));
   kitchen.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('camera'), frames: live.frameMessages() }));
   admin.on('connection', (s) => s.emit('snapshot', { site, devices: tracker.list(), startedAt }));
@@ -45,6 +48,7 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
 
   const unsubscribe = [
     bus.on('meter:reading', (m) => energy.emit('meter:reading', m)),
+    bus.on('energy:summary', (m) => energy.emit('energy:summary', m)),
     bus.on('scale:weight', (m) => kiosk.volatile.emit('scale:weight', m)),
     bus.on('camera:frame', (f) => kitchen.volatile.emit('camera:frame', frameMessage(f))),
     bus.on('device:state', (d) => {

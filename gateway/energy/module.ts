@@ -1,0 +1,187 @@
+// Energy accounting in the running gateway: which point of which meter is booked,
+// the flush and retention timers, the panel's summary on the bus and over HTTP.
+import type { FastifyPluginAsync } from 'fastify';
+import type { MeterProfile } from '../../drivers/modbus/profile.ts';
+import type { EventBus } from '../bus/event-bus.ts';
+import type { EnergyConfig, MeterConfig } from '../config/schema.ts';
+import type { LiveState } from '../live.ts';
+import type { Logger } from '../log.ts';
+import type { EnergySeriesMsg, EnergySummaryMsg, Medium } from '../server/wire.ts';
+import type { Db } from '../store/sqlite.ts';
+import { EnergyAccountant, type MeteredPoint } from './accountant.ts';
+import { EnergyReport } from './report.ts';
+import { pruneHistory } from './retention.ts';
+
+const SUMMARY_EVERY_MS = 1000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** The counter point booked for a meter, and what it meters; undefined for a meter without counters. */
+export function meteredPoint(meter: MeterConfig, profile: MeterProfile): MeteredPoint | undefined {
+  const counters = profile.points.filter((p) => p.kind === 'counter');
+  const point = meter.counter
+    ? counters.find((p) => p.name === meter.counter)
+    : (counters.find((p) => p.name === 'energy_import') ?? counters[0]);
+  if (!point) return undefined;
+  const medium: Medium = meter.medium ?? (point.unit === 'kWh' ? 'electricity' : 'water');
+  return {
+    meter: meter.id,
+    medium,
+    counter: point.name,
+    unit: point.unit,
+    limits: { max: point.max, maxRatePerHour: meter.max_rate_per_hour },
+    pollMs: meter.poll_ms,
+  };
+}
+
+export class EnergyModule {
+  readonly accountant: EnergyAccountant;
+  readonly report: EnergyReport;
+  private latest: EnergySummaryMsg | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private lastSummaryAt = 0;
+  private summaryTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void)[] = [];
+  private readonly siteMeters: string[];
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly live: LiveState,
+    private readonly logger: Logger,
+    private readonly cfg: EnergyConfig,
+    private readonly meters: { config: MeterConfig; point: MeteredPoint }[],
+    timeZone: string,
+  ) {
+    const points = meters.map((m) => m.point);
+    this.siteMeters = cfg.site_meters ?? points.map((p) => p.meter);
+    this.accountant = new EnergyAccountant(
+      db,
+      points,
+      timeZone,
+      (a) => {
+        logger.warn({ meter: a.meter, kind: a.kind, detail: a.detail }, 'meter counter anomaly');
+        bus.emit('energy:anomaly', a);
+      },
+      (i) => bus.emit('energy:interval', i),
+    );
+    this.report = new EnergyReport(
+      db,
+      points,
+      {
+        timeZone,
+        headcount: cfg.headcount,
+        floorAreaM2: cfg.floor_area_m2,
+        siteMeters: this.siteMeters,
+        factors: {
+          electricityKgcePerKwh: cfg.factors.electricity_kgce_per_kwh,
+          gasKgcePerM3: cfg.factors.gas_kgce_per_m3,
+          gridCo2TPerMwh: cfg.factors.grid_co2_t_per_mwh,
+        },
+        targets: {
+          kgcePerM2Year: cfg.targets.kgce_per_m2_year,
+          kgcePerPersonYear: cfg.targets.kgce_per_person_year,
+          waterM3PerPersonYear: cfg.targets.water_m3_per_person_year,
+        },
+      },
+      this.accountant,
+    );
+  }
+
+  start(): void {
+    this.unsubscribe.push(this.accountant.attach(this.bus));
+    this.unsubscribe.push(this.bus.on('meter:reading', () => this.scheduleSummary()));
+    this.timers.push(setInterval(() => this.flush(), this.cfg.flush_ms));
+    this.prune();
+    this.timers.push(setInterval(() => this.prune(), PRUNE_EVERY_MS));
+  }
+
+  stop(): void {
+    this.unsubscribe.forEach((u) => u());
+    this.timers.forEach((t) => clearInterval(t));
+    clearTimeout(this.summaryTimer);
+    this.flush();
+  }
+
+  latestSummary(): EnergySummaryMsg | null {
+    return this.latest;
+  }
+
+  summary(now = Date.now()): EnergySummaryMsg {
+    const s = this.report.summary(now);
+    const powerKw = (id: string): number | null => {
+      const p = this.live.readings.get(id)?.values.power_total;
+      return p ? (p.unit === 'kW' ? p.value : p.value / 1000) : null;
+    };
+    const point = new Map(this.meters.map((m) => [m.config.id, m.point]));
+    const today = (id: string) => s.todayPerMeter[id] ?? 0;
+    return {
+      at: s.at,
+      today: s.today,
+      month: s.month,
+      year: s.year,
+      indicators: s.indicators,
+      sitePowerKw: this.siteMeters.reduce((sum, id) => sum + (powerKw(id) ?? 0), 0),
+      meters: this.meters.map(({ config, point: p }) => ({
+        id: config.id,
+        name: config.name ?? config.id,
+        medium: p.medium,
+        unit: p.unit,
+        site: this.siteMeters.includes(config.id),
+        todayAmount: today(config.id),
+        powerKw: powerKw(config.id),
+      })),
+      groups: this.cfg.groups.map((g) => ({
+        id: g.id,
+        name: g.name,
+        subItem: g.sub_item ?? null,
+        powerKw: g.meters.reduce((sum, id) => sum + (powerKw(id) ?? 0), 0),
+        todayKwh: g.meters.filter((id) => point.get(id)?.medium === 'electricity').reduce((sum, id) => sum + today(id), 0),
+        todayWaterM3: g.meters.filter((id) => point.get(id)?.medium === 'water').reduce((sum, id) => sum + today(id), 0),
+      })),
+      anomalies: s.anomalies,
+    };
+  }
+
+  series(period: '15m' | '1d'): EnergySeriesMsg {
+    return this.report.series(period, period === '15m' ? 96 : 30);
+  }
+
+  routes: FastifyPluginAsync = async (app) => {
+    app.get('/api/energy/summary', async () => this.summary());
+    app.get<{ Querystring: { period: '15m' | '1d' } }>(
+      '/api/energy/series',
+      { schema: { querystring: { type: 'object', properties: { period: { type: 'string', enum: ['15m', '1d'] } }, required: ['period'], additionalProperties: false } } },
+      async (req) => this.series(req.query.period),
+    );
+  };
+
+  private flush(): void {
+    try {
+      this.accountant.flush();
+    } catch (err) {
+      // The readings are still pending in memory; the next flush retries them.
+      this.logger.error({ err }, 'energy flush failed');
+    }
+  }
+
+  private prune(): void {
+    const r = this.cfg.retention_days;
+    try {
+      pruneHistory(this.db, { '1m': r.minute, '15m': r.quarter, '1h': r.hour, '1d': r.day ?? null });
+    } catch (err) {
+      this.logger.error({ err }, 'energy history pruning failed');
+    }
+  }
+
+  /** At most one summary a second, and always one shortly after the latest reading. */
+  private scheduleSummary(): void {
+    if (this.summaryTimer) return;
+    const wait = Math.max(0, this.lastSummaryAt + SUMMARY_EVERY_MS - Date.now());
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = undefined;
+      this.lastSummaryAt = Date.now();
+      this.latest = this.summary(this.lastSummaryAt);
+      this.bus.emit('energy:summary', this.latest);
+    }, wait);
+  }
+}
