@@ -6,6 +6,8 @@ import { builtinProfiles } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
+import { OutboxModule } from './outbox/module.ts';
+import { ProvinceSim } from './sim/province/province.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice } from './devices/camera.ts';
 import type { Device } from './devices/device.ts';
@@ -79,6 +81,19 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       logger.info({ port: s.port }, 'simulated scale streaming continuous ASCII');
     }
 
+    if (sims.province.enabled) {
+      const p = sims.province;
+      const sim = new ProvinceSim({ host: p.host, httpPort: p.port, token: p.token, hmacKey: p.hmac_key });
+      await sim.start();
+      running.push({ name: 'province simulator', stop: () => sim.stop() });
+      logger.info({ port: sim.httpPort }, 'simulated provincial service receiving batches');
+    }
+
+    // Started before the producers so that nothing they publish is missed; stopped after them.
+    const outbox = new OutboxModule(db, settings.data.boxId, config.paths.data_dir, bus, config.outbox, config.uplinks, metrics, logger.child({ module: 'outbox' }));
+    outbox.start();
+    running.push({ name: 'outbox', stop: () => outbox.stop() });
+
     const energy = new EnergyModule(
       db,
       bus,
@@ -90,6 +105,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         return point ? [{ config: m, point }] : [];
       }),
       config.site.timezone,
+      outbox.putInterval,
     );
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
@@ -109,6 +125,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       kioskFiles: await buildKiosk(),
       metricsToken: config.server.metrics_token,
       areas: [energy.routes],
+      outbox: () => outbox.status(),
       stores: [
         { name: 'sqlite', check: () => ({ schemaVersion: schemaVersion(db) }) },
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },

@@ -114,7 +114,7 @@ describe('energy accountant', () => {
   it('announces each closed 15-minute interval once', () => {
     const db = freshDb();
     const closed: EnergyInterval[] = [];
-    const acc = new EnergyAccountant(db, [main], TZ, undefined, (i) => closed.push(i), T0);
+    const acc = new EnergyAccountant(db, [main], TZ, undefined, (i) => void closed.push(i), T0);
     acc.book(reading('main', T0, 'energy_import', 10));
     acc.book(reading('main', T0 + 14 * MIN, 'energy_import', 12));
     acc.flush(T0 + 14 * MIN);

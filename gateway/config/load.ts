@@ -25,8 +25,13 @@ export class ConfigError extends Error {
 }
 
 /** The config as the gateway uses it: paths absolute, secrets read. */
-export type LoadedConfig = Omit<Config, 'server' | 'paths'> & {
-  server: Omit<Config['server'], 'metrics_token'> & { metrics_token?: string };
+type Resolved<T, K extends keyof T> = Omit<T, K> & { [P in K]?: string };
+
+export type LoadedUplink = Resolved<Config['uplinks'][number], 'token' | 'hmac_key'>;
+
+export type LoadedConfig = Omit<Config, 'server' | 'paths' | 'uplinks'> & {
+  server: Resolved<Config['server'], 'metrics_token'>;
+  uplinks: LoadedUplink[];
   paths: { data_dir: string; models_dir: string };
   /** absolute path of the file it came from */
   file: string;
@@ -45,7 +50,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, parsed.error.issues.flatMap((i) => describeIssue(configSchema, i as z.core.$ZodIssue)));
   }
   const config = parsed.data;
-  const issues: ConfigIssue[] = [...duplicateIds(config), ...unknownProfiles(config), ...unknownMeterRefs(config)];
+  const issues: ConfigIssue[] = [...duplicateIds(config), ...unknownProfiles(config), ...unknownMeterRefs(config), ...duplicateUplinks(config)];
   const dir = path.dirname(file);
 
   const envPort = env.CANTEEN_EDGE_PORT;
@@ -65,12 +70,18 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       : path.join(dataDir, 'models');
 
   const metricsToken = readSecret('server.metrics_token', config.server.metrics_token, dir, issues);
+  const uplinks = config.uplinks.map((u, i) => ({
+    ...u,
+    token: readSecret(`uplinks[${i}].token`, u.token, dir, issues),
+    hmac_key: readSecret(`uplinks[${i}].hmac_key`, u.hmac_key, dir, issues),
+  }));
   for (const cam of config.devices.cameras) cam.source.path = path.resolve(dir, cam.source.path);
 
   if (issues.length) throw new ConfigError(file, issues);
   return {
     ...config,
     server: { ...config.server, metrics_token: metricsToken },
+    uplinks,
     paths: { data_dir: dataDir, models_dir: modelsDir },
     file,
   };
@@ -146,4 +157,12 @@ function unknownMeterRefs(config: Config): ConfigIssue[] {
     ...check(config.energy.site_meters ?? [], 'energy.site_meters'),
     ...config.energy.groups.flatMap((g, i) => check(g.meters, `energy.groups[${i}].meters`)),
   ];
+}
+
+function duplicateUplinks(config: Config): ConfigIssue[] {
+  const seen = new Set<string>();
+  return config.uplinks.flatMap((u, i) => {
+    if (!seen.has(u.id)) return (seen.add(u.id), []);
+    return [{ path: `uplinks[${i}].id`, message: `got "${u.id}", already used; expected a unique uplink id` }];
+  });
 }

@@ -96,6 +96,56 @@ export const energySchema = z
   .prefault({})
   .describe('energy and water accounting');
 
+const streamName = z.enum(['readings', 'intervals', 'transactions', 'alerts', 'events']);
+
+export const outboxSchema = z
+  .strictObject({
+    batch_size: z.number().int().min(1).max(10_000).default(500).describe('records per batch sent upstream'),
+    readings_every_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(60_000)
+      .describe('one instantaneous reading per meter per this interval goes upstream (0 = every poll); consumption always goes in full'),
+    keep_delivered_hours: z.number().min(0).default(168).describe('acknowledged records stay this long for backfill requests, while the budget allows'),
+    budget_mb: z
+      .strictObject({
+        total: z.number().positive().default(2048).describe('everything the outbox holds'),
+        samples: z.number().positive().default(512).describe('instantaneous readings: thinned, then refused, when over'),
+        events: z.number().positive().default(64).describe('device events: refused when over'),
+        counters: z.number().positive().optional().describe('consumption intervals: never dropped; an alarm when over'),
+        transactions: z.number().positive().optional().describe('payments: never dropped; an alarm when over'),
+        alerts: z.number().positive().optional().describe('alerts: never dropped; an alarm when over'),
+      })
+      .prefault({})
+      .describe('disk budget per data class, MB of payload'),
+    min_free_disk_mb: z.number().min(0).default(200).describe('below this much free disk the outbox makes room as if over budget'),
+  })
+  .prefault({})
+  .describe('store-and-forward of everything that goes upstream');
+
+const backoff = z
+  .strictObject({
+    min_ms: z.number().int().min(10).default(1000).describe('first retry delay'),
+    max_ms: z.number().int().min(10).default(300_000).describe('longest retry delay'),
+    offline_after_ms: z.number().int().min(0).default(60_000).describe('failing this long counts as offline'),
+  })
+  .prefault({})
+  .describe('retry with exponential backoff and jitter');
+
+export const uplinkSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    id: id.describe('uplink id'),
+    type: z.literal('http').describe('HTTPS JSON batches'),
+    url: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('endpoint; {stream} is replaced by the stream name'),
+    streams: z.array(streamName).min(1).default(['readings', 'intervals', 'transactions', 'alerts', 'events']).describe('streams sent on this uplink'),
+    token: secret.optional().describe('bearer token; inline or {file: PATH}'),
+    hmac_key: secret.optional().describe('key of the HMAC-SHA256 signature header; inline or {file: PATH}'),
+    timeout_ms: z.number().int().min(100).default(15_000).describe('answer timeout per batch'),
+    backoff,
+  }),
+]);
+
 export const scaleSchema = z.strictObject({
   id: id.describe('unique device id (usually the checkout station)'),
   protocol: z.enum(['continuous']).describe('scale line protocol: continuous = ASCII stream like `ST,GS,+0001.234kg`'),
@@ -182,10 +232,22 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('an in-process TCP server streaming continuous ASCII weight lines (`ST,GS,+0000.352kg`) through a weighing cycle'),
+      province: z
+        .strictObject({
+          enabled: z.boolean().default(false).describe('run the provincial-service simulator in-process'),
+          host: host.default('127.0.0.1').describe('listen address'),
+          port: port.default(5030).describe('HTTP port it receives batches on (GET /report shows what it got)'),
+          token: z.string().optional().describe('bearer token it requires'),
+          hmac_key: z.string().optional().describe('signature key it verifies'),
+        })
+        .prefault({})
+        .describe('the provincial services, simulated: see `canteen-edge sim province`'),
     })
     .prefault({})
     .describe('built-in simulators, for running without hardware'),
   energy: energySchema,
+  outbox: outboxSchema,
+  uplinks: z.array(uplinkSchema).default([]).describe('where records go upstream'),
   devices: z
     .strictObject({
       meters: z.array(meterSchema).default([]).describe('energy and water meters'),
@@ -201,4 +263,6 @@ export type MeterConfig = z.output<typeof meterSchema>;
 export type ScaleConfig = z.output<typeof scaleSchema>;
 export type CameraConfig = z.output<typeof cameraSchema>;
 export type EnergyConfig = z.output<typeof energySchema>;
+export type OutboxConfig = z.output<typeof outboxSchema>;
+export type UplinkConfig = z.output<typeof uplinkSchema>;
 export type Secret = z.output<typeof secret>;

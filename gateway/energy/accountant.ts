@@ -54,6 +54,7 @@ export class EnergyAccountant {
   private readonly dirtyBaselines = new Set<string>();
   private readonly meters: Map<string, MeteredPoint>;
   private lastClosed15m: number;
+  private announcing: Promise<void> = Promise.resolve();
   private readonly upsert;
   private readonly saveBaseline;
   private readonly insertAnomaly;
@@ -63,14 +64,16 @@ export class EnergyAccountant {
     meters: MeteredPoint[],
     private readonly timeZone: string,
     private readonly onAnomaly: (a: EnergyAnomaly) => void = () => {},
-    private readonly onIntervalClosed: (i: EnergyInterval) => void = () => {},
+    /** resolves once the interval is safely handed on (durable in the outbox) */
+    private readonly onIntervalClosed: (i: EnergyInterval) => Promise<unknown> | void = () => {},
     now = Date.now(),
   ) {
     this.meters = new Map(meters.map((m) => [m.meter, m]));
     for (const row of db.prepare('SELECT meter, value, at FROM energy_counters').all() as { meter: string; value: number; at: number }[]) {
       this.baselines.set(row.meter, { value: row.value, at: row.at });
     }
-    this.lastClosed15m = periodStart(now, '15m', timeZone);
+    const announced = db.prepare("SELECT upto FROM energy_announced WHERE period = '15m'").pluck().get() as number | undefined;
+    this.lastClosed15m = announced ?? periodStart(now, '15m', timeZone);
     this.upsert = db.prepare(`INSERT INTO energy_intervals (meter, period, start, amount, estimated, anomalies, power_sum, power_samples)
       VALUES (@meter, @period, @start, @amount, @estimated, @anomalies, @powerSum, @powerSamples)
       ON CONFLICT (meter, period, start) DO UPDATE SET amount = amount + excluded.amount,
@@ -151,18 +154,37 @@ export class EnergyAccountant {
     return sum;
   }
 
+  /** Resolves when every interval announced so far has been handed on. */
+  settled(): Promise<void> {
+    return this.announcing;
+  }
+
+  /**
+   * Hands on the 15-minute intervals closed since the last announcement; the mark
+   * moves only after the receiver of each has it, so a crash re-announces rather
+   * than loses them.
+   */
   private announceClosed(now: number): void {
     const current = periodStart(now, '15m', this.timeZone);
-    if (current <= this.lastClosed15m) return;
+    const from = this.lastClosed15m;
+    if (current <= from) return;
+    this.lastClosed15m = current;
     const rows = this.db
       .prepare("SELECT meter, start, amount, estimated, anomalies FROM energy_intervals WHERE period = '15m' AND start >= ? AND start < ? ORDER BY start, meter")
-      .all(this.lastClosed15m, current) as { meter: string; start: number; amount: number; estimated: number; anomalies: number }[];
-    this.lastClosed15m = current;
-    for (const r of rows) {
+      .all(from, current) as { meter: string; start: number; amount: number; estimated: number; anomalies: number }[];
+    const handed = rows.flatMap((r) => {
       const m = this.meters.get(r.meter);
-      if (!m) continue;
-      this.onIntervalClosed({ meter: r.meter, medium: m.medium, unit: m.unit, period: '15m', start: r.start, end: r.start + PERIOD_MS['15m'], amount: r.amount, estimated: r.estimated === 1, anomalies: r.anomalies });
-    }
+      if (!m) return [];
+      return [this.onIntervalClosed({ meter: r.meter, medium: m.medium, unit: m.unit, period: '15m', start: r.start, end: r.start + PERIOD_MS['15m'], amount: r.amount, estimated: r.estimated === 1, anomalies: r.anomalies })];
+    });
+    const mark = this.db.prepare("INSERT INTO energy_announced (period, upto) VALUES ('15m', ?) ON CONFLICT (period) DO UPDATE SET upto = excluded.upto");
+    this.announcing = this.announcing
+      .then(() => Promise.all(handed))
+      .then(() => void mark.run(current))
+      .catch(() => {
+        // Not handed on: try again from `from` at the next flush.
+        this.lastClosed15m = Math.min(this.lastClosed15m, from);
+      });
   }
 
   /** Books `delta` over [from, to) in proportion to each minute's share of it. */

@@ -8,7 +8,7 @@ import type { LiveState } from '../live.ts';
 import type { Logger } from '../log.ts';
 import type { EnergySeriesMsg, EnergySummaryMsg, Medium } from '../server/wire.ts';
 import type { Db } from '../store/sqlite.ts';
-import { EnergyAccountant, type MeteredPoint } from './accountant.ts';
+import { EnergyAccountant, type EnergyInterval, type MeteredPoint } from './accountant.ts';
 import { EnergyReport } from './report.ts';
 import { pruneHistory } from './retention.ts';
 
@@ -51,6 +51,8 @@ export class EnergyModule {
     private readonly cfg: EnergyConfig,
     private readonly meters: { config: MeterConfig; point: MeteredPoint }[],
     timeZone: string,
+    /** where closed intervals go upstream; resolves once durable */
+    intervalSink: (i: EnergyInterval) => Promise<unknown> = async () => {},
   ) {
     const points = meters.map((m) => m.point);
     this.siteMeters = cfg.site_meters ?? points.map((p) => p.meter);
@@ -62,7 +64,10 @@ export class EnergyModule {
         logger.warn({ meter: a.meter, kind: a.kind, detail: a.detail }, 'meter counter anomaly');
         bus.emit('energy:anomaly', a);
       },
-      (i) => bus.emit('energy:interval', i),
+      (i) => {
+        bus.emit('energy:interval', i);
+        return intervalSink(i);
+      },
     );
     this.report = new EnergyReport(
       db,
@@ -95,11 +100,12 @@ export class EnergyModule {
     this.timers.push(setInterval(() => this.prune(), PRUNE_EVERY_MS));
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.unsubscribe.forEach((u) => u());
     this.timers.forEach((t) => clearInterval(t));
     clearTimeout(this.summaryTimer);
     this.flush();
+    await this.accountant.settled();
   }
 
   latestSummary(): EnergySummaryMsg | null {

@@ -6,7 +6,7 @@ import type { DeviceTracker } from '../devices/tracker.ts';
 import type { LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
 import { cameraRoutes } from './cameras.ts';
-import { healthRoutes, type StoreCheck } from './health.ts';
+import { healthRoutes, type HealthOptions, type StoreCheck } from './health.ts';
 import { kioskRoutes, type KioskFiles } from './kiosk.ts';
 
 export interface AppDeps {
@@ -17,6 +17,7 @@ export interface AppDeps {
   stores: StoreCheck[];
   kioskFiles: KioskFiles;
   metricsToken?: string;
+  outbox?: HealthOptions['outbox'];
   /** the feature modules' own routes (energy, …) */
   areas?: FastifyPluginAsync[];
 }
@@ -41,7 +42,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
 
-  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken });
+  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, outbox: deps.outbox });
   await app.register(cameraRoutes, { live: deps.live });
   await app.register(kioskRoutes, { files: deps.kioskFiles });
   for (const area of deps.areas ?? []) await app.register(area);

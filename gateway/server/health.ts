@@ -15,9 +15,11 @@ export interface HealthOptions {
   metrics: Metrics;
   stores: StoreCheck[];
   metricsToken?: string;
+  /** uplinks' link states and the outbox's alarms */
+  outbox?: () => { links: unknown[]; alarms: string[] };
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, outbox }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -30,7 +32,10 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
         return { name: s.name, state: 'failed', error: (err as Error).message };
       }
     });
-    const body = { ready: reasons.length === 0, reasons, devices: tracker.list(), stores: storeStates, uplinks: [] };
+    const out = outbox?.() ?? { links: [], alarms: [] };
+    // Uplinks being down or the budget alarm do not make the box unready: it keeps
+    // serving and keeps everything for later. They are reported here and in /metrics.
+    const body = { ready: reasons.length === 0, reasons, devices: tracker.list(), stores: storeStates, uplinks: out.links, alarms: out.alarms };
     return reply.code(body.ready ? 200 : 503).send(body);
   });
 

@@ -30,3 +30,10 @@ CREATE TABLE energy_anomalies (
   value  REAL
 );
 CREATE INDEX energy_anomalies_at ON energy_anomalies (at);
+
+-- Closed intervals are handed upstream up to here (exclusive); re-announced from
+-- here after a restart, with ids the outbox and the receiver de-duplicate.
+CREATE TABLE energy_announced (
+  period TEXT    PRIMARY KEY,
+  upto   INTEGER NOT NULL
+);

@@ -1,0 +1,191 @@
+// The outbox in the running gateway: what goes in (readings, consumption
+// intervals, anomalies, device events), the forwarders to each uplink, the disk
+// budget, and what /readyz and /metrics say about them.
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { EventBus } from '../bus/event-bus.ts';
+import type { EnergyInterval } from '../energy/accountant.ts';
+import type { LoadedUplink } from '../config/load.ts';
+import type { OutboxConfig } from '../config/schema.ts';
+import type { Logger } from '../log.ts';
+import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
+import type { Db } from '../store/sqlite.ts';
+import { HttpUplink } from '../uplink/http.ts';
+import type { Uplink } from '../uplink/uplink.ts';
+import { DiskBudget, type BudgetState } from './budget.ts';
+import { Forwarder, type LinkStatus } from './forwarder.ts';
+import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
+import { STREAM_NAMES, type Stream } from './streams.ts';
+
+const BUDGET_EVERY_MS = 30_000;
+const MB = 1024 * 1024;
+
+export class OutboxModule {
+  readonly outbox: Outbox;
+  private readonly forwarders: Forwarder[];
+  private readonly budget: DiskBudget;
+  private budgetState: BudgetState | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly lastReadingSent = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly accepted: Counter<'stream'>;
+
+  constructor(
+    db: Db,
+    boxId: string,
+    dataDir: string,
+    private readonly bus: EventBus,
+    private readonly cfg: OutboxConfig,
+    uplinks: LoadedUplink[],
+    metrics: Metrics,
+    private readonly logger: Logger,
+  ) {
+    this.outbox = new Outbox(db, boxId);
+    const m = outboxMetrics(metrics, () => this.backlogs(), () => this.links());
+    this.outbox.on('dropped', (stream, reason, count) => {
+      m.dropped.inc({ stream, reason }, count);
+      logger.warn({ stream, reason, count }, 'outbox dropped records');
+    });
+    this.forwarders = uplinks.map((u) => {
+      const uplink = createUplink(u, boxId);
+      return new Forwarder(this.outbox, uplink, {
+        batchSize: cfg.batch_size,
+        minBackoffMs: u.backoff.min_ms,
+        maxBackoffMs: u.backoff.max_ms,
+        offlineAfterMs: u.backoff.offline_after_ms,
+        onSent: (stream, n, ms) => {
+          m.delivered.inc({ stream, uplink: u.id }, n);
+          m.sendSeconds.observe({ uplink: u.id }, ms / 1000);
+        },
+        onState: (s) => logger.info({ uplink: s.uplink, state: s.state, error: s.lastError ?? undefined }, 'uplink state'),
+        onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'uplink send failed'),
+      });
+    });
+    const byStream = new Map<Stream, string[]>(STREAM_NAMES.map((s) => [s, uplinks.filter((u) => u.streams.includes(s)).map((u) => u.id)]));
+    this.budget = new DiskBudget(this.outbox, dataDir, () => byStream, {
+      totalBytes: cfg.budget_mb.total * MB,
+      perClassBytes: {
+        samples: cfg.budget_mb.samples * MB,
+        events: cfg.budget_mb.events * MB,
+        counters: cfg.budget_mb.counters && cfg.budget_mb.counters * MB,
+        transactions: cfg.budget_mb.transactions && cfg.budget_mb.transactions * MB,
+        alerts: cfg.budget_mb.alerts && cfg.budget_mb.alerts * MB,
+      },
+      minFreeBytes: cfg.min_free_disk_mb * MB,
+      keepDeliveredMs: cfg.keep_delivered_hours * 3_600_000,
+    });
+    this.accepted = m.accepted;
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      this.bus.on('meter:reading', (r) => {
+        const last = this.lastReadingSent.get(r.deviceId) ?? 0;
+        if (r.at - last < this.cfg.readings_every_ms) return;
+        this.lastReadingSent.set(r.deviceId, r.at);
+        this.put('readings', r);
+      }),
+      this.bus.on('energy:anomaly', (a) => this.put('alerts', { type: 'meter-anomaly', ...a }, `${a.meter}:anomaly:${a.at}`)),
+      this.bus.on('device:state', (d) => this.put('events', { type: 'device-state', ...d })),
+    );
+    this.enforceBudget();
+    this.timer = setInterval(() => this.enforceBudget(), BUDGET_EVERY_MS);
+    for (const f of this.forwarders) f.start();
+  }
+
+  /** The energy module's sink for closed intervals: keyed, so a re-announcement is not a second record. */
+  putInterval = (i: EnergyInterval): Promise<unknown> => this.put('intervals', i, `${i.meter}:${i.period}:${i.start}`);
+
+  /** Hands a record to the outbox; what the producer does not await is still tracked until durable. */
+  put(stream: Stream, payload: unknown, key?: string): Promise<OutboxRecord> {
+    const appended = this.outbox.append(stream, payload, { key });
+    const tracked = appended.then(
+      () => void this.accepted.inc({ stream }),
+      (err) => {
+        if (!(err instanceof OutboxRefused)) this.logger.error({ err, stream }, 'outbox append failed');
+      },
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+    return appended;
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe.forEach((u) => u());
+    clearInterval(this.timer);
+    this.outbox.close();
+    await Promise.all(this.inFlight);
+    await Promise.all(this.forwarders.map((f) => f.stop()));
+  }
+
+  links(): LinkStatus[] {
+    return this.forwarders.map((f) => f.link);
+  }
+
+  backlogs(): { stream: Stream; uplink: string; records: number }[] {
+    return this.forwarders.flatMap((f) => {
+      const link = f.link.uplink;
+      return STREAM_NAMES.map((stream) => ({ stream, uplink: link, records: this.outbox.backlog(link, stream) }));
+    });
+  }
+
+  status() {
+    return {
+      links: this.links(),
+      held: this.outbox.held(),
+      drops: this.outbox.drops(),
+      alarms: this.budgetState?.alarms ?? [],
+    };
+  }
+
+  private enforceBudget(): void {
+    try {
+      const state = this.budget.enforce();
+      for (const alarm of state.alarms) if (!this.budgetState?.alarms.includes(alarm)) this.logger.error({ alarm }, 'outbox alarm');
+      this.budgetState = state;
+    } catch (err) {
+      this.logger.error({ err }, 'outbox budget check failed');
+    }
+  }
+}
+
+function createUplink(u: LoadedUplink, boxId: string): Uplink {
+  switch (u.type) {
+    case 'http':
+      return new HttpUplink({ id: u.id, url: u.url, streams: u.streams, token: u.token, hmacKey: u.hmac_key, timeoutMs: u.timeout_ms, boxId });
+  }
+}
+
+function outboxMetrics(metrics: Metrics, backlogs: () => { stream: string; uplink: string; records: number }[], links: () => LinkStatus[]) {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: `${METRIC_PREFIX}outbox_backlog`,
+    help: 'Records not yet acknowledged by the uplink, counted on disk',
+    labelNames: ['stream', 'uplink'],
+    registers,
+    collect() {
+      for (const b of backlogs()) this.set({ stream: b.stream, uplink: b.uplink }, b.records);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}uplink_state`,
+    help: 'Uplink link state: 1 for the state it is in',
+    labelNames: ['uplink', 'state'],
+    registers,
+    collect() {
+      for (const l of links()) for (const s of ['online', 'backing-off', 'offline']) this.set({ uplink: l.uplink, state: s }, l.state === s ? 1 : 0);
+    },
+  });
+  return {
+    accepted: new Counter({ name: `${METRIC_PREFIX}outbox_accepted_total`, help: 'Records accepted (durable) by stream', labelNames: ['stream'], registers }),
+    delivered: new Counter({ name: `${METRIC_PREFIX}outbox_delivered_total`, help: 'Records acknowledged by the receiver', labelNames: ['stream', 'uplink'], registers }),
+    dropped: new Counter({ name: `${METRIC_PREFIX}outbox_dropped_total`, help: 'Records dropped or refused, by reason', labelNames: ['stream', 'reason'], registers }),
+    sendSeconds: new Histogram({
+      name: `${METRIC_PREFIX}outbox_send_seconds`,
+      help: 'Time from sending a batch to its acknowledgement',
+      labelNames: ['uplink'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,82 @@
+// HTTPS JSON batches: one POST per batch to the stream's endpoint, gzip, a bearer
+// token, an HMAC-SHA256 signature over timestamp and body, and the batch id as the
+// idempotency key. 2xx = taken (with per-record rejections, backfill requests);
+// 4xx other than 408/429 = the batch is malformed; anything else = retry.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { StoredRecord } from '../outbox/outbox.ts';
+import type { Stream } from '../outbox/streams.ts';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signing.ts';
+import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
+
+const gzipAsync = promisify(gzip);
+
+export interface HttpUplinkOptions {
+  id: string;
+  /** endpoint; `{stream}` is replaced by the stream name */
+  url: string;
+  streams: Stream[];
+  token?: string;
+  hmacKey?: string;
+  timeoutMs: number;
+  boxId: string;
+}
+
+export interface HttpBatch {
+  box: string;
+  stream: Stream;
+  batch: string;
+  records: { id: string; seq: number; at: number; payload: unknown }[];
+}
+
+export class HttpUplink implements Uplink {
+  readonly id: string;
+  readonly streams: Stream[];
+
+  constructor(private readonly opts: HttpUplinkOptions) {
+    this.id = opts.id;
+    this.streams = opts.streams;
+  }
+
+  async send(stream: Stream, batch: StoredRecord[], batchId: string, signal: AbortSignal): Promise<SendResult> {
+    // Payloads are stored as JSON text: spliced in as they are, never re-parsed.
+    const records = batch.map((r) => `{"id":${JSON.stringify(r.id)},"seq":${r.seq},"at":${r.at},"payload":${r.json}}`).join(',');
+    const json = `{"box":${JSON.stringify(this.opts.boxId)},"stream":${JSON.stringify(stream)},"batch":${JSON.stringify(batchId)},"records":[${records}]}`;
+    const body = await gzipAsync(Buffer.from(json));
+    const timestamp = String(Date.now());
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'idempotency-key': batchId,
+      [TIMESTAMP_HEADER]: timestamp,
+    };
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (this.opts.hmacKey) headers[SIGNATURE_HEADER] = sign(this.opts.hmacKey, timestamp, body);
+    const url = this.opts.url.replaceAll('{stream}', stream);
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.timeoutMs)]) });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      throw new Error(`POST ${url}: ${e.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message)}`);
+    }
+    const text = await res.text().catch(() => '');
+    if (res.ok) {
+      const answer = safeJson(text) as SendResult | undefined;
+      return { rejected: answer?.rejected ?? [], backfill: answer?.backfill ?? [] };
+    }
+    const reason = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new BatchRejected(reason);
+    throw new Error(`POST ${url}: ${reason}`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,22 @@
+// What every uplink (HTTP, MQTT, the building-energy TCP protocol) offers the
+// forwarder: send one ordered batch of one stream, and say how it went.
+import type { StoredRecord } from '../outbox/outbox.ts';
+import type { Stream } from '../outbox/streams.ts';
+
+export interface SendResult {
+  /** records the receiver refused as malformed, with its reason; the rest were taken */
+  rejected?: { id: string; reason: string }[];
+  /** ranges the receiver asks to have sent again (backfill) */
+  backfill?: { stream: Stream; fromSeq: number; toSeq: number }[];
+}
+
+/** The receiver refused the whole batch as malformed (HTTP 4xx): retrying cannot help. */
+export class BatchRejected extends Error {}
+
+export interface Uplink {
+  readonly id: string;
+  readonly streams: Stream[];
+  /** Resolves when the receiver acknowledged the batch; throws BatchRejected, or anything else to retry. `signal` aborts on shutdown. */
+  send(stream: Stream, batch: StoredRecord[], batchId: string, signal: AbortSignal): Promise<SendResult>;
+  close(): Promise<void>;
+}
