@@ -35,7 +35,7 @@ describe('outbox', () => {
     const original = db.transaction.bind(db);
     db.transaction = ((fn: () => unknown) => {
       const t = original(fn as never);
-      return ((...args: unknown[]) => (commits++, (t as (...a: unknown[]) => unknown)(...args))) as never;
+      return ((...args: unknown[]) => (commits++, (t as unknown as (...a: unknown[]) => unknown)(...args))) as never;
     }) as never;
     await Promise.all(Array.from({ length: 1000 }, (_, i) => outbox.append('readings', { i })));
     expect(commits).toBe(1);

@@ -10,6 +10,8 @@ export const simProvince: Command = {
     '  POST /ingest/<stream>  batches from the HTTP uplink (bearer token and HMAC checked when set)',
     '  GET  /report           per stream: received, unique, duplicates, outOfOrder, maxSeq, gaps, rejected',
     '  POST /control          {"mode": "ok" | "error" (with "status") | "hang" | "slow" (with "delayMs") | "reset" | "reject-record" (with "idPattern")}',
+    '  POST /backfill         {"stream", "fromSeq", "toSeq"}: ask the sender for that range again with the next answer',
+    '  GET  /ids/<stream>     ids of the unique records received, in arrival order',
     '  POST /reset            forget what was received',
   ].join('\n'),
   options: { host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string' }, 'hmac-key': { type: 'string' } },

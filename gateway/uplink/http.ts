@@ -1,7 +1,9 @@
 // HTTPS JSON batches: one POST per batch to the stream's endpoint, gzip, a bearer
 // token, an HMAC-SHA256 signature over timestamp and body, and the batch id as the
 // idempotency key. 2xx = taken (with per-record rejections, backfill requests);
-// 4xx other than 408/429 = the batch is malformed; anything else = retry.
+// 400/413/415/422 = the batch itself is malformed (dead-lettered); anything else —
+// 401/403 (a token problem), 404 (a wrong URL), 408, 429, 5xx, no answer — is
+// retried, so a configuration mistake never turns data into dead letters.
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { StoredRecord } from '../outbox/outbox.ts';
@@ -10,6 +12,7 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signing.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
 
 const gzipAsync = promisify(gzip);
+const MALFORMED = new Set([400, 413, 415, 422]);
 
 export interface HttpUplinkOptions {
   id: string;
@@ -66,7 +69,7 @@ export class HttpUplink implements Uplink {
       return { rejected: answer?.rejected ?? [], backfill: answer?.backfill ?? [] };
     }
     const reason = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new BatchRejected(reason);
+    if (MALFORMED.has(res.status)) throw new BatchRejected(reason);
     throw new Error(`POST ${url}: ${reason}`);
   }
 

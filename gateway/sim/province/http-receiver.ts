@@ -22,6 +22,8 @@ export interface HttpReceiverOptions {
 
 export class HttpReceiver {
   fault: FaultMode = { mode: 'ok' };
+  /** ranges to ask the sender for again, with the next batch taken */
+  backfillRequests: { stream: string; fromSeq: number; toSeq: number }[] = [];
   readonly server: http.Server;
   private readonly hung = new Set<http.ServerResponse>();
   /** batches received, by outcome, for the report */
@@ -84,7 +86,8 @@ export class HttpReceiver {
       const rejectedIds = f.mode === 'reject-record' ? batch.records.filter((r) => r.id.includes(f.idPattern)).map((r) => r.id) : [];
       this.ledger.take(batch.stream, batch.records, 'http', new Set(rejectedIds));
       this.batches.taken += 1;
-      json(res, 200, { accepted: batch.records.length - rejectedIds.length, rejected: rejectedIds.map((id) => ({ id, reason: 'simulated rejection' })) });
+      const backfill = this.backfillRequests.splice(0);
+      json(res, 200, { accepted: batch.records.length - rejectedIds.length, rejected: rejectedIds.map((id) => ({ id, reason: 'simulated rejection' })), backfill });
     };
     if (f.mode === 'slow') setTimeout(answer, f.delayMs);
     else answer();

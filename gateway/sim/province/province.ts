@@ -41,6 +41,17 @@ export class ProvinceSim {
       json(res, 200, this.ledger.ids(ids[1]!));
       return true;
     }
+    if (req.method === 'POST' && req.url === '/backfill') {
+      try {
+        const r = JSON.parse(body.toString('utf8')) as { stream: string; fromSeq: number; toSeq: number };
+        if (typeof r.stream !== 'string' || !Number.isInteger(r.fromSeq) || !Number.isInteger(r.toSeq)) throw new Error('expected {stream, fromSeq, toSeq}');
+        this.http.backfillRequests.push(r);
+        json(res, 200, { ok: true });
+      } catch (err) {
+        json(res, 400, { error: (err as Error).message });
+      }
+      return true;
+    }
     if (req.method === 'POST' && req.url === '/reset') {
       this.ledger.reset();
       json(res, 200, { ok: true });
