@@ -131,7 +131,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary() });
+    const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus: () => outbox.lastStatus() ?? outbox.statusMessage() });
     running.push({
       name: 'http',
       stop: async () => {

@@ -2,7 +2,7 @@
 // pages subscribe. Typed by event name; a failing subscriber is logged and never
 // breaks the publisher or the other subscribers.
 import type { EnergyAnomaly, EnergyInterval } from '../energy/accountant.ts';
-import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, ScaleWeightMsg } from '../server/wire.ts';
+import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, OutboxStatusMsg, ScaleWeightMsg } from '../server/wire.ts';
 
 export interface CameraFrame extends Omit<CameraFrameMsg, 'url'> {
   /** packed RGB, width × height × 3 bytes */
@@ -18,6 +18,7 @@ export interface BusEvents {
   'energy:interval': EnergyInterval;
   'energy:anomaly': EnergyAnomaly;
   'energy:summary': EnergySummaryMsg;
+  'outbox:status': OutboxStatusMsg;
 }
 
 type Handler<T> = (payload: T) => void;

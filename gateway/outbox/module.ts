@@ -8,6 +8,7 @@ import type { LoadedUplink } from '../config/load.ts';
 import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
+import type { OutboxStatusMsg } from '../server/wire.ts';
 import type { Db } from '../store/sqlite.ts';
 import { HttpUplink } from '../uplink/http.ts';
 import type { Uplink } from '../uplink/uplink.ts';
@@ -17,6 +18,9 @@ import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
 import { STREAM_NAMES, type Stream } from './streams.ts';
 
 const BUDGET_EVERY_MS = 30_000;
+const STATUS_EVERY_MS = 5000;
+/** Backlogs are counted on disk; at most this often, since a count over millions of rows takes a while. */
+const BACKLOG_EVERY_MS = 10_000;
 const MB = 1024 * 1024;
 
 export class OutboxModule {
@@ -25,7 +29,9 @@ export class OutboxModule {
   private readonly budget: DiskBudget;
   private budgetState: BudgetState | undefined;
   private readonly unsubscribe: (() => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private backlogCache: { at: number; rows: { stream: Stream; uplink: string; records: number }[] } | undefined;
+  private latestStatus: OutboxStatusMsg | null = null;
   private readonly lastReadingSent = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly accepted: Counter<'stream'>;
@@ -89,7 +95,13 @@ export class OutboxModule {
       this.bus.on('device:state', (d) => this.put('events', { type: 'device-state', ...d })),
     );
     this.enforceBudget();
-    this.timer = setInterval(() => this.enforceBudget(), BUDGET_EVERY_MS);
+    this.timers.push(
+      setInterval(() => this.enforceBudget(), BUDGET_EVERY_MS),
+      setInterval(() => {
+        this.latestStatus = this.statusMessage();
+        this.bus.emit('outbox:status', this.latestStatus);
+      }, STATUS_EVERY_MS),
+    );
     for (const f of this.forwarders) f.start();
   }
 
@@ -112,7 +124,7 @@ export class OutboxModule {
 
   async stop(): Promise<void> {
     this.unsubscribe.forEach((u) => u());
-    clearInterval(this.timer);
+    this.timers.forEach((t) => clearInterval(t));
     this.outbox.close();
     await Promise.all(this.inFlight);
     await Promise.all(this.forwarders.map((f) => f.stop()));
@@ -122,11 +134,31 @@ export class OutboxModule {
     return this.forwarders.map((f) => f.link);
   }
 
-  backlogs(): { stream: Stream; uplink: string; records: number }[] {
-    return this.forwarders.flatMap((f) => {
+  backlogs(now = Date.now()): { stream: Stream; uplink: string; records: number }[] {
+    if (this.backlogCache && now - this.backlogCache.at < BACKLOG_EVERY_MS) return this.backlogCache.rows;
+    const rows = this.forwarders.flatMap((f) => {
       const link = f.link.uplink;
       return STREAM_NAMES.map((stream) => ({ stream, uplink: link, records: this.outbox.backlog(link, stream) }));
     });
+    this.backlogCache = { at: now, rows };
+    return rows;
+  }
+
+  /** The latest status pushed to the admin page (null before the first). */
+  lastStatus(): OutboxStatusMsg | null {
+    return this.latestStatus;
+  }
+
+  statusMessage(): OutboxStatusMsg {
+    return {
+      at: Date.now(),
+      links: this.links(),
+      backlog: this.backlogs(),
+      held: this.outbox.held().map(({ stream, records, bytes }) => ({ stream, records, bytes })),
+      drops: this.outbox.drops().map(({ stream, reason, count }) => ({ stream, reason, count })),
+      deadLetters: this.outbox.deadLetterCount(),
+      alarms: this.budgetState?.alarms ?? [],
+    };
   }
 
   status() {

@@ -185,6 +185,10 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     return this.db.prepare('SELECT uplink, stream, seq, record_id, at, reason FROM outbox_dead_letters ORDER BY id DESC LIMIT ?').all(limit) as never;
   }
 
+  deadLetterCount(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM outbox_dead_letters').pluck().get() as number;
+  }
+
   countDrop(stream: Stream, reason: string, count: number): void {
     if (count <= 0) return;
     this.st.countDrop.run(stream, reason, count);

@@ -6,7 +6,7 @@ import type { EventBus } from '../bus/event-bus.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import { frameMessage, type LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AdminEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenEvents, SiteInfo } from './wire.ts';
+import type { AdminEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenEvents, OutboxStatusMsg, SiteInfo } from './wire.ts';
 
 export const NAMESPACES = ['/kiosk', '/kitchen', '/energy', '/admin'] as const;
 
@@ -18,11 +18,12 @@ export interface SocketDeps {
   site: SiteInfo;
   startedAt: number;
   energySummary: () => EnergySummaryMsg | null;
+  outboxStatus: () => OutboxStatusMsg | null;
 }
 
 /** Returns the Socket.IO server and a function that stops the bus feeding it. */
 export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server; detach: () => void } {
-  const { bus, tracker, live, metrics, site, startedAt, energySummary } = deps;
+  const { bus, tracker, live, metrics, site, startedAt, energySummary, outboxStatus } = deps;
   const io = new Server(http, { serveClient: false, cors: { origin: false } });
   const devicesOf = (kind: string) => tracker.list().filter((d) => d.kind === kind);
 
@@ -36,7 +37,7 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
   );
   kiosk.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('scale'), weights: [...live.weights.values()] }));
   kitchen.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('camera'), frames: live.frameMessages() }));
-  admin.on('connection', (s) => s.emit('snapshot', { site, devices: tracker.list(), startedAt }));
+  admin.on('connection', (s) => s.emit('snapshot', { site, devices: tracker.list(), startedAt, outbox: outboxStatus() }));
 
   for (const name of NAMESPACES) {
     const ns = io.of(name);
@@ -49,6 +50,7 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
   const unsubscribe = [
     bus.on('meter:reading', (m) => energy.emit('meter:reading', m)),
     bus.on('energy:summary', (m) => energy.emit('energy:summary', m)),
+    bus.on('outbox:status', (m) => admin.emit('outbox:status', m)),
     bus.on('scale:weight', (m) => kiosk.volatile.emit('scale:weight', m)),
     bus.on('camera:frame', (f) => kitchen.volatile.emit('camera:frame', frameMessage(f))),
     bus.on('device:state', (d) => {

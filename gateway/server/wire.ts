@@ -53,7 +53,19 @@ export interface SiteInfo { name: string; version: string; timezone: string }
 export interface EnergySnapshot { site: SiteInfo; devices: DeviceStatus[]; readings: MeterReadingMsg[]; summary: EnergySummaryMsg | null }
 export interface KioskSnapshot { site: SiteInfo; devices: DeviceStatus[]; weights: ScaleWeightMsg[] }
 export interface KitchenSnapshot { site: SiteInfo; devices: DeviceStatus[]; frames: CameraFrameMsg[] }
-export interface AdminSnapshot { site: SiteInfo; devices: DeviceStatus[]; startedAt: number }
+/** Store-and-forward at a glance, pushed on `/admin` as `outbox:status` every few seconds. */
+export interface OutboxStatusMsg {
+  at: number;
+  links: { uplink: string; state: 'online' | 'backing-off' | 'offline'; since: number; lastError: string | null; retryAt: number | null; lastSendMs: number | null }[];
+  /** records not yet acknowledged, per uplink and stream (counted on disk) */
+  backlog: { uplink: string; stream: string; records: number }[];
+  held: { stream: string; records: number; bytes: number }[];
+  drops: { stream: string; reason: string; count: number }[];
+  deadLetters: number;
+  alarms: string[];
+}
+
+export interface AdminSnapshot { site: SiteInfo; devices: DeviceStatus[]; startedAt: number; outbox: OutboxStatusMsg | null }
 
 /** Server → client events per namespace. Every namespace sends `snapshot` on
  * connect and `device:state` whenever a device changes state. */
@@ -65,7 +77,7 @@ export interface EnergyEvents {
 }
 export interface KioskEvents { snapshot: (s: KioskSnapshot) => void; 'scale:weight': (m: ScaleWeightMsg) => void; 'device:state': (d: DeviceStatus) => void }
 export interface KitchenEvents { snapshot: (s: KitchenSnapshot) => void; 'camera:frame': (m: CameraFrameMsg) => void; 'device:state': (d: DeviceStatus) => void }
-export interface AdminEvents { snapshot: (s: AdminSnapshot) => void; 'device:state': (d: DeviceStatus) => void }
+export interface AdminEvents { snapshot: (s: AdminSnapshot) => void; 'device:state': (d: DeviceStatus) => void; 'outbox:status': (s: OutboxStatusMsg) => void }
 
 export type Medium = 'electricity' | 'water' | 'gas';
 

@@ -5,6 +5,7 @@ import { fmtDateTime, fmtDuration, fmtTime } from '../format.ts';
 import { upsertDevice, useGateway, useNow } from '../gateway.ts';
 import { useLang } from '../i18n.ts';
 import { Shell } from '../ui/Shell.tsx';
+import { OutboxPanel } from '../ui/OutboxPanel.tsx';
 import { StateBadge } from '../ui/StateBadge.tsx';
 
 function SiteSummary({ snap }: { snap: AdminSnapshot }) {
@@ -58,6 +59,7 @@ function Admin() {
   const conn = useGateway<AdminEvents>('/admin', {
     snapshot: (s) => setSnap({ ...s, devices: [...s.devices].sort((a, b) => a.id.localeCompare(b.id)) }),
     'device:state': (d) => setSnap((s) => s && { ...s, devices: upsertDevice(s.devices, d) }),
+    'outbox:status': (o) => setSnap((s) => s && { ...s, outbox: o }),
   });
 
   return (
@@ -67,6 +69,8 @@ function Admin() {
           <SiteSummary snap={snap} />
           <h2>{t('admin.devices')}</h2>
           {snap.devices.length > 0 ? <DeviceTable devices={snap.devices} /> : <p class="empty">{t('admin.noDevices')}</p>}
+          <h2>{t('outbox.title')}</h2>
+          {snap.outbox && <OutboxPanel status={snap.outbox} />}
         </>
       )}
     </Shell>
