@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { io } from 'socket.io-client';
 import type { DeviceStatus } from '../gateway/server/wire.ts';
+import { setTimeZone } from './format.ts';
 
 export type ConnState = 'connected' | 'reconnecting' | 'offline';
 /** `since`: when the connection was established (connected) or lost (otherwise), epoch ms. */
@@ -42,6 +43,8 @@ export function useGateway<E extends object>(namespace: string, handlers: Handle
       setConn((c) => (c.state === 'offline' ? c : { state: 'reconnecting', since: lostAt }));
       armOffline();
     });
+    // Every namespace's snapshot carries the site: show times in its zone on every page.
+    socket.on('snapshot', (s: { site?: { timezone?: string } } | undefined) => setTimeZone(s?.site?.timezone));
     for (const event of Object.keys(latest.current)) {
       socket.on(event, (...args: unknown[]) => {
         const fn = (latest.current as Record<string, ((...a: unknown[]) => void) | undefined>)[event];

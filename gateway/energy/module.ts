@@ -114,11 +114,14 @@ export class EnergyModule {
 
   summary(now = Date.now()): EnergySummaryMsg {
     const s = this.report.summary(now);
-    const powerKw = (id: string): number | null => {
-      const p = this.live.readings.get(id)?.values.power_total;
-      return p ? (p.unit === 'kW' ? p.value : p.value / 1000) : null;
-    };
     const point = new Map(this.meters.map((m) => [m.config.id, m.point]));
+    const powerKw = (id: string): number | null => {
+      const reading = this.live.readings.get(id);
+      const p = reading?.values.power_total;
+      // A silent meter's last reading is not its power now.
+      const stale = !reading || now - reading.at > 3 * (point.get(id)?.pollMs ?? 1000) + 2000;
+      return p && !stale ? (p.unit === 'kW' ? p.value : p.value / 1000) : null;
+    };
     const today = (id: string) => s.todayPerMeter[id] ?? 0;
     return {
       at: s.at,

@@ -1,103 +1,106 @@
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
-import type { DeviceStatus, EnergyEvents, MeterReadingMsg, SiteInfo } from '../../gateway/server/wire.ts';
-import { fmtNumber, fmtTime, toKw } from '../format.ts';
-import { byDevice, idsOfKind, upsertDevice, useGateway } from '../gateway.ts';
-import { hasKey, useLang } from '../i18n.ts';
+import { useCallback, useState } from 'preact/hooks';
+import type { DeviceStatus, EnergyEvents, EnergySeriesMsg, EnergySummaryMsg, MeterReadingMsg, SiteInfo } from '../../gateway/server/wire.ts';
+import { fmtTime } from '../format.ts';
+import { byDevice, upsertDevice, useGateway } from '../gateway.ts';
+import { useLang } from '../i18n.ts';
 import { Shell } from '../ui/Shell.tsx';
-import { isDown, StateBadge } from '../ui/StateBadge.tsx';
+import { isDown } from '../ui/StateBadge.tsx';
+import { DailyChart, PowerChart } from '../energy/Charts.tsx';
+import { fetchSeries, fetchSummary, newer, useMinuteRefresh } from '../energy/data.ts';
+import { Consumption, Groups, Indicators, SitePower, type SilentMeter } from '../energy/Figures.tsx';
+import { Anomalies, liveKw, MeterCard, meterName, type MeterRow } from '../energy/Meters.tsx';
 
-const MAIN_POINTS = new Set(['power_total', 'energy_import']);
+/** A summary older than this is fetched over HTTP on the minute refresh (no readings push one). */
+const SUMMARY_STALE_MS = 30_000;
 
-function PointList({ values }: { values: MeterReadingMsg['values'] }) {
-  const { t } = useLang();
-  const points = Object.entries(values).filter(([name]) => !MAIN_POINTS.has(name));
-  if (points.length === 0) return null;
-  return (
-    <dl class="points">
-      {points.map(([name, p]) => {
-        const key = `point.${name}`;
-        return (
-          <div key={name}>
-            <dt>{hasKey(key) ? t(key) : name}</dt>
-            <dd>
-              <span class="num">{fmtNumber(p.value)}</span> <small>{p.unit}</small>
-            </dd>
-          </div>
-        );
-      })}
-    </dl>
-  );
-}
-
-function MeterCard({ id, device, reading }: { id: string; device: DeviceStatus | undefined; reading: MeterReadingMsg | undefined }) {
-  const { t } = useLang();
-  const power = reading?.values.power_total;
-  const energy = reading?.values.energy_import;
-  return (
-    <article class={`card card-${device?.state ?? 'starting'}`}>
-      <header>
-        <h2>{id}</h2>
-        <StateBadge device={device} />
-      </header>
-      {reading ? (
-        <>
-          {power && (
-            <p class="big">
-              <span data-testid="power-kw" data-device={id} data-value={toKw(power)}>{fmtNumber(toKw(power))}</span>
-              <small> kW</small>
-            </p>
-          )}
-          {energy && (
-            <p class="sub">
-              {t('point.energy_import')} <b>{fmtNumber(energy.value)}</b> {energy.unit}
-            </p>
-          )}
-          <PointList values={reading.values} />
-          <p class="meta">{reading.profile} · {t('energy.updated', { t: fmtTime(reading.at) })}</p>
-        </>
-      ) : (
-        <p class="empty">{t('energy.noReading')}</p>
-      )}
-    </article>
-  );
-}
+interface Series { quarter: EnergySeriesMsg | null; daily: EnergySeriesMsg | null; at: number; failedAt: number | null }
 
 function Energy() {
   const { t } = useLang();
   const [site, setSite] = useState<SiteInfo>();
   const [devices, setDevices] = useState<DeviceStatus[]>([]);
   const [readings, setReadings] = useState<Record<string, MeterReadingMsg>>({});
+  const [summary, setSummary] = useState<EnergySummaryMsg | null>(null);
+  const [series, setSeries] = useState<Series>({ quarter: null, daily: null, at: 0, failedAt: null });
+  const take = (s: EnergySummaryMsg | null) => setSummary((cur) => newer(cur, s));
+
   const conn = useGateway<EnergyEvents>('/energy', {
     snapshot: (s) => {
       setSite(s.site);
       setDevices(s.devices);
       setReadings(byDevice(s.readings));
+      take(s.summary);
     },
     'meter:reading': (m) => setReadings((rs) => ({ ...rs, [m.deviceId]: m })),
+    'energy:summary': take,
     'device:state': (d) => setDevices((ds) => upsertDevice(ds, d)),
   });
-  const meters = idsOfKind(devices, 'meter', readings);
-  const device = (id: string) => devices.find((d) => d.id === id);
-  const counted = meters.filter((id) => device(id)?.state !== 'offline' && readings[id]?.values.power_total);
-  const total = counted.reduce((sum, id) => sum + toKw(readings[id]!.values.power_total!), 0);
-  const excluded = meters.filter((id) => device(id)?.state === 'offline').length;
+
+  const load = useCallback(async () => {
+    const stale = !summary || Date.now() - summary.at > SUMMARY_STALE_MS;
+    const [quarter, daily, fresh] = await Promise.allSettled([
+      fetchSeries('15m'),
+      fetchSeries('1d'),
+      stale ? fetchSummary() : Promise.resolve(null),
+    ]);
+    const at = Date.now();
+    setSeries((s) => ({
+      quarter: quarter.status === 'fulfilled' ? quarter.value : s.quarter,
+      daily: daily.status === 'fulfilled' ? daily.value : s.daily,
+      at: quarter.status === 'fulfilled' ? at : s.at,
+      failedAt: quarter.status === 'rejected' || daily.status === 'rejected' ? at : null,
+    }));
+    if (fresh.status === 'fulfilled') take(fresh.value);
+  }, [summary]);
+  useMinuteRefresh(conn.state === 'connected', load);
+
+  // Meters in the configured order (from the summary), then any other meter the gateway reports.
+  const ids = [
+    ...(summary?.meters.map((m) => m.id) ?? []),
+    ...devices.filter((d) => d.kind === 'meter').map((d) => d.id).sort(),
+    ...Object.keys(readings).sort(),
+  ].filter((id, i, all) => all.indexOf(id) === i);
+  const meters: MeterRow[] = ids.map((id) => ({
+    id,
+    info: summary?.meters.find((m) => m.id === id),
+    device: devices.find((d) => d.id === id),
+    reading: readings[id],
+    anomalies: summary?.anomalies.filter((a) => a.meter === id) ?? [],
+  }));
+
+  // Site power from the live readings of the site's electricity meters (all meters until the
+  // summary says which), leaving out meters that went offline: their last reading is stale.
+  const siteMeters = summary ? meters.filter((m) => m.info?.site && m.info.medium === 'electricity') : meters;
+  const total = siteMeters.reduce((sum, m) => sum + (m.device?.state === 'offline' ? 0 : (liveKw(m) ?? 0)), 0);
+  const lastAt = Math.max(0, ...meters.map((m) => m.reading?.at ?? 0)) || summary?.at || null;
+  const silent: SilentMeter[] = meters.filter((m) => isDown(m.device)).map((m) => ({ id: m.id, name: meterName(m), state: m.device!.state }));
+  const water = !!summary?.meters.some((m) => m.medium === 'water');
+  const status = series.failedAt ? t('energy.loadFailed', { t: fmtTime(Math.floor(series.failedAt / 60_000) * 60_000 + 61_500) }) : null;
 
   return (
     <Shell path="/energy" conn={conn} siteName={site?.name}>
-      <section class="total">
-        <span class="label">{t('energy.total')}</span>
-        <span class="big">
-          <span data-testid="total-power-kw" data-value={total}>{fmtNumber(total)}</span>
-          <small> kW</small>
-        </span>
-        {excluded > 0 && <span class="alert">{t('energy.excluded', { n: excluded })}</span>}
-      </section>
-      {site && meters.length === 0 && <p class="empty">{t('energy.noMeters')}</p>}
-      <div class="grid meters">
-        {meters.map((id) => (
-          <MeterCard key={id} id={id} device={device(id)} reading={readings[id]} />
-        ))}
+      <div class="energy">
+        <div class="en-row en-top">
+          <SitePower kw={total} at={lastAt} silent={silent} />
+          <Consumption summary={summary} water={water} />
+        </div>
+        <div class="en-row en-charts">
+          <PowerChart series={series.quarter} at={series.at} status={status} />
+          <DailyChart series={series.daily} water={water} status={status} />
+        </div>
+        <div class="en-row en-facts">
+          <Indicators summary={summary} water={water} />
+          <Groups summary={summary} water={water} />
+        </div>
+        <section class="en-meters-section">
+          <h2>{t('energy.meters')}</h2>
+          {site && meters.length === 0 && <p class="empty">{t('energy.noMeters')}</p>}
+          <div class="grid en-meters">
+            {meters.map((m) => <MeterCard key={m.id} m={m} />)}
+          </div>
+        </section>
+        <Anomalies meters={meters} />
       </div>
     </Shell>
   );
