@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/socat ] || need+=(socat)
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
+# pymodbus's serial server needs these; they are only Recommends of python3-pymodbus
+/usr/bin/python3 -c 'import serial_asyncio' 2>/dev/null || need+=(python3-serial-asyncio python3-serial)
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 [ -x /usr/bin/ffmpeg ] || need+=(ffmpeg)
 [ -x /usr/bin/chromium ] || need+=(chromium)

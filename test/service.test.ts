@@ -104,6 +104,7 @@ describe('gateway on simulators', () => {
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'device_events' },
       { version: 2, name: 'energy' },
+      { version: 3, name: 'outbox' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

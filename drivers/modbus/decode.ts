@@ -40,9 +40,36 @@ export function decodeValue(raw: Buffer, type: ValueType, order: ByteOrder = 'AB
     case 'uint32': return be.readUInt32BE(0);
     case 'int64': return Number(be.readBigInt64BE(0));
     case 'uint64': return Number(be.readBigUInt64BE(0));
-    case 'float32': return be.readFloatBE(0);
+    case 'float32': return shortestFloat32(be.readFloatBE(0));
     case 'float64': return be.readDoubleBE(0);
   }
+}
+
+/** The shortest decimal that is the same float32: 230.39999389648438 → 230.4. */
+function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  for (let digits = 1; digits < 9; digits++) {
+    const d = Number(x.toPrecision(digits));
+    if (Math.fround(d) === x) return d;
+  }
+  return x;
+}
+
+/** Bits `from`…`to` (inclusive, 0 = least significant) of an integer register value. */
+export function decodeBits(raw: Buffer, type: ValueType, order: ByteOrder, from: number, to: number): number {
+  const need = registerCount(type) * 2;
+  if (raw.length !== need) throw new RangeError(`${type} needs ${need} bytes, got ${raw.length}`);
+  let u = 0n;
+  for (const b of toBigEndian(raw, order)) u = (u << 8n) | BigInt(b);
+  return Number((u >> BigInt(from)) & ((1n << BigInt(to - from + 1)) - 1n));
+}
+
+/** raw × scale + offset, dividing by a power of ten so that 2301 × 0.1 is 230.1, not 230.10000000000002. */
+export function applyScale(raw: number, scale: number, offset: number): number {
+  const inverse = 1 / scale;
+  const divisor = Math.round(inverse);
+  const scaled = scale < 1 && divisor > 1 && Math.abs(inverse - divisor) < 1e-9 * divisor ? raw / divisor : raw * scale;
+  return offset ? scaled + offset : scaled;
 }
 
 /** The inverse of decodeValue: the bytes a device would send for `value`. */

@@ -1,48 +1,183 @@
-// Meter profiles: data files mapping a meter model's registers to named points.
-// Shipped profiles live in ./profiles/*.json; a site can add its own in config.
+// Meter profiles: data mapping a meter model's registers (Modbus) or data
+// identifiers (DL/T 645) to named points. Shipped profiles live in
+// ./profiles/*.json; a site adds its own inline in config, checked by validateProfile.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { BYTE_ORDERS, VALUE_TYPES } from './decode.ts';
+import { BYTE_ORDERS, VALUE_TYPES, registerCount } from './decode.ts';
 
-const register = z.union([
-  z.number().int().min(0).max(0xffff),
-  z.string().regex(/^0x[0-9a-fA-F]{1,4}$/, 'a hex register like "0x0048"').transform((s) => Number.parseInt(s, 16)),
+export const MODBUS_FUNCTIONS = ['holding', 'input', 'coils', 'discrete'] as const;
+
+const address = z.union([
+  z.number().int('expected a whole number 0…65535').min(0, 'expected 0…65535').max(0xffff, 'expected 0…65535'),
+  z.string().regex(/^0x[0-9a-fA-F]{1,4}$/, 'a hex address like "0x0048"').transform((s) => Number.parseInt(s, 16)),
 ]);
+const bitIndex = z.number().int().min(0).max(63);
 
-export const pointSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'snake_case').describe('point name, e.g. power_total'),
-  unit: z.string().describe('unit after scaling, e.g. W, kWh, V, A, Hz, m3'),
+const common = {
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'snake_case').describe('point name, e.g. power_total (same name for the same quantity in every profile)'),
+  unit: z.string().describe('unit after scaling, e.g. W, kW, kWh, V, A, Hz, m3, m3/h; "" for none'),
   kind: z.enum(['instantaneous', 'counter']).describe('counter = cumulative, never decreasing except on rollover'),
-  register: register.describe('register address (0-based, as on the wire), decimal or "0x…"'),
-  type: z.enum(VALUE_TYPES),
-  order: z.enum(BYTE_ORDERS).default('ABCD'),
-  scale: z.number().default(1).describe('value = raw × scale + offset'),
+  scale: z.number().refine((x) => x !== 0, 'must not be 0').default(1).describe('value = raw × scale + offset'),
   offset: z.number().default(0),
   max: z.number().positive().optional().describe('counters: the value after which the meter rolls over to 0'),
-});
+};
 
-export const profileSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+const profileCommon = {
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" or "_"'),
   description: z.string(),
   source: z.string().describe('where the register map comes from'),
-  function: z.enum(['holding', 'input']).describe('FC03 holding or FC04 input registers'),
-  points: z.array(pointSchema).min(1),
+  verify: z.string().optional().describe('what to check on the real meter before trusting the map'),
+};
+
+export const pointSchema = z.strictObject({
+  ...common,
+  register: address.describe('register, coil or input address (0-based, as on the wire), decimal or "0x…"'),
+  function: z.enum(MODBUS_FUNCTIONS).optional().describe("this point's function when it is not the profile's"),
+  type: z.enum(VALUE_TYPES).optional().describe('register value type; not used for coils and discrete inputs'),
+  order: z.enum(BYTE_ORDERS).default('ABCD').describe('byte order of 32/64-bit values: ABCD big-endian, CDAB word-swapped, BADC, DCBA'),
+  bit: bitIndex.optional().describe('one bit of an integer register (0 = least significant): the value is 0 or 1'),
+  bits: z.tuple([bitIndex, bitIndex]).optional().describe('bits [from, to] of an integer register, inclusive, read as an unsigned number'),
 });
 
-export type MeterPoint = z.output<typeof pointSchema>;
-export type MeterProfile = z.output<typeof profileSchema>;
+export const dlt645PointSchema = z.strictObject({
+  ...common,
+  di: z
+    .string()
+    .regex(/^[0-9A-Fa-f]{8}$/, '8 hex digits, e.g. "00010000"')
+    .transform((s) => s.toUpperCase())
+    .describe('DL/T 645-2007 data identifier, as written in the standard (DI3 DI2 DI1 DI0)'),
+});
+
+function uniqueNames(points: { name: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  points.forEach((p, i) => {
+    if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['points', i, 'name'], message: `"${p.name}" is used by an earlier point` });
+    seen.add(p.name);
+  });
+}
+
+const modbusProfileSchema = z
+  .strictObject({
+    ...profileCommon,
+    protocol: z.literal('modbus').default('modbus'),
+    function: z.enum(MODBUS_FUNCTIONS).describe('function of the points: holding (FC03), input (FC04), coils (FC01), discrete (FC02)'),
+    points: z.array(pointSchema).min(1),
+  })
+  .superRefine((profile, ctx) => {
+    uniqueNames(profile.points, ctx);
+    profile.points.forEach((p, i) => {
+      const at = (key: string) => ['points', i, key];
+      const fn = p.function ?? profile.function;
+      const bitFunction = fn === 'coils' || fn === 'discrete';
+      if (bitFunction) {
+        for (const key of ['type', 'bit', 'bits'] as const) {
+          if (p[key] !== undefined) ctx.addIssue({ code: 'custom', path: at(key), message: `not used with function "${fn}": each ${fn === 'coils' ? 'coil' : 'input'} is one bit` });
+        }
+        return;
+      }
+      if (!p.type) {
+        ctx.addIssue({ code: 'custom', path: at('type'), message: `missing; expected one of ${VALUE_TYPES.join(', ')} for function "${fn}"` });
+        return;
+      }
+      const width = registerCount(p.type) * 16;
+      if (p.register <= 0xffff && p.register + registerCount(p.type) > 0x10000) ctx.addIssue({ code: 'custom', path: at('register'), message: `${p.type} at ${p.register} runs past register 65535` });
+      if (p.bit === undefined && p.bits === undefined) return;
+      if (p.type.startsWith('float')) ctx.addIssue({ code: 'custom', path: at(p.bit !== undefined ? 'bit' : 'bits'), message: `bits need an integer type, not ${p.type}` });
+      if (p.bit !== undefined && p.bits !== undefined) ctx.addIssue({ code: 'custom', path: at('bits'), message: 'give either bit or bits, not both' });
+      const [from, to] = p.bits ?? [p.bit!, p.bit!];
+      if (from > to) ctx.addIssue({ code: 'custom', path: at('bits'), message: `[${from}, ${to}]: from must not be above to` });
+      if (to >= width) ctx.addIssue({ code: 'custom', path: at(p.bits ? 'bits' : 'bit'), message: `bit ${to} is outside a ${p.type} (bits 0…${width - 1})` });
+    });
+  })
+  .transform((profile) => ({
+    ...profile,
+    points: profile.points.map(({ bit, bits, function: fn, type, ...p }) => ({
+      ...p,
+      function: fn ?? profile.function,
+      type: type ?? 'uint16',
+      ...(bits ? { bits } : bit !== undefined ? { bits: [bit, bit] as [number, number] } : {}),
+    })),
+  }));
+
+const dlt645ProfileSchema = z
+  .strictObject({
+    ...profileCommon,
+    protocol: z.literal('dlt645'),
+    points: z.array(dlt645PointSchema).min(1),
+  })
+  .superRefine((profile, ctx) => uniqueNames(profile.points, ctx));
+
+/** A Modbus meter profile; every point's function and type are resolved, `bit: n` is `bits: [n, n]`. */
+export type MeterProfile = z.output<typeof modbusProfileSchema>;
+export type MeterPoint = MeterProfile['points'][number];
+export type Dlt645Profile = z.output<typeof dlt645ProfileSchema>;
+export type Dlt645Point = Dlt645Profile['points'][number];
+export type AnyProfile = MeterProfile | Dlt645Profile;
+
+export interface ProfileIssue {
+  /** e.g. "points[3].register" */
+  path: string;
+  message: string;
+}
+
+export type ProfileCheck = { ok: true; profile: AnyProfile } | { ok: false; errors: ProfileIssue[] };
+
+/** Checks a profile given as data (a site's own, inline in config): the parsed profile or readable errors. */
+export function validateProfile(input: unknown): ProfileCheck {
+  const protocol = typeof input === 'object' && input !== null ? (input as Record<string, unknown>).protocol : undefined;
+  if (protocol !== undefined && protocol !== 'modbus' && protocol !== 'dlt645') {
+    return { ok: false, errors: [{ path: 'protocol', message: `got ${JSON.stringify(protocol)}; expected "modbus" (the default) or "dlt645"` }] };
+  }
+  const schema = protocol === 'dlt645' ? dlt645ProfileSchema : modbusProfileSchema;
+  const parsed = schema.safeParse(input, { reportInput: true });
+  if (parsed.success) return { ok: true, profile: parsed.data };
+  const keys =
+    protocol === 'dlt645'
+      ? [[...Object.keys(profileCommon), 'protocol', 'points'], Object.keys(dlt645PointSchema.shape)]
+      : [[...Object.keys(profileCommon), 'protocol', 'function', 'points'], Object.keys(pointSchema.shape)];
+  return { ok: false, errors: parsed.error.issues.flatMap((i) => describe(i, keys[i.path.length === 0 ? 0 : 1]!)) };
+}
+
+function formatPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+}
+
+function describe(issue: z.core.$ZodIssue, allowedKeys: string[]): ProfileIssue[] {
+  const at = formatPath(issue.path);
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: at ? `${at}.${key}` : key, message: `unknown key; expected one of: ${allowedKeys.join(', ')}` }));
+  }
+  if (issue.code === 'invalid_type' && input === undefined) return [{ path: at, message: `missing; expected ${issue.expected}` }];
+  if (issue.code === 'invalid_value') return [{ path: at, message: `got ${JSON.stringify(input)}; expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}` }];
+  if (issue.code === 'invalid_union') return [{ path: at, message: `got ${JSON.stringify(input)}; expected a number 0…65535 or a hex string like "0x0048"` }];
+  if (issue.code === 'custom') return [{ path: at, message: issue.message }];
+  return [{ path: at, message: input === undefined ? issue.message : `got ${JSON.stringify(input)}; ${issue.message}` }];
+}
 
 const PROFILES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiles');
 
-/** The profiles shipped with canteen-edge, by name. Throws naming the file on a bad one. */
-export function builtinProfiles(dir = PROFILES_DIR): Map<string, MeterProfile> {
-  const profiles = new Map<string, MeterProfile>();
+/** Every profile shipped with canteen-edge (Modbus and DL/T 645), by name. Throws naming the file on a bad one. */
+export function shippedProfiles(dir = PROFILES_DIR): Map<string, AnyProfile> {
+  const profiles = new Map<string, AnyProfile>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const parsed = profileSchema.safeParse(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-    if (!parsed.success) throw new Error(`meter profile ${file}: ${z.prettifyError(parsed.error)}`);
-    profiles.set(parsed.data.name, parsed.data);
+    const checked = validateProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+    if (!checked.ok) throw new Error(`meter profile ${file}: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+    if (profiles.has(checked.profile.name)) throw new Error(`meter profile ${file}: name "${checked.profile.name}" is taken by another file`);
+    profiles.set(checked.profile.name, checked.profile);
   }
   return profiles;
+}
+
+/** The shipped Modbus profiles, by name. */
+export function builtinProfiles(dir = PROFILES_DIR): Map<string, MeterProfile> {
+  const out = new Map<string, MeterProfile>();
+  for (const [name, p] of shippedProfiles(dir)) if (isModbusProfile(p)) out.set(name, p);
+  return out;
+}
+
+export function isModbusProfile(p: AnyProfile): p is MeterProfile {
+  return p.protocol === 'modbus';
 }

@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util';
 import { VERSION } from '../version.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.ts';
 import { configCheck } from './config-check.ts';
+import { dlt645Read } from './dlt645.ts';
+import { meterProfiles, meterRead, meterScan } from './meter.ts';
+import { simProvince } from './sim-province.ts';
 import { start } from './start.ts';
 
-export const COMMANDS: Command[] = [start, configCheck];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
