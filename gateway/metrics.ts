@@ -1,7 +1,10 @@
 // Prometheus metrics. One registry per service instance; everything is prefixed
 // canteen_edge_. Process and event-loop metrics come from prom-client's defaults.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { utilisation, type ModbusCounters } from '../drivers/modbus/client.ts';
 import type { DeviceKind, DeviceState } from './server/wire.ts';
+
+type LineCounters = ModbusCounters;
 
 export const METRIC_PREFIX = 'canteen_edge_';
 const STATES: DeviceState[] = ['starting', 'online', 'degraded', 'offline'];
@@ -41,6 +44,47 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: 20 });
+  }
+
+  /** Per-line counters (an RS-485 bus, a converter, a Modbus TCP endpoint), read when scraped. */
+  watchLines(lines: () => { id: string; counters: LineCounters }[]): void {
+    const registers = [this.registry];
+    const counter = (name: string, help: string, value: (c: LineCounters) => number) =>
+      new Counter({
+        name: `${METRIC_PREFIX}bus_${name}_total`,
+        help,
+        labelNames: ['bus'],
+        registers,
+        collect() {
+          this.reset();
+          for (const l of lines()) this.inc({ bus: l.id }, value(l.counters));
+        },
+      });
+    counter('requests', 'Requests sent on the line', (c) => c.requests);
+    counter('timeouts', 'Requests that got no reply in time', (c) => c.timeouts);
+    counter('crc_errors', 'Replies dropped for a bad CRC or checksum', (c) => c.crcErrors);
+    counter('exceptions', 'Modbus exception replies', (c) => c.exceptions);
+    counter('bytes_out', 'Bytes sent', (c) => c.bytesOut);
+    counter('bytes_in', 'Bytes received', (c) => c.bytesIn);
+    new Counter({
+      name: `${METRIC_PREFIX}bus_skipped_bytes_total`,
+      help: 'Received bytes skipped as garbage, echo, another unit\'s frame, truncated …',
+      labelNames: ['bus', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const l of lines()) for (const [reason, n] of Object.entries(l.counters.skipped)) this.inc({ bus: l.id, reason }, n);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}bus_utilisation_ratio`,
+      help: 'Share of time the line was busy with a transaction since start',
+      labelNames: ['bus'],
+      registers,
+      collect() {
+        for (const l of lines()) this.set({ bus: l.id }, utilisation(l.counters));
+      },
+    });
   }
 
   deviceResult(device: string, kind: DeviceKind, ok: boolean, at: number): void {

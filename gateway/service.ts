@@ -2,7 +2,7 @@
 // config asks for, serves the pages, and takes it all down again in order.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { builtinProfiles } from '../drivers/modbus/profile.ts';
+import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
@@ -11,7 +11,7 @@ import { ProvinceSim } from './sim/province/province.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice } from './devices/camera.ts';
 import type { Device } from './devices/device.ts';
-import { MeterDevice } from './devices/meter.ts';
+import { MeterLines } from './devices/meter-lines.ts';
 import { ScaleDevice } from './devices/scale.ts';
 import { DeviceTracker } from './devices/tracker.ts';
 import { LiveState } from './live.ts';
@@ -52,7 +52,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
   };
 
   try {
-    const profiles = builtinProfiles();
+    const profiles = config.profiles;
     const db = openDatabase(config.paths.data_dir);
     running.push({ name: 'sqlite', stop: () => void db.close() });
     const settings = await openSettings(config.paths.data_dir);
@@ -68,7 +68,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     const sims = config.simulators;
     if (sims.energy_meter.enabled) {
       const m = sims.energy_meter;
-      const sim = new EnergyMeterSim({ host: m.host, port: m.port, unitId: m.unit_id, baseLoadKw: m.base_load_kw, initialEnergyKwh: m.initial_energy_kwh, profile: profiles.get('sdm630')! });
+      const sim = new EnergyMeterSim({ host: m.host, port: m.port, unitId: m.unit_id, baseLoadKw: m.base_load_kw, initialEnergyKwh: m.initial_energy_kwh, profile: sdm630(profiles) });
       await sim.start();
       running.push({ name: 'energy meter simulator', stop: () => sim.stop() });
       logger.info({ port: m.port }, 'simulated SDM630 meter serving Modbus TCP');
@@ -110,8 +110,10 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
 
+    const meterLines = new MeterLines(config.buses, config.devices.meters, profiles, bus, tracker);
+    metrics.watchLines(() => meterLines.status());
     const devices: Device[] = [
-      ...config.devices.meters.map((m) => new MeterDevice(m, profiles.get(m.profile)!, bus, tracker)),
+      meterLines,
       ...config.devices.scales.map((s) => new ScaleDevice(s, bus, tracker, metrics)),
       ...config.devices.cameras.map((c) => new CameraDevice(c, bus, tracker)),
     ];
@@ -126,6 +128,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       metricsToken: config.server.metrics_token,
       areas: [energy.routes],
       outbox: () => outbox.status(),
+      lines: () => meterLines.status(),
       stores: [
         { name: 'sqlite', check: () => ({ schemaVersion: schemaVersion(db) }) },
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
@@ -153,4 +156,10 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     await stopAll();
     throw err;
   }
+}
+
+function sdm630(profiles: LoadedConfig['profiles']) {
+  const p = profiles.get('sdm630');
+  if (!p || !isModbusProfile(p)) throw new Error('the shipped sdm630 profile is missing');
+  return p;
 }

@@ -37,7 +37,7 @@ describe('config', () => {
     const c = loadConfig(path.resolve('config/gateway.yaml'), {});
     expect(c.simulators.energy_meter.enabled).toBe(true);
     expect(c.simulators.scale.enabled).toBe(true);
-    expect(c.devices.meters[0]!.transport.port).toBe(c.simulators.energy_meter.port);
+    expect(c.devices.meters[0]!.transport!.port).toBe(c.simulators.energy_meter.port);
     expect(c.devices.cameras[0]!.source.path).toBe(path.resolve('config/sim-camera'));
   });
 
@@ -96,6 +96,51 @@ devices:
       { path: 'devices.cameras[0].id', message: 'got "a", already used at devices.meters[0].id; expected a unique device id' },
       { path: 'devices.meters[0].profile', message: expect.stringMatching(/^got "nope"; expected one of .*"sdm630"/) },
     ]);
+  });
+
+  it('checks how each meter is reached, for its protocol', () => {
+    const issues = issuesOf(`
+buses:
+  - { id: rs485, type: serial, path: /dev/ttyUSB0 }
+  - { id: rs485, type: rtu-over-tcp, host: 10.1.1.1, port: 4001 }
+devices:
+  meters:
+    - { id: a, profile: sdm630 }
+    - { id: b, profile: dlt645-generic, transport: { type: tcp, host: h, port: 1 } }
+    - { id: c, profile: sdm120, bus: rs486 }
+`);
+    expect(issues).toEqual([
+      { path: 'buses[1].id', message: 'got "rs485", already used at buses[0].id; expected a unique bus id' },
+      { path: 'devices.meters[0]', message: 'neither transport nor bus given; expected one of them' },
+      { path: 'devices.meters[1].transport', message: 'profile dlt645-generic speaks DL/T 645, which needs an RS-485 line; expected bus: instead' },
+      { path: 'devices.meters[1].address', message: 'missing; expected the 12-digit DL/T 645 address for profile dlt645-generic' },
+      { path: 'devices.meters[2].bus', message: 'got "rs486"; expected the id of a line in buses: (rs485, rs485)' },
+    ]);
+  });
+
+  it('takes a site profile from the config, and names its mistakes', () => {
+    const good = loadConfig(write(`
+profiles:
+  - name: acrel-adl400
+    description: Acrel ADL400 (site map)
+    source: the meter's manual, p. 12
+    function: holding
+    points:
+      - { name: energy_import, unit: kWh, kind: counter, register: "0x0000", type: uint32, scale: 0.01 }
+devices:
+  meters:
+    - { id: m, profile: acrel-adl400, transport: { type: tcp, host: h, port: 502 } }
+`), {});
+    expect(good.profiles.get('acrel-adl400')!.points[0]!.name).toBe('energy_import');
+    expect(issuesOf(`profiles:
+  - { name: sdm630, description: x, source: y, function: input, points: [{ name: p, unit: V, kind: instantaneous, register: 0, type: float32 }] }
+`)).toEqual([
+      { path: 'profiles[0].name', message: 'got "sdm630", already the name of a shipped profile; expected a new name' },
+    ]);
+    const [bad] = issuesOf(`profiles:
+  - { name: x, description: x, source: y, function: input, points: [{ name: p, unit: V, kind: instantaneous, register: 0, type: float33 }] }
+`);
+    expect(bad!.path).toBe('profiles[0].points[0].type');
   });
 
   it('reports YAML syntax errors', () => {

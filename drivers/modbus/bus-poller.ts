@@ -9,16 +9,20 @@ import { readMeter, type MeterRead } from './meter-reader.ts';
 import type { DeviceReadState } from './plan.ts';
 import type { MeterProfile } from './profile.ts';
 
-export interface PolledDevice {
+interface PolledBase {
   id: string;
-  unit: number;
-  profile: MeterProfile;
   intervalMs: number;
   /** reply timeout for this device; default the client's */
   timeoutMs?: number;
   /** learned read caps; pass the one kept from an earlier poller to start with what it learned */
   state?: DeviceReadState;
 }
+
+/**
+ * A Modbus unit read by its profile, or a device of another protocol on the same
+ * line (a DL/T 645 meter sharing the RS-485 bus) read by its own function.
+ */
+export type PolledDevice = PolledBase & ({ unit: number; profile: MeterProfile } | { read: () => Promise<MeterRead> });
 
 /** unknown: not polled yet; online: every point read; degraded: some points or some attempts failed; offline: no answer N times in a row */
 export type DeviceHealth = 'unknown' | 'online' | 'degraded' | 'offline';
@@ -120,7 +124,10 @@ export class BusPoller {
     const started = Date.now();
     let read: MeterRead;
     try {
-      read = await readMeter(this.client, device.profile, device.unit, { state: status.readState, timeoutMs: device.timeoutMs, maxGap: this.opts.maxGap });
+      read =
+        'read' in device
+          ? await device.read()
+          : await readMeter(this.client, device.profile, device.unit, { state: status.readState, timeoutMs: device.timeoutMs, maxGap: this.opts.maxGap });
     } catch (err) {
       read = { values: {}, errors: { '*': (err as Error).message }, requests: 0 };
     }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { builtinProfiles } from '../../drivers/modbus/profile.ts';
+import { shippedProfiles, validateProfile, type AnyProfile } from '../../drivers/modbus/profile.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
 import { describeIssue } from './issues.ts';
 
@@ -29,7 +29,9 @@ type Resolved<T, K extends keyof T> = Omit<T, K> & { [P in K]?: string };
 
 export type LoadedUplink = Resolved<Config['uplinks'][number], 'token' | 'hmac_key'>;
 
-export type LoadedConfig = Omit<Config, 'server' | 'paths' | 'uplinks'> & {
+export type LoadedConfig = Omit<Config, 'server' | 'paths' | 'uplinks' | 'profiles'> & {
+  /** shipped and site meter profiles, by name */
+  profiles: Map<string, AnyProfile>;
   server: Resolved<Config['server'], 'metrics_token'>;
   uplinks: LoadedUplink[];
   paths: { data_dir: string; models_dir: string };
@@ -50,7 +52,14 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, parsed.error.issues.flatMap((i) => describeIssue(configSchema, i as z.core.$ZodIssue)));
   }
   const config = parsed.data;
-  const issues: ConfigIssue[] = [...duplicateIds(config), ...unknownProfiles(config), ...unknownMeterRefs(config), ...duplicateUplinks(config)];
+  const { profiles, issues: profileIssues } = meterProfiles(config);
+  const issues: ConfigIssue[] = [
+    ...duplicateIds(config),
+    ...profileIssues,
+    ...meterChecks(config, profiles),
+    ...unknownMeterRefs(config),
+    ...duplicateUplinks(config),
+  ];
   const dir = path.dirname(file);
 
   const envPort = env.CANTEEN_EDGE_PORT;
@@ -82,6 +91,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     ...config,
     server: { ...config.server, metrics_token: metricsToken },
     uplinks,
+    profiles,
     paths: { data_dir: dataDir, models_dir: modelsDir },
     file,
   };
@@ -124,6 +134,12 @@ function duplicateIds(config: Config): ConfigIssue[] {
   const seen = new Map<string, string>();
   const issues: ConfigIssue[] = [];
   const groups = ['meters', 'scales', 'cameras'] as const;
+  config.buses.forEach((b, i) => {
+    const at = `buses[${i}].id`;
+    const first = seen.get(`bus:${b.id}`);
+    if (first) issues.push({ path: at, message: `got "${b.id}", already used at ${first}; expected a unique bus id` });
+    else seen.set(`bus:${b.id}`, at);
+  });
   for (const group of groups) {
     config.devices[group].forEach((d, i) => {
       const at = `devices.${group}[${i}].id`;
@@ -135,17 +151,45 @@ function duplicateIds(config: Config): ConfigIssue[] {
   return issues;
 }
 
-function unknownProfiles(config: Config): ConfigIssue[] {
-  const profiles = builtinProfiles();
+/** The shipped profiles plus the site's own from `profiles:`, each checked. */
+function meterProfiles(config: Config): { profiles: Map<string, AnyProfile>; issues: ConfigIssue[] } {
+  const profiles = shippedProfiles();
+  const issues: ConfigIssue[] = [];
+  config.profiles.forEach((raw, i) => {
+    const checked = validateProfile(raw);
+    if (!checked.ok) {
+      issues.push(...checked.errors.map((e) => ({ path: `profiles[${i}].${e.path}`, message: e.message })));
+    } else if (profiles.has(checked.profile.name)) {
+      issues.push({ path: `profiles[${i}].name`, message: `got "${checked.profile.name}", already the name of a shipped profile; expected a new name` });
+    } else profiles.set(checked.profile.name, checked.profile);
+  });
+  return { profiles, issues };
+}
+
+/** Each meter: a known profile, one way to reach it that suits its protocol, a real counter point. */
+function meterChecks(config: Config, profiles: Map<string, AnyProfile>): ConfigIssue[] {
   const known = [...profiles.keys()];
-  return config.devices.meters.flatMap((m, i) => {
+  const buses = config.buses.map((b) => b.id);
+  return config.devices.meters.flatMap((m, i): ConfigIssue[] => {
+    const at = `devices.meters[${i}]`;
     const profile = profiles.get(m.profile);
-    if (!profile) return [{ path: `devices.meters[${i}].profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}` }];
+    if (!profile) return [{ path: `${at}.profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}` }];
+    const out: ConfigIssue[] = [];
+    if (!m.transport === !m.bus) {
+      out.push({ path: at, message: `${m.transport ? 'both transport and bus given' : 'neither transport nor bus given'}; expected one of them` });
+    }
+    if (m.bus && !buses.includes(m.bus)) {
+      out.push({ path: `${at}.bus`, message: `got "${m.bus}"; expected the id of a line in buses: (${buses.join(', ') || 'none configured'})` });
+    }
+    if (profile.protocol === 'dlt645') {
+      if (m.transport) out.push({ path: `${at}.transport`, message: `profile ${m.profile} speaks DL/T 645, which needs an RS-485 line; expected bus: instead` });
+      if (!m.address) out.push({ path: `${at}.address`, message: `missing; expected the 12-digit DL/T 645 address for profile ${m.profile}` });
+    }
     const counters = profile.points.filter((p) => p.kind === 'counter').map((p) => p.name);
     if (m.counter && !counters.includes(m.counter)) {
-      return [{ path: `devices.meters[${i}].counter`, message: `got "${m.counter}"; expected a counter point of profile ${m.profile}: ${counters.join(', ') || 'it has none'}` }];
+      out.push({ path: `${at}.counter`, message: `got "${m.counter}"; expected a counter point of profile ${m.profile}: ${counters.join(', ') || 'it has none'}` });
     }
-    return [];
+    return out;
   });
 }
 

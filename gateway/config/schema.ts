@@ -21,12 +21,43 @@ const tcpTransport = z.strictObject({
   port: port.describe('TCP port'),
 });
 
+const serialLine = {
+  id: id.describe('bus id, referred to by meters as `bus:`'),
+  timeout_ms: z.number().int().min(20).max(60_000).default(1000).describe('reply timeout for every device on the line'),
+  inter_request_delay_ms: z.number().int().min(0).max(10_000).default(0).describe('extra silence between transactions, on top of the protocol\'s own gap (t3.5 for Modbus RTU)'),
+};
+
+export const busSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    ...serialLine,
+    type: z.literal('serial').describe('an RS-485 line on a serial port (USB adapter or HAT)'),
+    path: z.string().min(1).describe('serial device, e.g. /dev/ttyUSB0 or /dev/serial/by-id/…'),
+    baud: z.number().int().min(300).max(921_600).default(9600).describe('baud rate (DL/T 645 meters usually 2400)'),
+    data_bits: z.union([z.literal(7), z.literal(8)]).default(8).describe('data bits'),
+    parity: z.enum(['none', 'even', 'odd']).default('none').describe('parity (DL/T 645 meters usually even)'),
+    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1).describe('stop bits'),
+  }),
+  z.strictObject({
+    ...serialLine,
+    type: z.literal('rtu-over-tcp').describe('a transparent RS-485-to-Ethernet converter: the line\'s bytes over TCP'),
+    host: host.describe('converter address'),
+    port: port.describe('converter TCP port'),
+    line_baud: z.number().int().min(300).max(921_600).default(9600).describe('baud rate of the converter\'s RS-485 side, for the frame gap'),
+  }),
+]);
+
 export const meterSchema = z.strictObject({
   id: id.describe('unique device id, used in metrics, logs and records'),
   name: z.string().optional().describe('what staff call this meter, e.g. "厨房总表"'),
-  profile: z.string().min(1).describe('meter profile name (see `canteen-edge meter profiles`)'),
-  transport: tcpTransport.describe('how to reach the meter'),
+  profile: z.string().min(1).describe('meter profile name (see `canteen-edge meter profiles`, or one of `profiles:`)'),
+  transport: tcpTransport.optional().describe('Modbus TCP: how to reach the meter (or its Modbus TCP gateway); give this or `bus`'),
+  bus: z.string().optional().describe('the id of the RS-485 line in `buses:` the meter is on (Modbus RTU or DL/T 645); give this or `transport`'),
   unit_id: z.number().int().min(1).max(247).default(1).describe('Modbus unit (slave) id'),
+  address: z
+    .string()
+    .regex(/^\d{12}$/, '12 digits, as printed on the meter')
+    .optional()
+    .describe('DL/T 645 meters: the meter address (12 digits)'),
   poll_ms: z.number().int().min(100).max(3_600_000).default(1000).describe('poll interval in ms'),
   timeout_ms: z.number().int().min(50).max(60_000).default(1000).describe('reply timeout in ms'),
   required: z.boolean().default(false).describe('when true, /readyz answers 503 while this meter is not online'),
@@ -245,6 +276,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('built-in simulators, for running without hardware'),
+  buses: z.array(busSchema).default([]).describe('RS-485 lines, shared by every meter on them (Modbus RTU and DL/T 645 alike), one request at a time'),
+  profiles: z
+    .array(z.record(z.string(), z.unknown()))
+    .default([])
+    .describe('the site\'s own meter profiles, in the format of drivers/modbus/profiles/*.json (see drivers/modbus/README.md)'),
   energy: energySchema,
   outbox: outboxSchema,
   uplinks: z.array(uplinkSchema).default([]).describe('where records go upstream'),
@@ -260,6 +296,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.output<typeof configSchema>;
 export type MeterConfig = z.output<typeof meterSchema>;
+export type BusConfig = z.output<typeof busSchema>;
 export type ScaleConfig = z.output<typeof scaleSchema>;
 export type CameraConfig = z.output<typeof cameraSchema>;
 export type EnergyConfig = z.output<typeof energySchema>;

@@ -52,6 +52,23 @@ export class DeviceTracker {
     this.move(d, 'offline');
   }
 
+  /** A good reading from a device whose state its adapter judges (see report). */
+  seen(id: string, at: number): void {
+    const d = this.get(id);
+    d.lastGoodAt = at;
+    this.metrics.deviceResult(id, d.kind, true, at);
+  }
+
+  /** For adapters that judge their devices' state themselves (the bus poller). */
+  report(id: string, state: Exclude<DeviceStatus['state'], 'starting'>, detail: { lastGoodAt?: number; lastError?: string }): void {
+    const d = this.get(id);
+    if (detail.lastGoodAt !== undefined) d.lastGoodAt = detail.lastGoodAt;
+    if (state !== 'online') this.metrics.deviceResult(id, d.kind, false, Date.now());
+    d.lastError = detail.lastError ?? (state === 'online' ? null : d.lastError);
+    d.failures = state === 'offline' ? OFFLINE_AFTER : 0;
+    this.move(d, state);
+  }
+
   list(): DeviceStatus[] {
     return [...this.devices.values()].map(publicStatus);
   }

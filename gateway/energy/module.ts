@@ -1,7 +1,7 @@
 // Energy accounting in the running gateway: which point of which meter is booked,
 // the flush and retention timers, the panel's summary on the bus and over HTTP.
 import type { FastifyPluginAsync } from 'fastify';
-import type { MeterProfile } from '../../drivers/modbus/profile.ts';
+import type { AnyProfile } from '../../drivers/modbus/profile.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { EnergyConfig, MeterConfig } from '../config/schema.ts';
 import type { LiveState } from '../live.ts';
@@ -16,7 +16,7 @@ const SUMMARY_EVERY_MS = 1000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 /** The counter point booked for a meter, and what it meters; undefined for a meter without counters. */
-export function meteredPoint(meter: MeterConfig, profile: MeterProfile): MeteredPoint | undefined {
+export function meteredPoint(meter: MeterConfig, profile: AnyProfile): MeteredPoint | undefined {
   const counters = profile.points.filter((p) => p.kind === 'counter');
   const point = meter.counter
     ? counters.find((p) => p.name === meter.counter)

@@ -1,6 +1,7 @@
 // Liveness, readiness and Prometheus metrics.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { utilisation, type ModbusCounters } from '../../drivers/modbus/client.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -17,9 +18,11 @@ export interface HealthOptions {
   metricsToken?: string;
   /** uplinks' link states and the outbox's alarms */
   outbox?: () => { links: unknown[]; alarms: string[] };
+  /** meter lines (RS-485 buses, converters, Modbus TCP endpoints) with their counters */
+  lines?: () => { id: string; description: string; counters: ModbusCounters; meters: string[] }[];
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, outbox }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, outbox, lines }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -35,7 +38,18 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
     const out = outbox?.() ?? { links: [], alarms: [] };
     // Uplinks being down or the budget alarm do not make the box unready: it keeps
     // serving and keeps everything for later. They are reported here and in /metrics.
-    const body = { ready: reasons.length === 0, reasons, devices: tracker.list(), stores: storeStates, uplinks: out.links, alarms: out.alarms };
+    const buses = (lines?.() ?? []).map(({ id, description, counters: c, meters }) => ({
+      id,
+      description,
+      meters,
+      requests: c.requests,
+      timeouts: c.timeouts,
+      crcErrors: c.crcErrors,
+      exceptions: c.exceptions,
+      skippedBytes: c.skipped,
+      utilisation: Number(utilisation(c).toFixed(4)),
+    }));
+    const body = { ready: reasons.length === 0, reasons, devices: tracker.list(), buses, stores: storeStates, uplinks: out.links, alarms: out.alarms };
     return reply.code(body.ready ? 200 : 503).send(body);
   });
 

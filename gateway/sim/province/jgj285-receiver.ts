@@ -1,0 +1,245 @@
+// The simulator's building-energy platform: a TCP server speaking the JGJ/T 285
+// family upload as gateway/uplink/jgj285 implements it (same framing options).
+// Login: a random sequence, then the MD5 checked (a wrong one is answered with
+// result=fail and the connection closed). heart_beat notify: answered with this
+// server's time (Date.now() + clockSkewMs). data report: every <function> becomes
+// one record of stream 'intervals' in the Ledger, id
+// `gateway_id:meter:function:time` — the same report sent again is a duplicate —
+// then acknowledged with <data operation="report_ack"> echoing its <sequence>
+// (our definition; see gateway/uplink/jgj285/client.ts). The protocol carries no
+// outbox sequence numbers: each new id gets the next number here, so the
+// Ledger's order and gap checks are not meaningful for this receiver.
+import { randomInt } from 'node:crypto';
+import net from 'node:net';
+import { loginDigest } from '../../uplink/jgj285/client.ts';
+import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from '../../uplink/jgj285/frame.ts';
+import { buildMessage, formatTime, parseMessage, type Body, type Message } from '../../uplink/jgj285/xml.ts';
+import type { Ledger, ReceivedRecord } from './ledger.ts';
+
+/** `after`: reports handled normally first; `times`: reports faulted, then `then` (default ok) takes over. */
+interface Limited {
+  after?: number;
+  times?: number;
+  then?: Jgj285Fault;
+}
+
+export type Jgj285Fault =
+  | { mode: 'ok' }
+  /** take the report into the ledger, then drop the connection without acknowledging */
+  | ({ mode: 'reset-after-take' } & Limited)
+  /** drop the connection when a report arrives, taking nothing */
+  | ({ mode: 'reset' } & Limited)
+  /** take nothing and never answer reports (heartbeats still answered) */
+  | { mode: 'hang' }
+  /** acknowledge reports with result=fail and this reason, taking nothing */
+  | ({ mode: 'refuse'; reason?: string } & Limited);
+
+export interface Jgj285ReceiverOptions {
+  host?: string;
+  /** 0 (default): any free port */
+  port?: number;
+  aesKey: string;
+  aesIv?: string;
+  loginKey: string;
+  framing?: Partial<FramingOptions>;
+  md5Input?: 'sequence+key' | 'key+sequence';
+  timeZone?: string;
+  /** this server's clock minus the real one, ms */
+  clockSkewMs?: number;
+  /** the Ledger stream its records go to; default 'intervals' (use another name when an HTTP receiver shares the Ledger) */
+  stream?: string;
+}
+
+export interface Jgj285Counters {
+  connections: number;
+  loginsPassed: number;
+  loginsRefused: number;
+  heartbeats: number;
+  reports: number;
+  reportsAcked: number;
+  /** function values received (duplicates included) */
+  records: number;
+  badCrc: number;
+  /** frames with a bad length, trailer or cipher text */
+  badFrames: number;
+  badXml: number;
+  /** heartbeats or reports before a passed login (the connection is closed) */
+  unauthenticated: number;
+  faulted: number;
+}
+
+interface Conn {
+  socket: net.Socket;
+  sequence?: string;
+  authed: boolean;
+}
+
+export class Jgj285Receiver {
+  fault: Jgj285Fault = { mode: 'ok' };
+  clockSkewMs: number;
+  port = 0;
+  readonly counters: Jgj285Counters = {
+    connections: 0,
+    loginsPassed: 0,
+    loginsRefused: 0,
+    heartbeats: 0,
+    reports: 0,
+    reportsAcked: 0,
+    records: 0,
+    badCrc: 0,
+    badFrames: 0,
+    badXml: 0,
+    unauthenticated: 0,
+    faulted: 0,
+  };
+  private readonly server: net.Server;
+  private readonly codec: FrameCodec;
+  private readonly conns = new Set<Conn>();
+  private readonly seqById = new Map<string, number>();
+  private readonly timeZone: string;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly opts: Jgj285ReceiverOptions,
+  ) {
+    const key = parseKey16(opts.aesKey, 'aes key');
+    this.codec = new FrameCodec(key, resolveIv(opts.aesIv, key), opts.framing);
+    this.clockSkewMs = opts.clockSkewMs ?? 0;
+    this.timeZone = opts.timeZone ?? 'Asia/Shanghai';
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port ?? 0, this.opts.host ?? '127.0.0.1', () => {
+        this.port = (this.server.address() as net.AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  stop(): Promise<void> {
+    for (const c of this.conns) c.socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Drops every open connection (as a platform restart or a NAT timeout would). */
+  dropConnections(): void {
+    for (const c of this.conns) c.socket.destroy();
+  }
+
+  report() {
+    return { ...this.counters, connected: this.conns.size, fault: this.fault };
+  }
+
+  private accept(socket: net.Socket): void {
+    this.counters.connections += 1;
+    const conn: Conn = { socket, authed: false };
+    this.conns.add(conn);
+    const decoder = this.codec.decoder();
+    socket.on('error', () => {});
+    socket.on('close', () => this.conns.delete(conn));
+    socket.on('data', (chunk: Buffer) => {
+      for (const ev of decoder.push(chunk)) {
+        if (socket.destroyed) return;
+        if (ev.kind === 'error') {
+          if (ev.reason === 'crc') this.counters.badCrc += 1;
+          else this.counters.badFrames += 1;
+          continue;
+        }
+        let msg: Message;
+        try {
+          msg = parseMessage(ev.xml);
+        } catch {
+          this.counters.badXml += 1;
+          continue;
+        }
+        this.handle(conn, ev.seq, msg);
+      }
+    });
+  }
+
+  private handle(conn: Conn, seq: number, msg: Message): void {
+    const b = msg.body;
+    const answer = (body: Body) => conn.socket.write(this.codec.encode(seq, buildMessage({ building_id: msg.building_id, gateway_id: msg.gateway_id, body })));
+    if (b.kind === 'id_validate' && b.operation === 'request') {
+      conn.sequence = String(randomInt(100_000_000, 1_000_000_000));
+      conn.authed = false;
+      answer({ kind: 'id_validate', operation: 'sequence', sequence: conn.sequence });
+      return;
+    }
+    if (b.kind === 'id_validate' && b.operation === 'md5') {
+      const want = conn.sequence ? loginDigest(conn.sequence, this.opts.loginKey, this.opts.md5Input) : undefined;
+      conn.authed = want !== undefined && b.md5.toLowerCase() === want;
+      answer({ kind: 'id_validate', operation: 'result', result: conn.authed ? 'pass' : 'fail' });
+      if (conn.authed) this.counters.loginsPassed += 1;
+      else {
+        this.counters.loginsRefused += 1;
+        conn.socket.end();
+      }
+      return;
+    }
+    if (!conn.authed && (b.kind === 'heart_beat' || b.kind === 'data')) {
+      this.counters.unauthenticated += 1;
+      conn.socket.destroy();
+      return;
+    }
+    if (b.kind === 'heart_beat' && b.operation === 'notify') {
+      this.counters.heartbeats += 1;
+      answer({ kind: 'heart_beat', operation: 'time', time: formatTime(Date.now() + this.clockSkewMs, this.timeZone) });
+      return;
+    }
+    if (b.kind === 'data' && b.operation === 'report') {
+      this.counters.reports += 1;
+      const f = this.fault;
+      if (f.mode === 'hang') {
+        this.counters.faulted += 1;
+        return;
+      }
+      const active = f.mode !== 'ok' && !(f.after !== undefined && f.after-- > 0);
+      if (f.mode === 'refuse' && active) {
+        this.faulted(f);
+        answer({ kind: 'data', operation: 'report_ack', sequence: b.sequence, result: 'fail', reason: f.reason ?? 'simulated refusal' });
+        return;
+      }
+      if (f.mode === 'reset' && active) {
+        this.faulted(f);
+        conn.socket.destroy();
+        return;
+      }
+      this.take(msg.gateway_id, msg.building_id, b);
+      if (f.mode === 'reset-after-take' && active) {
+        this.faulted(f);
+        conn.socket.destroy();
+        return;
+      }
+      this.counters.reportsAcked += 1;
+      answer({ kind: 'data', operation: 'report_ack', sequence: b.sequence, result: 'pass' });
+    }
+  }
+
+  private faulted(f: Limited): void {
+    this.counters.faulted += 1;
+    if (f.times !== undefined && --f.times <= 0) this.fault = f.then ?? { mode: 'ok' };
+  }
+
+  private take(gatewayId: string, buildingId: string, b: Extract<Body, { operation: 'report' }>): void {
+    const at = Date.now();
+    const records: ReceivedRecord[] = b.meters.flatMap((m) =>
+      m.functions.map((fn) => {
+        const id = `${gatewayId}:${m.id}:${fn.id}:${b.time}`;
+        let seq = this.seqById.get(id);
+        if (seq === undefined) this.seqById.set(id, (seq = this.seqById.size + 1));
+        return {
+          id,
+          seq,
+          at,
+          payload: { building_id: buildingId, gateway_id: gatewayId, meter: m.id, function: fn.id, coding: fn.coding, error: fn.error, value: Number(fn.value), time: b.time },
+        };
+      }),
+    );
+    this.counters.records += records.length;
+    this.ledger.take(this.opts.stream ?? 'intervals', records, 'jgj285');
+  }
+}

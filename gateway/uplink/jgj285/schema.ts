@@ -1,0 +1,113 @@
+// Config of the building-energy TCP uplink (JGJ/T 285 family). Kept apart from
+// the client so gateway/config/schema.ts can import it without pulling in
+// sockets, and without importing schema.ts back (no import cycle): the few
+// shapes shared with it (id, secret, sub-item code, backoff) are repeated here.
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
+
+const key16 = z
+  .string()
+  .refine((s) => /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, '16 bytes: 16 characters of text, or 32 hex digits');
+
+/** A secret: inline, or `{ file: PATH }` read at load time (same shape as the config's other secrets). */
+const secretFile = z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') });
+
+const subItemCode = z
+  .string()
+  .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
+
+const backoff = z
+  .strictObject({
+    min_ms: z.number().int().min(10).default(1000).describe('first retry delay'),
+    max_ms: z.number().int().min(10).default(300_000).describe('longest retry delay'),
+    offline_after_ms: z.number().int().min(0).default(60_000).describe('failing this long counts as offline'),
+  })
+  .prefault({})
+  .describe('retry with exponential backoff and jitter');
+
+const byteOrder = z.enum(['le', 'be']);
+
+export const jgj285FramingSchema = z
+  .strictObject({
+    length_byte_order: byteOrder.default('le').describe('byte order of the 4-byte length field: le (DOMAIN.md) or be'),
+    sequence_byte_order: byteOrder.default('le').describe('byte order of the 4-byte sequence field: le (DOMAIN.md) or be'),
+    crc_byte_order: byteOrder.default('le').describe('byte order of the 2-byte CRC: le (like the other fields) or be (high byte first)'),
+    length_covers: z
+      .enum(['seq+cipher', 'cipher', 'seq+cipher+crc'])
+      .default('seq+cipher')
+      .describe('what the length field counts: sequence + cipher text (default), the cipher text only, or sequence + cipher + CRC'),
+    crc_scope: z
+      .enum(['seq+cipher', 'cipher', 'len+seq+cipher'])
+      .default('seq+cipher')
+      .describe('bytes the CRC16-CCITT (poly 0x1021, init 0) covers: sequence + cipher (DOMAIN.md), cipher only, or length + sequence + cipher'),
+    padding: z
+      .enum(['zero', 'pkcs7'])
+      .default('zero')
+      .describe('AES block padding: zero (NUL bytes, none added when the XML fills whole blocks; DOMAIN.md) or pkcs7'),
+    md5_input: z
+      .enum(['sequence+key', 'key+sequence'])
+      .default('sequence+key')
+      .describe('login digest: MD5 of the server\'s sequence followed by the login key (DOMAIN.md), or the other way round'),
+    md5_case: z.enum(['lower', 'upper']).default('lower').describe('hex case of the login MD5'),
+    max_frame_bytes: z.number().int().min(64).max(64 * 1024 * 1024).default(4 * 1024 * 1024).describe('a frame announcing more bytes is taken as corrupt'),
+  })
+  .prefault({})
+  .describe('frame and login details that differ between provincial platforms; the defaults follow DOMAIN.md');
+
+export const jgj285UplinkSchema = z.strictObject({
+  id: id.describe('uplink id'),
+  type: z.literal('jgj285').describe('building-energy monitoring upload over TCP (JGJ/T 285 family: AES-128-CBC XML frames, MD5 login, heartbeat)'),
+  streams: z
+    .array(z.literal('intervals'))
+    .min(1)
+    .default(['intervals'])
+    .describe('streams sent on this uplink: only intervals (15-minute consumption) is carried by this protocol'),
+  host: z.string().min(1).describe('address of the energy monitoring platform (data centre)'),
+  port: z.number().int().min(1).max(65535).describe('its TCP port'),
+  building_id: z.string().min(1).describe('building code assigned by the platform (<common><building_id>)'),
+  gateway_id: z.string().min(1).describe('data-collector (gateway) code assigned by the platform (<common><gateway_id>)'),
+  aes_key: z.union([key16, secretFile]).describe('AES-128 key: 16 characters of text or 32 hex digits; inline or {file: PATH}'),
+  aes_iv: z
+    .string()
+    .refine((s) => s === 'zero' || s === 'key' || /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, '"zero", "key", 16 characters of text or 32 hex digits')
+    .default('zero')
+    .describe('AES-CBC IV, the same for every frame: "zero" (16 zero bytes), "key" (the IV is the key), or 16 characters / 32 hex digits'),
+  login_key: z.union([z.string().min(1), secretFile]).describe('key of the login digest MD5(sequence + key); inline or {file: PATH}'),
+  heartbeat_s: z.number().int().min(5).max(3600).default(60).describe('seconds between heart_beat notifies; each answer gives the platform clock'),
+  timeout_ms: z.number().int().min(100).max(600_000).default(10_000).describe('connect and answer timeout per message'),
+  time_zone: z.string().min(1).default('Asia/Shanghai').describe('time zone of the yyyyMMddHHmmss times in the XML'),
+  report_time: z
+    .enum(['start', 'end'])
+    .default('start')
+    .describe('the <time> of a report: start or end of its 15-minute period'),
+  value_decimals: z.number().int().min(0).max(6).default(2).describe('decimals of the reported consumption values'),
+  estimated_error: z
+    .string()
+    .optional()
+    .describe('when set, functions whose interval is estimated or had a counter anomaly carry error="this code"; unset: no error attribute'),
+  meter_functions: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        meter: z.string().min(1).optional().describe('meter id at the platform (<meter id>); default the gateway\'s meter id'),
+        function: z.string().min(1).default('1').describe('function id (<function id>) under that meter'),
+        coding: subItemCode.describe('sub-item code (<function coding>), e.g. 01A00, 01D20, 02000'),
+      }),
+    )
+    .default({})
+    .describe('gateway meter id → platform meter, function and sub-item code; consumption of several meters mapped to the same function is summed'),
+  unmapped_meters: z
+    .enum(['reject', 'skip'])
+    .default('reject')
+    .describe('intervals of meters missing from meter_functions: reject (dead letters, with the reason) or skip (not for this platform)'),
+  framing: jgj285FramingSchema,
+  backoff,
+});
+
+export type Jgj285UplinkConfig = z.output<typeof jgj285UplinkSchema>;
+
+/** The config as the factory takes it: secrets already read into strings. */
+export type LoadedJgj285Uplink = Omit<Jgj285UplinkConfig, 'aes_key' | 'login_key'> & { aes_key: string; login_key: string };
