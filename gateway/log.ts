@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export const REDACTED_KEYS = ['metrics_token', 'token', 'password', 'secret', 'authorization', 'cookie', 'key'];
+export const REDACTED_KEYS = ['metrics_token', 'token', 'password', 'secret', 'authorization', 'cookie', 'key', 'hmac_key', 'aes_key', 'login_key', 'hmacKey', 'aesKey', 'loginKey'];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]);

@@ -83,7 +83,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
 
     if (sims.province.enabled) {
       const p = sims.province;
-      const sim = new ProvinceSim({ host: p.host, httpPort: p.port, token: p.token, hmacKey: p.hmac_key });
+      const sim = new ProvinceSim({ host: p.host, httpPort: p.port, token: p.token, hmacKey: p.hmac_key, mqtt: p.mqtt_url ? { url: p.mqtt_url } : undefined });
       await sim.start();
       running.push({ name: 'province simulator', stop: () => sim.stop() });
       logger.info({ port: sim.httpPort }, 'simulated provincial service receiving batches');

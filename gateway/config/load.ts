@@ -26,8 +26,14 @@ export class ConfigError extends Error {
 
 /** The config as the gateway uses it: paths absolute, secrets read. */
 type Resolved<T, K extends keyof T> = Omit<T, K> & { [P in K]?: string };
+type UplinkConfig = Config['uplinks'][number];
+type Variant<T extends UplinkConfig['type']> = Extract<UplinkConfig, { type: T }>;
 
-export type LoadedUplink = Resolved<Config['uplinks'][number], 'token' | 'hmac_key'>;
+/** Each uplink with its secrets read (per variant, so `type` still tells them apart). */
+export type LoadedUplink =
+  | Resolved<Variant<'http'>, 'token' | 'hmac_key'>
+  | Resolved<Variant<'mqtt'>, 'password'>
+  | (Omit<Variant<'jgj285'>, 'aes_key' | 'login_key'> & { aes_key: string; login_key: string });
 
 export type LoadedConfig = Omit<Config, 'server' | 'paths' | 'uplinks' | 'profiles'> & {
   /** shipped and site meter profiles, by name */
@@ -79,11 +85,17 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
       : path.join(dataDir, 'models');
 
   const metricsToken = readSecret('server.metrics_token', config.server.metrics_token, dir, issues);
-  const uplinks = config.uplinks.map((u, i) => ({
-    ...u,
-    token: readSecret(`uplinks[${i}].token`, u.token, dir, issues),
-    hmac_key: readSecret(`uplinks[${i}].hmac_key`, u.hmac_key, dir, issues),
-  }));
+  const uplinks = config.uplinks.map((u, i): LoadedUplink => {
+    const at = `uplinks[${i}]`;
+    switch (u.type) {
+      case 'http':
+        return { ...u, token: readSecret(`${at}.token`, u.token, dir, issues), hmac_key: readSecret(`${at}.hmac_key`, u.hmac_key, dir, issues) };
+      case 'mqtt':
+        return { ...u, password: readSecret(`${at}.password`, u.password, dir, issues), ca_file: u.ca_file && path.resolve(dir, u.ca_file) };
+      case 'jgj285':
+        return { ...u, aes_key: readSecret(`${at}.aes_key`, u.aes_key, dir, issues) ?? '', login_key: readSecret(`${at}.login_key`, u.login_key, dir, issues) ?? '' };
+    }
+  });
   for (const cam of config.devices.cameras) cam.source.path = path.resolve(dir, cam.source.path);
 
   if (issues.length) throw new ConfigError(file, issues);

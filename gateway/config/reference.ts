@@ -13,6 +13,7 @@ interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -29,7 +30,7 @@ interface Row {
 function typeOf(s: JsonSchema): string {
   if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
   if (s.enum) return s.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
-  if (s.anyOf) return s.anyOf.map(typeOf).join(' or ');
+  if (s.anyOf ?? s.oneOf) return (s.anyOf ?? s.oneOf)!.map(typeOf).join(' or ');
   if (s.type === 'object' && s.properties) return `{${Object.keys(s.properties).join(', ')}}`;
   if (s.type === 'array') return `list of ${s.items ? typeOf(s.items) : 'any'}`;
   if (s.maximum === Number.MAX_SAFE_INTEGER) s = { ...s, maximum: undefined };
@@ -51,6 +52,15 @@ function walk(s: JsonSchema, key: string, required: boolean, rows: Row[]): void 
   }
   if (s.type === 'array' && s.items?.type === 'object' && s.items.properties) {
     for (const [k, child] of Object.entries(s.items.properties)) walk(child, `${key}[].${k}`, s.items.required?.includes(k) ?? false, rows);
+  }
+  // A list of variants told apart by `type` (buses, uplinks): each variant's keys.
+  const variants = s.type === 'array' ? (s.items?.anyOf ?? s.items?.oneOf) : undefined;
+  for (const v of variants ?? []) {
+    const tag = v.properties?.type?.const;
+    if (v.type !== 'object' || !v.properties || tag === undefined) continue;
+    for (const [k, child] of Object.entries(v.properties)) {
+      if (k !== 'type') walk(child, `${key}[type=${String(tag)}].${k}`, v.required?.includes(k) ?? false, rows);
+    }
   }
 }
 

@@ -2,6 +2,8 @@
 // is generated from this file (`npm run docs:config`) and a test keeps them in step.
 // Objects are strict: an unknown key is an error, so a typo never passes silently.
 import { z } from 'zod';
+import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
+import { mqttUplinkSchema } from '../uplink/mqtt.ts';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -175,6 +177,8 @@ export const uplinkSchema = z.discriminatedUnion('type', [
     timeout_ms: z.number().int().min(100).default(15_000).describe('answer timeout per batch'),
     backoff,
   }),
+  mqttUplinkSchema,
+  jgj285UplinkSchema,
 ]);
 
 export const scaleSchema = z.strictObject({
@@ -270,6 +274,7 @@ export const configSchema = z.strictObject({
           port: port.default(5030).describe('HTTP port it receives batches on (GET /report shows what it got)'),
           token: z.string().optional().describe('bearer token it requires'),
           hmac_key: z.string().optional().describe('signature key it verifies'),
+          mqtt_url: z.string().regex(/^mqtts?:\/\//, 'mqtt://HOST[:PORT]').optional().describe('also take batches from this MQTT broker (subscribes to canteen-edge/+/+)'),
         })
         .prefault({})
         .describe('the provincial services, simulated: see `canteen-edge sim province`'),

@@ -32,7 +32,7 @@ export interface ForwarderOptions {
 export class Forwarder {
   private status: LinkStatus;
   private running = false;
-  private wake: (() => void) | undefined;
+  private wake: ((force?: boolean) => void) | undefined;
   private loop: Promise<void> | undefined;
   private failures = 0;
   private failingSince = 0;
@@ -46,6 +46,7 @@ export class Forwarder {
     private readonly opts: ForwarderOptions,
   ) {
     this.status = { uplink: uplink.id, state: 'online', since: Date.now(), lastError: null, retryAt: null, lastSendMs: null };
+    uplink.onReady?.(() => this.wake?.(true)); // the link is back: no need to sit out the backoff
   }
 
   get link(): LinkStatus {
@@ -161,8 +162,8 @@ export class Forwarder {
         clearTimeout(timer);
         resolve();
       }
-      this.wake = () => {
-        if (wakeOnAppend || !this.running) done();
+      this.wake = (force) => {
+        if (force || wakeOnAppend || !this.running) done();
       };
     });
   }

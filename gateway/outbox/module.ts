@@ -11,6 +11,8 @@ import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
 import type { OutboxStatusMsg } from '../server/wire.ts';
 import type { Db } from '../store/sqlite.ts';
 import { HttpUplink } from '../uplink/http.ts';
+import { createJgj285Uplink } from '../uplink/jgj285/client.ts';
+import { createMqttUplink } from '../uplink/mqtt.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
 import { Forwarder, type LinkStatus } from './forwarder.ts';
@@ -35,6 +37,7 @@ export class OutboxModule {
   private readonly lastReadingSent = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly accepted: Counter<'stream'>;
+  private readonly uplinks: Uplink[] = [];
 
   constructor(
     db: Db,
@@ -53,7 +56,8 @@ export class OutboxModule {
       logger.warn({ stream, reason, count }, 'outbox dropped records');
     });
     this.forwarders = uplinks.map((u) => {
-      const uplink = createUplink(u, boxId);
+      const uplink = createUplink(u, boxId, logger);
+      this.uplinks.push(uplink);
       return new Forwarder(this.outbox, uplink, {
         batchSize: cfg.batch_size,
         minBackoffMs: u.backoff.min_ms,
@@ -67,7 +71,7 @@ export class OutboxModule {
         onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'uplink send failed'),
       });
     });
-    const byStream = new Map<Stream, string[]>(STREAM_NAMES.map((s) => [s, uplinks.filter((u) => u.streams.includes(s)).map((u) => u.id)]));
+    const byStream = new Map<Stream, string[]>(STREAM_NAMES.map((s) => [s, uplinks.filter((u) => (u.streams as Stream[]).includes(s)).map((u) => u.id)]));
     this.budget = new DiskBudget(this.outbox, dataDir, () => byStream, {
       totalBytes: cfg.budget_mb.total * MB,
       perClassBytes: {
@@ -128,6 +132,7 @@ export class OutboxModule {
     this.outbox.close();
     await Promise.all(this.inFlight);
     await Promise.all(this.forwarders.map((f) => f.stop()));
+    await Promise.all(this.uplinks.map((u) => u.close().catch((err: Error) => this.logger.warn({ uplink: u.id, err: err.message }, 'uplink close failed'))));
   }
 
   links(): LinkStatus[] {
@@ -181,10 +186,17 @@ export class OutboxModule {
   }
 }
 
-function createUplink(u: LoadedUplink, boxId: string): Uplink {
+function createUplink(u: LoadedUplink, boxId: string, logger: Logger): Uplink {
   switch (u.type) {
     case 'http':
       return new HttpUplink({ id: u.id, url: u.url, streams: u.streams, token: u.token, hmacKey: u.hmac_key, timeoutMs: u.timeout_ms, boxId });
+    case 'mqtt':
+      return createMqttUplink(u, boxId);
+    case 'jgj285':
+      return createJgj285Uplink(u, boxId, {
+        onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
+        onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'jgj285 session error'),
+      });
   }
 }
 

@@ -193,6 +193,10 @@ export class MqttUplink implements Uplink {
     return { rejected: [], backfill: [] };
   }
 
+  onReady(listener: () => void): void {
+    this.client.on('connect', listener);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const fail of [...this.waiting]) fail('uplink closed');

@@ -19,4 +19,6 @@ export interface Uplink {
   /** Resolves when the receiver acknowledged the batch; throws BatchRejected, or anything else to retry. `signal` aborts on shutdown. */
   send(stream: Stream, batch: StoredRecord[], batchId: string, signal: AbortSignal): Promise<SendResult>;
   close(): Promise<void>;
+  /** Uplinks that know when their connection is back (MQTT) call this, so a backing-off forwarder retries at once. */
+  onReady?(listener: () => void): void;
 }

@@ -4,31 +4,50 @@
 import type http from 'node:http';
 import { HttpReceiver, json, type FaultMode, type HttpReceiverOptions } from './http-receiver.ts';
 import { Ledger } from './ledger.ts';
+import { Jgj285Receiver, type Jgj285ReceiverOptions } from './jgj285-receiver.ts';
+import { MqttReceiver, type MqttReceiverOptions } from './mqtt-receiver.ts';
 
 export interface ProvinceSimOptions extends HttpReceiverOptions {
   host: string;
   httpPort: number;
+  /** also take batches from this MQTT broker */
+  mqtt?: MqttReceiverOptions;
+  /** also take building-energy (JGJ/T 285 family) reports over TCP */
+  jgj285?: Jgj285ReceiverOptions;
 }
 
 export class ProvinceSim {
   readonly ledger = new Ledger();
   readonly http: HttpReceiver;
+  readonly mqtt: MqttReceiver | undefined;
+  readonly jgj285: Jgj285Receiver | undefined;
   httpPort = 0;
 
   constructor(private readonly opts: ProvinceSimOptions) {
     this.http = new HttpReceiver(this.ledger, opts, (req, res, body) => this.control(req, res, body));
+    this.mqtt = opts.mqtt && new MqttReceiver(this.ledger, opts.mqtt);
+    this.jgj285 = opts.jgj285 && new Jgj285Receiver(this.ledger, opts.jgj285);
   }
 
   async start(): Promise<void> {
     this.httpPort = await this.http.listen(this.opts.httpPort, this.opts.host);
+    try {
+      await this.mqtt?.start();
+      await this.jgj285?.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
+    await this.jgj285?.stop();
+    await this.mqtt?.stop();
     return this.http.close();
   }
 
   report() {
-    return { streams: this.ledger.report(), http: { ...this.http.batches, fault: this.http.fault } };
+    return { streams: this.ledger.report(), http: { ...this.http.batches, fault: this.http.fault }, ...(this.mqtt && { mqtt: this.mqtt.report() }), ...(this.jgj285 && { jgj285: this.jgj285.report() }) };
   }
 
   private control(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): boolean {
