@@ -159,6 +159,9 @@ describe('energy report', () => {
     expect(series.points).toHaveLength(96);
     expect(series.points.at(-1)!.electricityKwh).toBeCloseTo(100.5, 9);
     expect(report.series('1d', 30, T0 + 62_000).points.at(-1)!.waterM3).toBeCloseTo(2.5, 9);
+    const waterOnly = report.series('15m', 4, T0 + 62_000, ['water']).points.at(-1)!;
+    expect(waterOnly.electricityKwh).toBe(0);
+    expect(waterOnly.waterM3).toBeCloseTo(2.5, 9);
   });
 
   it('prunes fine history past its retention and keeps the coarse rows', () => {

@@ -93,6 +93,9 @@ describe('gateway on simulators', () => {
     expect(series.points).toHaveLength(96);
     const days = await (await fetch(`${gw.url}/api/energy/series?period=1d`)).json();
     expect(days.points).toHaveLength(30);
+    const group = await fetch(`${gw.url}/api/energy/series?period=15m&group=nope`);
+    expect(group.status).toBe(404);
+    expect(await group.json()).toEqual({ error: 'no energy group "nope"' });
     const bad = await fetch(`${gw.url}/api/energy/series?period=5m`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toContain('querystring/period must be equal to one of the allowed values');

@@ -151,16 +151,28 @@ export class EnergyModule {
     };
   }
 
-  series(period: '15m' | '1d'): EnergySeriesMsg {
-    return this.report.series(period, period === '15m' ? 96 : 30);
+  /** The site's series, or a group's; undefined for an unknown group. */
+  series(period: '15m' | '1d', group?: string): EnergySeriesMsg | undefined {
+    const members = group === undefined ? undefined : this.cfg.groups.find((g) => g.id === group)?.meters;
+    if (group !== undefined && !members) return undefined;
+    return this.report.series(period, period === '15m' ? 96 : 30, Date.now(), members);
   }
 
   routes: FastifyPluginAsync = async (app) => {
     app.get('/api/energy/summary', async () => this.summary());
-    app.get<{ Querystring: { period: '15m' | '1d' } }>(
+    app.get<{ Querystring: { period: '15m' | '1d'; group?: string } }>(
       '/api/energy/series',
-      { schema: { querystring: { type: 'object', properties: { period: { type: 'string', enum: ['15m', '1d'] } }, required: ['period'], additionalProperties: false } } },
-      async (req) => this.series(req.query.period),
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: { period: { type: 'string', enum: ['15m', '1d'] }, group: { type: 'string', maxLength: 63 } },
+            required: ['period'],
+            additionalProperties: false,
+          },
+        },
+      },
+      async (req, reply) => this.series(req.query.period, req.query.group) ?? reply.code(404).send({ error: `no energy group "${req.query.group}"` }),
     );
   };
 

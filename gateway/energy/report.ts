@@ -92,15 +92,16 @@ export class EnergyReport {
     };
   }
 
-  /** Site totals per period: the last 24 h in 15-minute steps, or 30 days in days. */
-  series(period: '15m' | '1d', count: number, now = Date.now()): EnergySeriesMsg {
+  /** Totals per period — of the site, or of the given meters (a group) — for the last `count` periods. */
+  series(period: '15m' | '1d', count: number, now = Date.now(), only?: string[]): EnergySeriesMsg {
     const tz = this.site.timeZone;
     const last = periodStart(now, period, tz);
     const from = last - (count - 1) * PERIOD_MS[period];
     const rows = this.db
       .prepare('SELECT meter, start, amount, estimated FROM energy_intervals WHERE period = ? AND start >= ? ORDER BY start')
       .all(period, from) as { meter: string; start: number; amount: number; estimated: number }[];
-    const medium = new Map(this.meters.filter((m) => this.site.siteMeters.includes(m.meter)).map((m) => [m.meter, m.medium]));
+    const members = only ?? this.site.siteMeters;
+    const medium = new Map(this.meters.filter((m) => members.includes(m.meter)).map((m) => [m.meter, m.medium]));
     const points = new Map<number, EnergySeriesMsg['points'][number]>();
     for (let s = from; s <= last; s += PERIOD_MS[period]) {
       const start = period === '1d' ? periodStart(s + PERIOD_MS['1h'] * 12, '1d', tz) : s;
