@@ -5,17 +5,9 @@ import { z } from 'zod';
 import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
 import { mqttUplinkSchema } from '../uplink/mqtt.ts';
 
-const port = z.number().int().min(0).max(65535);
-const host = z.string().min(1);
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
+import { backoff, host, id, port, secret, streamName, subItemCode } from './shapes.ts';
 
-/** A secret: given inline, or `{ file: PATH }` read at load time (trailing newline trimmed). */
-export const secret = z.union([
-  z.string().min(1),
-  z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') }),
-]);
+export { secret };
 
 const tcpTransport = z.strictObject({
   type: z.literal('tcp').describe('Modbus TCP (MBAP) or a raw TCP stream'),
@@ -72,10 +64,6 @@ export const meterSchema = z.strictObject({
     .describe('the most the counter can advance in an hour (the rating: kW for kWh, m³/h for water); a bigger step is flagged as an anomaly'),
 });
 
-const subItemCode = z
-  .string()
-  .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
-
 export const energySchema = z
   .strictObject({
     site_meters: z
@@ -129,8 +117,6 @@ export const energySchema = z
   .prefault({})
   .describe('energy and water accounting');
 
-const streamName = z.enum(['readings', 'intervals', 'transactions', 'alerts', 'events']);
-
 export const outboxSchema = z
   .strictObject({
     batch_size: z.number().int().min(1).max(10_000).default(500).describe('records per batch sent upstream'),
@@ -156,15 +142,6 @@ export const outboxSchema = z
   })
   .prefault({})
   .describe('store-and-forward of everything that goes upstream');
-
-const backoff = z
-  .strictObject({
-    min_ms: z.number().int().min(10).default(1000).describe('first retry delay'),
-    max_ms: z.number().int().min(10).default(300_000).describe('longest retry delay'),
-    offline_after_ms: z.number().int().min(0).default(60_000).describe('failing this long counts as offline'),
-  })
-  .prefault({})
-  .describe('retry with exponential backoff and jitter');
 
 export const uplinkSchema = z.discriminatedUnion('type', [
   z.strictObject({

@@ -14,23 +14,10 @@
 import { readFileSync } from 'node:fs';
 import { ReasonCodes, connect, type ErrorWithReasonCode, type IClientOptions, type IClientPublishOptions, type MqttClient, type Packet } from 'mqtt';
 import { z } from 'zod';
+import { backoff, id, secret, streamName } from '../config/shapes.ts';
 import type { StoredRecord } from '../outbox/outbox.ts';
 import { STREAM_NAMES, type Stream } from '../outbox/streams.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
-
-// Defined here rather than imported from config/schema.ts, which imports this
-// module for its uplink union: a cycle would read them before they exist.
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
-const secret = z.union([z.string().min(1), z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') })]);
-const streamName = z.enum(STREAM_NAMES as [Stream, ...Stream[]]);
-const backoff = z
-  .strictObject({
-    min_ms: z.number().int().min(10).default(1000).describe('first retry delay'),
-    max_ms: z.number().int().min(10).default(300_000).describe('longest retry delay'),
-    offline_after_ms: z.number().int().min(0).default(60_000).describe('failing this long counts as offline'),
-  })
-  .prefault({})
-  .describe('retry with exponential backoff and jitter');
 
 export const DEFAULT_TOPIC = 'canteen-edge/{box}/{stream}';
 

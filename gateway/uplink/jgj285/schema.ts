@@ -1,32 +1,11 @@
 // Config of the building-energy TCP uplink (JGJ/T 285 family). Kept apart from
-// the client so gateway/config/schema.ts can import it without pulling in
-// sockets, and without importing schema.ts back (no import cycle): the few
-// shapes shared with it (id, secret, sub-item code, backoff) are repeated here.
+// the client so gateway/config/schema.ts can import it without pulling in sockets.
 import { z } from 'zod';
-
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
+import { backoff, id, secretFile, subItemCode } from '../../config/shapes.ts';
 
 const key16 = z
   .string()
   .refine((s) => /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, '16 bytes: 16 characters of text, or 32 hex digits');
-
-/** A secret: inline, or `{ file: PATH }` read at load time (same shape as the config's other secrets). */
-const secretFile = z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') });
-
-const subItemCode = z
-  .string()
-  .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
-
-const backoff = z
-  .strictObject({
-    min_ms: z.number().int().min(10).default(1000).describe('first retry delay'),
-    max_ms: z.number().int().min(10).default(300_000).describe('longest retry delay'),
-    offline_after_ms: z.number().int().min(0).default(60_000).describe('failing this long counts as offline'),
-  })
-  .prefault({})
-  .describe('retry with exponential backoff and jitter');
 
 const byteOrder = z.enum(['le', 'be']);
 

@@ -1,0 +1,29 @@
+// Config shapes shared by the main schema and the modules that define their own
+// part of it (uplinks): imports nothing but zod, so any module can use them
+// without an import cycle back to schema.ts.
+import { z } from 'zod';
+
+export const port = z.number().int().min(0).max(65535);
+export const host = z.string().min(1);
+export const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
+
+/** A secret: given inline, or `{ file: PATH }` read at load time (trailing newline trimmed). */
+export const secretFile = z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') });
+export const secret = z.union([z.string().min(1), secretFile]);
+
+export const subItemCode = z
+  .string()
+  .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
+
+export const streamName = z.enum(['readings', 'intervals', 'transactions', 'alerts', 'events']);
+
+export const backoff = z
+  .strictObject({
+    min_ms: z.number().int().min(10).default(1000).describe('first retry delay'),
+    max_ms: z.number().int().min(10).default(300_000).describe('longest retry delay'),
+    offline_after_ms: z.number().int().min(0).default(60_000).describe('failing this long counts as offline'),
+  })
+  .prefault({})
+  .describe('retry with exponential backoff and jitter');
