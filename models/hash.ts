@@ -1,0 +1,33 @@
+// sha256 of a weights file, streamed (the event loop keeps running; a 100 MB model
+// never sits in memory to be hashed) and computed once per process per file version:
+// the cache key is the real path with its size, mtime and inode, so a replaced file is
+// hashed again and an unchanged one never is.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+
+const cache = new Map<string, Promise<string>>();
+
+export async function sha256File(file: string): Promise<string> {
+  const real = await realpath(file);
+  const st = await stat(real);
+  const key = `${real}\0${st.size}\0${st.mtimeMs}\0${st.ino}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = new Promise<string>((resolve, reject) => {
+      const h = createHash('sha256');
+      createReadStream(real, { highWaterMark: 1 << 20 })
+        .on('data', (chunk) => h.update(chunk))
+        .on('error', reject)
+        .on('end', () => resolve(h.digest('hex')));
+    });
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
+  }
+  return p;
+}
+
+/** How many files have been hashed (or are being): for tests of the once-per-process rule. */
+export function hashCacheSize(): number {
+  return cache.size;
+}
