@@ -110,6 +110,12 @@ describe('disk budget', () => {
     expect(held(outbox, 'transactions')).toBe(100);
     expect(outbox.drops()).toEqual([{ stream: 'readings', reason: 'thinned-every-10th', count: 900, reported: 0 }]);
     expect(state.alarms).toEqual([]);
+    // the backlog is counted without a scan and stays exact across the thinned stretch
+    expect(outbox.backlog('up', 'readings')).toBe(1100);
+    outbox.acknowledge('up', 'readings', 500);
+    expect(outbox.backlog('up', 'readings')).toBe(1000 + 50);
+    outbox.acknowledge('up', 'readings', 1000);
+    expect(outbox.backlog('up', 'readings')).toBe(1000);
     // the newest half is untouched and in order
     expect(outbox.nextBatch('up', 'readings', 5000).slice(-1000).map((r) => r.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => 1001 + i));
   });

@@ -99,6 +99,7 @@ export class DiskBudget {
                  GROUP BY json_extract(payload, '$.deviceId'), at / 3600000)`,
               [from, upto, from, upto],
             );
+      this.outbox.recordThinning(stream, from, upto, removed);
       this.outbox.countDrop(stream, stage === 1 ? 'thinned-every-10th' : 'thinned-hourly', removed);
     }
   }

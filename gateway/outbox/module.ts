@@ -21,8 +21,6 @@ import { STREAM_NAMES, type Stream } from './streams.ts';
 
 const BUDGET_EVERY_MS = 30_000;
 const STATUS_EVERY_MS = 5000;
-/** Backlogs are counted on disk; at most this often, since a count over millions of rows takes a while. */
-const BACKLOG_EVERY_MS = 10_000;
 const MB = 1024 * 1024;
 
 export class OutboxModule {
@@ -32,7 +30,6 @@ export class OutboxModule {
   private budgetState: BudgetState | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
-  private backlogCache: { at: number; rows: { stream: Stream; uplink: string; records: number }[] } | undefined;
   private latestStatus: OutboxStatusMsg | null = null;
   private readonly lastReadingSent = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -139,14 +136,11 @@ export class OutboxModule {
     return this.forwarders.map((f) => f.link);
   }
 
-  backlogs(now = Date.now()): { stream: Stream; uplink: string; records: number }[] {
-    if (this.backlogCache && now - this.backlogCache.at < BACKLOG_EVERY_MS) return this.backlogCache.rows;
-    const rows = this.forwarders.flatMap((f) => {
+  backlogs(): { stream: Stream; uplink: string; records: number }[] {
+    return this.forwarders.flatMap((f) => {
       const link = f.link.uplink;
       return STREAM_NAMES.map((stream) => ({ stream, uplink: link, records: this.outbox.backlog(link, stream) }));
     });
-    this.backlogCache = { at: now, rows };
-    return rows;
   }
 
   /** The latest status pushed to the admin page (null before the first). */

@@ -84,7 +84,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         'INSERT INTO outbox_cursors (uplink, stream, delivered_seq) VALUES (?, ?, ?) ON CONFLICT (uplink, stream) DO UPDATE SET delivered_seq = max(delivered_seq, excluded.delivered_seq)',
       ),
       deadLetter: db.prepare('INSERT INTO outbox_dead_letters (uplink, stream, seq, record_id, at, reason, payload) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      backlog: db.prepare('SELECT COUNT(*) FROM outbox_records WHERE stream = ? AND seq > ?').pluck(),
+      thinned: db.prepare('SELECT from_seq, to_seq, removed FROM outbox_thinned WHERE stream = ? AND to_seq > ?'),
+      addThinned: db.prepare('INSERT INTO outbox_thinned (stream, from_seq, to_seq, removed) VALUES (?, ?, ?, ?)'),
       held: db.prepare('SELECT stream, next_seq AS nextSeq, bytes, records FROM outbox_streams'),
       countDrop: db.prepare(
         'INSERT INTO outbox_drops (stream, reason, count) VALUES (?, ?, ?) ON CONFLICT (stream, reason) DO UPDATE SET count = count + excluded.count',
@@ -172,9 +173,25 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     })();
   }
 
-  /** Records of `stream` not yet acknowledged by `uplink`, counted on disk. */
+  /**
+   * Records of `stream` not yet acknowledged by `uplink`: the sequence numbers after
+   * its cursor, less those the disk budget thinned (read from disk, never a scan of
+   * the records: a COUNT(*) takes seconds at ten million). While the cursor is inside
+   * a thinned stretch, that stretch counts in proportion.
+   */
   backlog(uplink: string, stream: Stream): number {
-    return this.st.backlog.get(stream, this.cursor(uplink, stream)) as number;
+    const cursor = this.cursor(uplink, stream);
+    const next = this.st.nextSeq.get(stream) as number;
+    let thinned = 0;
+    for (const t of this.st.thinned.all(stream, cursor) as { from_seq: number; to_seq: number; removed: number }[]) {
+      thinned += t.from_seq >= cursor ? t.removed : (t.removed * (t.to_seq - cursor)) / (t.to_seq - t.from_seq);
+    }
+    return Math.max(0, Math.round(next - 1 - cursor - thinned));
+  }
+
+  /** Records the disk budget deleted from a stretch of unsent ones: remembered for backlog(). */
+  recordThinning(stream: Stream, fromSeq: number, toSeq: number, removed: number): void {
+    if (removed > 0) this.st.addThinned.run(stream, fromSeq, toSeq, removed);
   }
 
   held(): { stream: Stream; nextSeq: number; bytes: number; records: number }[] {
@@ -220,6 +237,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     for (const [stream, uplinks] of uplinksByStream) {
       const upto = uplinks.length ? Math.min(...uplinks.map((u) => this.cursor(u, stream))) : Number.MAX_SAFE_INTEGER;
       removed += this.deleteWhere(stream, 'seq <= ? AND at < ?', [upto, before]);
+      this.db.prepare('DELETE FROM outbox_thinned WHERE stream = ? AND to_seq <= ?').run(stream, upto);
     }
     return removed;
   }

@@ -48,3 +48,12 @@ CREATE TABLE outbox_drops (
 );
 
 CREATE UNIQUE INDEX outbox_records_id ON outbox_records (id);
+
+-- Stretches of unsent records thinned by the disk budget: how many records of
+-- (from_seq, to_seq] were deleted, so a backlog is counted without a scan.
+CREATE TABLE outbox_thinned (
+  stream   TEXT    NOT NULL,
+  from_seq INTEGER NOT NULL,                -- exclusive
+  to_seq   INTEGER NOT NULL,                -- inclusive
+  removed  INTEGER NOT NULL
+);
