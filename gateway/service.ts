@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
 import { EventBus } from './bus/event-bus.ts';
+import { CanteenModule } from './canteen/module.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
 import { OutboxModule } from './outbox/module.ts';
 import { ProvinceSim } from './sim/province/province.ts';
@@ -110,6 +111,12 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
 
+    const canteen = new CanteenModule(db, config.paths.data_dir, bus, logger.child({ module: 'canteen' }), config.canteen, (stream, payload, key) => outbox.put(stream, payload, key), undefined, {
+      timeZone: config.site.timezone,
+    });
+    await canteen.start();
+    running.push({ name: 'canteen', stop: () => canteen.stop() });
+
     const meterLines = new MeterLines(config.buses, config.devices.meters, profiles, bus, tracker);
     metrics.watchLines(() => meterLines.status());
     const devices: Device[] = [
@@ -126,7 +133,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       live,
       kioskFiles: await buildKiosk(),
       metricsToken: config.server.metrics_token,
-      areas: [energy.routes],
+      areas: [energy.routes, canteen.routes],
       outbox: () => outbox.status(),
       lines: () => meterLines.status(),
       stores: [

@@ -108,6 +108,7 @@ describe('gateway on simulators', () => {
       { version: 1, name: 'device_events' },
       { version: 2, name: 'energy' },
       { version: 3, name: 'outbox' },
+      { version: 4, name: 'canteen' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

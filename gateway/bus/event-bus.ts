@@ -3,6 +3,7 @@
 // breaks the publisher or the other subscribers.
 import type { EnergyAnomaly, EnergyInterval } from '../energy/accountant.ts';
 import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, OutboxStatusMsg, ScaleWeightMsg } from '../server/wire.ts';
+import type { CatalogChangedMsg, StationStateMsg } from '../server/wire.ts';
 
 export interface CameraFrame extends Omit<CameraFrameMsg, 'url'> {
   /** packed RGB, width × height × 3 bytes */
@@ -19,6 +20,10 @@ export interface BusEvents {
   'energy:anomaly': EnergyAnomaly;
   'energy:summary': EnergySummaryMsg;
   'outbox:status': OutboxStatusMsg;
+  /** a weighing station's state changed (gateway/canteen) */
+  'station:state': StationStateMsg;
+  /** the dish catalog or a menu changed */
+  'canteen:catalog': CatalogChangedMsg;
 }
 
 type Handler<T> = (payload: T) => void;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { shippedProfiles, validateProfile, type AnyProfile } from '../../drivers/modbus/profile.ts';
+import { canteenDeviceIssues } from '../canteen/config.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
 import { describeIssue } from './issues.ts';
 
@@ -65,6 +66,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     ...meterChecks(config, profiles),
     ...unknownMeterRefs(config),
     ...duplicateUplinks(config),
+    ...canteenDeviceIssues(config.canteen, config.devices),
   ];
   const dir = path.dirname(file);
 

@@ -2,6 +2,7 @@
 // is generated from this file (`npm run docs:config`) and a test keeps them in step.
 // Objects are strict: an unknown key is an error, so a typo never passes silently.
 import { z } from 'zod';
+import { canteenConfigSchema } from '../canteen/config.ts';
 import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
 import { mqttUplinkSchema } from '../uplink/mqtt.ts';
 
@@ -264,6 +265,7 @@ export const configSchema = z.strictObject({
     .default([])
     .describe('the site\'s own meter profiles, in the format of drivers/modbus/profiles/*.json (see drivers/modbus/README.md)'),
   energy: energySchema,
+  canteen: canteenConfigSchema,
   outbox: outboxSchema,
   uplinks: z.array(uplinkSchema).default([]).describe('where records go upstream'),
   devices: z

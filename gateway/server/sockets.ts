@@ -6,7 +6,7 @@ import type { EventBus } from '../bus/event-bus.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import { frameMessage, type LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AdminEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenEvents, OutboxStatusMsg, SiteInfo } from './wire.ts';
+import type { AdminEvents, CanteenKioskEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenEvents, OutboxStatusMsg, SiteInfo } from './wire.ts';
 
 export const NAMESPACES = ['/kiosk', '/kitchen', '/energy', '/admin'] as const;
 
@@ -28,9 +28,9 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
   const devicesOf = (kind: string) => tracker.list().filter((d) => d.kind === kind);
 
   const energy: Namespace<Record<string, never>, EnergyEvents> = io.of('/energy');
-  const kiosk: Namespace<Record<string, never>, KioskEvents> = io.of('/kiosk');
+  const kiosk: Namespace<Record<string, never>, KioskEvents & CanteenKioskEvents> = io.of('/kiosk');
   const kitchen: Namespace<Record<string, never>, KitchenEvents> = io.of('/kitchen');
-  const admin: Namespace<Record<string, never>, AdminEvents> = io.of('/admin');
+  const admin: Namespace<Record<string, never>, AdminEvents & Pick<CanteenKioskEvents, 'canteen:catalog'>> = io.of('/admin');
 
   energy.on('connection', (s) =>
     s.emit('snapshot', { site, devices: devicesOf('meter'), readings: [...live.readings.values()], summary: energySummary() }),
@@ -51,6 +51,11 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
     bus.on('meter:reading', (m) => energy.emit('meter:reading', m)),
     bus.on('energy:summary', (m) => energy.emit('energy:summary', m)),
     bus.on('outbox:status', (m) => admin.emit('outbox:status', m)),
+    bus.on('station:state', (m) => kiosk.emit('station:state', m)),
+    bus.on('canteen:catalog', (m) => {
+      kiosk.emit('canteen:catalog', m);
+      admin.emit('canteen:catalog', m);
+    }),
     bus.on('scale:weight', (m) => kiosk.volatile.emit('scale:weight', m)),
     bus.on('camera:frame', (f) => kitchen.volatile.emit('camera:frame', frameMessage(f))),
     bus.on('device:state', (d) => {

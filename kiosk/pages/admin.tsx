@@ -6,6 +6,7 @@ import { upsertDevice, useGateway, useNow } from '../gateway.ts';
 import { useLang } from '../i18n.ts';
 import { Shell } from '../ui/Shell.tsx';
 import { OutboxPanel } from '../ui/OutboxPanel.tsx';
+import { CatalogAdmin } from '../ui/CatalogAdmin.tsx';
 import { StateBadge } from '../ui/StateBadge.tsx';
 
 function SiteSummary({ snap }: { snap: AdminSnapshot }) {
@@ -71,6 +72,7 @@ function Admin() {
           {snap.devices.length > 0 ? <DeviceTable devices={snap.devices} /> : <p class="empty">{t('admin.noDevices')}</p>}
           <h2>{t('outbox.title')}</h2>
           {snap.outbox && <OutboxPanel status={snap.outbox} />}
+          <CatalogAdmin />
         </>
       )}
     </Shell>

@@ -1,54 +1,24 @@
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
-import type { DeviceStatus, KioskEvents, ScaleWeightMsg, SiteInfo } from '../../gateway/server/wire.ts';
-import { fmtGrams, fmtTime } from '../format.ts';
+import { useRef, useState } from 'preact/hooks';
+import type { CanteenKioskEvents, DeviceStatus, KioskEvents, ScaleWeightMsg, SiteInfo } from '../../gateway/server/wire.ts';
+import { Station } from '../checkout/Station.tsx';
+import { useCanteen, type Canteen } from '../checkout/useCanteen.ts';
+import { Weight } from '../checkout/Weight.tsx';
 import { byDevice, idsOfKind, upsertDevice, useGateway } from '../gateway.ts';
 import { useLang } from '../i18n.ts';
-import { isDown } from '../ui/StateBadge.tsx';
 import { Shell } from '../ui/Shell.tsx';
 
-/** `?scale=<id>` picks the scale of this station; otherwise the first one. */
-const wantedScale = new URLSearchParams(location.search).get('scale');
-
-interface WeightProps { w: ScaleWeightMsg | undefined; device: DeviceStatus | undefined; connected: boolean }
-
-function Weight({ w, device, connected }: WeightProps) {
-  const { t } = useLang();
-  const live = !!w && w.stable && connected && !isDown(device);
-  return (
-    <div class="weight">
-      <div class="weight-figure">
-        <span
-          class={live ? 'stable' : 'unstable'}
-          data-testid="weight-grams"
-          data-value={w?.grams}
-          data-stable={w ? String(w.stable) : undefined}
-        >
-          {w ? fmtGrams(w.grams) : '—'}
-        </span>
-        <span class="weight-unit">g</span>
-      </div>
-      {w && (
-        <div class="weight-tags">
-          <span class="tag">{t(w.net ? 'checkout.net' : 'checkout.gross')}</span>
-          <span class="tag">{t(w.stable ? 'checkout.stable' : 'checkout.unstable')}</span>
-          {w.overload && <span class="tag tag-alarm">{t('checkout.overload')}</span>}
-          {w.underload && <span class="tag tag-alarm">{t('checkout.underload')}</span>}
-        </div>
-      )}
-      {device && isDown(device) && (
-        <p class="alert">{t('checkout.scaleDown', { state: t(`state.${device.state}`), t: fmtTime(device.since) })}</p>
-      )}
-    </div>
-  );
-}
+/** `?station=<id>` or `?scale=<id>` picks this kiosk's station; otherwise the first one. */
+const params = new URLSearchParams(location.search);
+const wanted = { station: params.get('station'), scale: params.get('scale') };
 
 function Checkout() {
   const { t } = useLang();
   const [site, setSite] = useState<SiteInfo>();
   const [devices, setDevices] = useState<DeviceStatus[]>([]);
   const [weights, setWeights] = useState<Record<string, ScaleWeightMsg>>({});
-  const conn = useGateway<KioskEvents>('/kiosk', {
+  const canteenRef = useRef<Canteen>();
+  const conn = useGateway<KioskEvents & CanteenKioskEvents>('/kiosk', {
     snapshot: (s) => {
       setSite(s.site);
       setDevices(s.devices);
@@ -56,20 +26,39 @@ function Checkout() {
     },
     'scale:weight': (m) => setWeights((ws) => ({ ...ws, [m.deviceId]: m })),
     'device:state': (d) => setDevices((ds) => upsertDevice(ds, d)),
+    'station:state': (m) => canteenRef.current?.apply(m),
+    'canteen:catalog': (m) => canteenRef.current?.catalogChanged(m),
   });
-  const scales = idsOfKind(devices, 'scale', weights);
-  const scaleId = wantedScale ?? scales[0];
+  const canteen = useCanteen(conn, wanted);
+  canteenRef.current = canteen;
+  const connected = conn.state === 'connected';
+
+  // Without a canteen module (or a station for this scale): the live weight only.
+  const scaleId = canteen.station?.scale ?? wanted.scale ?? idsOfKind(devices, 'scale', weights)[0];
+  const device = devices.find((d) => d.id === scaleId);
+  const w = scaleId ? weights[scaleId] : undefined;
 
   return (
     <Shell path="/" conn={conn} siteName={site?.name} nav={false}>
-      <section class="checkout">
-        <p class="prompt">{t('checkout.prompt')}</p>
-        {scaleId ? (
-          <Weight w={weights[scaleId]} device={devices.find((d) => d.id === scaleId)} connected={conn.state === 'connected'} />
-        ) : (
-          site && <p class="empty">{t('checkout.noScale')}</p>
-        )}
-      </section>
+      {canteen.station ? (
+        <Station c={canteen} device={device} connected={connected} />
+      ) : (
+        <section class="checkout">
+          <p class="prompt">{t('checkout.prompt')}</p>
+          {scaleId ? (
+            <Weight
+              grams={w ? w.grams : null}
+              stable={!!w?.stable}
+              live={connected}
+              tags={w ? [t(w.net ? 'checkout.net' : 'checkout.gross'), t(w.stable ? 'checkout.stable' : 'checkout.unstable')] : []}
+              alarms={w ? [...(w.overload ? [t('checkout.overload')] : []), ...(w.underload ? [t('checkout.underload')] : [])] : []}
+              device={device}
+            />
+          ) : (
+            site && <p class="empty">{t('checkout.noScale')}</p>
+          )}
+        </section>
+      )}
     </Shell>
   );
 }

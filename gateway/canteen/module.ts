@@ -1,0 +1,156 @@
+// Self-service weighing in the running gateway: a session per station fed by the
+// bus, the catalog, the sales ledger, and paid sales handed to the outbox.
+import type { FastifyPluginAsync } from 'fastify';
+import type { EventBus } from '../bus/event-bus.ts';
+import type { Logger } from '../log.ts';
+import type { CanteenCatalogMsg, PayMethod, SaleMsg, StationStateMsg } from '../server/wire.ts';
+import type { Db } from '../store/sqlite.ts';
+import { Catalog } from './catalog.ts';
+import { withDefaults, type CanteenConfig } from './config.ts';
+import { CanteenError } from './errors.ts';
+import { Ledger } from './ledger.ts';
+import { localDay, mealAt } from './meals.ts';
+import { Photos } from './photos.ts';
+import { canteenRoutes } from './routes.ts';
+import { StationSession, type DishRecognizer } from './session.ts';
+
+/** The outbox's durable put; resolves once the record is on disk. */
+export type PutFn = (stream: 'transactions', payload: unknown, key: string) => Promise<unknown>;
+
+/** How a payment (the counter today; card, QR and face later) settles a sale. */
+export interface PaymentPort {
+  markPaid(saleId: string, method: PayMethod, reference: string | null, actor?: string): Promise<SaleMsg>;
+}
+
+export interface CanteenOptions {
+  /** site time zone, for days, sale numbers and meals */
+  timeZone?: string;
+  now?: () => number;
+}
+
+export class CanteenModule implements PaymentPort {
+  readonly ledger: Ledger;
+  readonly photos: Photos;
+  private catalogStore: Catalog | undefined;
+  private readonly sessions = new Map<string, StationSession>();
+  private readonly byScale = new Map<string, StationSession>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly timeZone: string;
+  readonly now: () => number;
+
+  constructor(
+    db: Db,
+    private readonly dataDir: string,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+    readonly cfg: CanteenConfig,
+    private readonly put: PutFn,
+    private readonly recognizer?: DishRecognizer,
+    opts: CanteenOptions = {},
+  ) {
+    this.ledger = new Ledger(db);
+    this.photos = new Photos(dataDir);
+    this.timeZone = opts.timeZone ?? 'Asia/Shanghai';
+    this.now = opts.now ?? Date.now;
+  }
+
+  get catalog(): Catalog {
+    if (!this.catalogStore) throw new Error('the canteen module is not started');
+    return this.catalogStore;
+  }
+
+  async start(): Promise<void> {
+    this.catalogStore = await Catalog.open(this.dataDir, (version) => {
+      for (const s of this.sessions.values()) s.catalogChanged();
+      this.bus.emit('canteen:catalog', { version, at: this.now() });
+    });
+    for (const cfg of this.cfg.stations) {
+      const session = new StationSession({
+        station: withDefaults(cfg),
+        pricing: this.cfg.pricing,
+        recognition: this.cfg.recognition,
+        dish: (id) => this.catalog.get(id),
+        recognizer: this.recognizer,
+        ledger: this.ledger,
+        day: (at) => localDay(at, this.timeZone),
+        now: this.now,
+        emit: (state) => this.bus.emit('station:state', state),
+        onError: (err, what) => this.logger.error({ err, station: cfg.id }, `${what} failed`),
+      });
+      this.sessions.set(cfg.id, session);
+      this.byScale.set(cfg.scale, session);
+    }
+    this.unsubscribe.push(this.bus.on('scale:weight', (m) => this.byScale.get(m.deviceId)?.onReading(m)));
+    for (const sale of this.ledger.unqueued()) this.queue(sale);
+    this.logger.info({ stations: this.sessions.size, dishes: this.catalog.list().length, pricing: this.cfg.pricing.mode }, 'canteen weighing ready');
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe.forEach((u) => u());
+    for (const s of this.sessions.values()) s.stop();
+    await Promise.allSettled(this.inFlight);
+  }
+
+  station(id: string): StationSession {
+    const s = this.sessions.get(id);
+    if (!s) throw new CanteenError(404, `no station "${id}"`);
+    return s;
+  }
+
+  states(): StationStateMsg[] {
+    return [...this.sessions.values()].map((s) => s.state());
+  }
+
+  catalogMessage(): CanteenCatalogMsg {
+    const p = this.cfg.pricing;
+    const { date, meal } = this.currentMeal();
+    return {
+      version: this.catalog.version,
+      pricing: p.mode === 'uniform' ? { mode: 'uniform', fen: p.price_fen!, perGrams: p.per_grams! } : { mode: 'per_dish' },
+      dishes: this.catalog.list(),
+      menu: this.catalog.menu(date, meal),
+      stations: this.cfg.stations.map((c) => {
+        const s = withDefaults(c);
+        return { id: s.id, name: s.name ?? s.id, scale: s.scale, intervalG: s.interval_g, minSaleG: s.min_sale_g, trays: s.trays.map((t) => ({ id: t.id, name: t.name, tareG: t.tare_g })) };
+      }),
+    };
+  }
+
+  currentMeal() {
+    return mealAt(this.now(), this.timeZone, this.cfg.meals);
+  }
+
+  today(): string {
+    return localDay(this.now(), this.timeZone);
+  }
+
+  /** Settles a sale awaiting payment; the same payment again returns the sale unchanged. */
+  async markPaid(saleId: string, method: PayMethod, reference: string | null, actor: string = method): Promise<SaleMsg> {
+    const existing = this.ledger.sale(saleId);
+    if (existing?.status === 'paid' && existing.method === method && existing.reference === reference) return existing;
+    const sale = this.ledger.setStatus(saleId, 'paid', this.now(), actor, method, reference);
+    this.sessions.get(sale.station)?.saleChanged(sale);
+    await this.queue(sale);
+    return sale;
+  }
+
+  /** Voids a sale nobody paid (the diner left the counter without paying). */
+  cancelSale(saleId: string, actor: string): SaleMsg {
+    const sale = this.ledger.setStatus(saleId, 'cancelled', this.now(), actor);
+    this.sessions.get(sale.station)?.saleChanged(sale);
+    return sale;
+  }
+
+  routes: FastifyPluginAsync = async (app) => canteenRoutes(app, this);
+
+  private queue(sale: SaleMsg): Promise<void> {
+    const p = this.put('transactions', { type: 'sale', ...sale }, sale.id).then(
+      () => this.ledger.markQueued(sale.id, this.now()),
+      (err: unknown) => this.logger.error({ err, sale: sale.id }, 'paid sale not taken by the outbox; retried at the next start'),
+    );
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+}

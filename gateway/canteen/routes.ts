@@ -1,0 +1,143 @@
+// /api/canteen/*: the catalog and menus (admin), the stations (kiosk), the sales
+// (receipt, counter). Client mistakes answer 4xx with `{ error }` naming the reason.
+import type { FastifyInstance } from 'fastify';
+import type { Meal } from '../server/wire.ts';
+import { CanteenError } from './errors.ts';
+import { ImportFailed } from './import.ts';
+import type { CanteenModule } from './module.ts';
+
+const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['id'] } as const;
+const meal = { type: 'string', enum: ['breakfast', 'lunch', 'dinner'] } as const;
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const actor = { type: 'string', minLength: 1, maxLength: 40 } as const;
+// Shape only: the catalog checks every field with reasons (and refuses unknown keys).
+const dishBody = { type: 'object' } as const;
+const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
+const MAX_CSV_BYTES = 1024 * 1024;
+
+type Id = { Params: { id: string } };
+
+export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Promise<void> {
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(/^image\/[a-z0-9.+-]+$/, { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES }, (_req, body, done) => done(null, body));
+
+  app.get('/api/canteen/catalog', async () => m.catalogMessage());
+
+  app.post('/api/canteen/dishes', { schema: { body: dishBody } }, async (req, reply) => reply.code(201).send(await m.catalog.create(req.body)));
+
+  app.put<Id>('/api/canteen/dishes/:id', { schema: { params: idParam, body: dishBody } }, async (req) => m.catalog.replace(req.params.id, req.body));
+
+  app.delete<Id>('/api/canteen/dishes/:id', { schema: { params: idParam } }, async (req, reply) => {
+    await m.photos.remove(await m.catalog.remove(req.params.id));
+    return reply.code(204).send();
+  });
+
+  app.put<Id & { Body: Buffer }>('/api/canteen/dishes/:id/photo', { schema: { params: idParam }, bodyLimit: MAX_PHOTO_BYTES }, async (req, reply) => {
+    if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: 'send the photo as the body, Content-Type image/jpeg, image/png or image/webp' });
+    if (!m.catalog.get(req.params.id)) throw new CanteenError(404, `no dish "${req.params.id}"`);
+    const name = await m.photos.save(req.params.id, req.body);
+    await m.photos.remove(await m.catalog.setPhoto(req.params.id, name));
+    return m.catalog.get(req.params.id);
+  });
+
+  app.delete<Id>('/api/canteen/dishes/:id/photo', { schema: { params: idParam } }, async (req) => {
+    await m.photos.remove(await m.catalog.setPhoto(req.params.id, null));
+    return m.catalog.get(req.params.id);
+  });
+
+  app.get<{ Params: { name: string } }>('/api/canteen/photos/:name', async (req, reply) => {
+    const jpeg = await m.photos.read(req.params.name);
+    if (!jpeg) return reply.code(404).send({ error: `no photo "${req.params.name}"` });
+    // Names carry a content hash: a changed photo is a new name.
+    return reply.type('image/jpeg').header('cache-control', 'public, max-age=31536000, immutable').send(jpeg);
+  });
+
+  app.post<{ Body: string }>('/api/canteen/dishes/import', { bodyLimit: MAX_CSV_BYTES }, async (req, reply) => {
+    if (typeof req.body !== 'string') return reply.code(415).send({ error: 'send the CSV as the body, Content-Type text/csv or text/plain (UTF-8)' });
+    try {
+      return await m.catalog.importCsv(req.body);
+    } catch (err) {
+      if (err instanceof ImportFailed) return reply.code(400).send({ error: err.message, errors: err.issues });
+      throw err;
+    }
+  });
+
+  app.get<{ Querystring: { date?: string; meal?: Meal } }>(
+    '/api/canteen/menu',
+    { schema: { querystring: { type: 'object', properties: { date, meal }, additionalProperties: false } } },
+    async (req) => {
+      const now = m.currentMeal();
+      return m.catalog.menu(req.query.date ?? now.date, req.query.meal ?? now.meal);
+    },
+  );
+
+  app.put<{ Body: { date?: string; meal?: Meal; dishIds: string[] } }>(
+    '/api/canteen/menu',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { date, meal, dishIds: { type: 'array', items: { type: 'string', maxLength: 63 }, maxItems: 500 } },
+          required: ['dishIds'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => {
+      const now = m.currentMeal();
+      return m.catalog.setMenu(req.body.date ?? now.date, req.body.meal ?? now.meal, req.body.dishIds, m.today());
+    },
+  );
+
+  app.get('/api/canteen/stations', async () => m.states());
+  app.get<Id>('/api/canteen/stations/:id', { schema: { params: idParam } }, async (req) => m.station(req.params.id).state());
+
+  app.post<Id & { Body: { dishId: string } }>(
+    '/api/canteen/stations/:id/select',
+    { schema: { params: idParam, body: { type: 'object', properties: { dishId: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['dishId'] } } },
+    async (req) => m.station(req.params.id).select(req.body.dishId),
+  );
+
+  app.post<Id & { Body: { trayId: string } }>(
+    '/api/canteen/stations/:id/tray',
+    { schema: { params: idParam, body: { type: 'object', properties: { trayId: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['trayId'] } } },
+    async (req) => m.station(req.params.id).setTray(req.body.trayId),
+  );
+
+  app.post<Id & { Body: { lineId?: string } | undefined }>(
+    '/api/canteen/stations/:id/confirm',
+    { schema: { params: idParam, body: { type: 'object', properties: { lineId: { type: 'string', maxLength: 63 } } } } },
+    async (req, reply) => reply.code(201).send(m.station(req.params.id).confirm(req.body?.lineId)),
+  );
+
+  app.post<Id>('/api/canteen/stations/:id/cancel', { schema: { params: idParam } }, async (req) => m.station(req.params.id).cancel());
+
+  app.get<{ Querystring: { status?: 'awaiting_payment' | 'paid' | 'cancelled'; limit?: number } }>(
+    '/api/canteen/sales',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { status: { type: 'string', enum: ['awaiting_payment', 'paid', 'cancelled'] }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => m.ledger.list(req.query.status, req.query.limit ?? 50),
+  );
+
+  app.get<Id>('/api/canteen/sales/:id', { schema: { params: idParam } }, async (req, reply) => m.ledger.sale(req.params.id) ?? reply.code(404).send({ error: `no sale "${req.params.id}"` }));
+
+  // Pay at the counter (到柜台结算): staff take the money and confirm here.
+  app.post<Id & { Body: { operator?: string; reference?: string } | undefined }>(
+    '/api/canteen/sales/:id/paid',
+    { schema: { params: idParam, body: { type: 'object', properties: { operator: actor, reference: { type: 'string', maxLength: 80 } }, additionalProperties: false } } },
+    async (req) => m.markPaid(req.params.id, 'counter', req.body?.reference ?? null, req.body?.operator ?? 'counter'),
+  );
+
+  app.post<Id & { Body: { operator?: string } | undefined }>(
+    '/api/canteen/sales/:id/cancel',
+    { schema: { params: idParam, body: { type: 'object', properties: { operator: actor }, additionalProperties: false } } },
+    async (req) => m.cancelSale(req.params.id, req.body?.operator ?? 'counter'),
+  );
+}
