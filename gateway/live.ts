@@ -16,6 +16,11 @@ export class LiveState {
     bus.on('camera:frame', (f) => this.frames.set(f.deviceId, f));
   }
 
+  /** The camera's latest frame as packed RGB, for models. */
+  latestFrame(cameraId: string): CameraFrame | undefined {
+    return this.frames.get(cameraId);
+  }
+
   frameMessages(): CameraFrameMsg[] {
     return [...this.frames.values()].map(frameMessage);
   }

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
 import { EventBus } from './bus/event-bus.ts';
+import { createDishGallery, createModelRegistry } from '../models/index.ts';
 import { CanteenModule } from './canteen/module.ts';
+import { StationRecognition } from './canteen/recognition.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
 import { OutboxModule } from './outbox/module.ts';
 import { ProvinceSim } from './sim/province/province.ts';
@@ -111,7 +113,16 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
 
-    const canteen = new CanteenModule(db, config.paths.data_dir, bus, logger.child({ module: 'canteen' }), config.canteen, (stream, payload, key) => outbox.put(stream, payload, key), undefined, {
+    // Models are optional: without a model's weights the feature it serves falls back (the diner picks the dish).
+    const models = await createModelRegistry({ modelsDir: config.paths.models_dir });
+    running.push({ name: 'models', stop: () => models.close() });
+    const modelStatus = await models.status();
+    for (const m of modelStatus.filter((m) => m.state !== 'ok')) logger.info({ model: m.name, state: m.state, detail: m.detail }, 'model not available');
+    const recognition = modelStatus.some((m) => m.name === 'mobilenetv2-12-int8' && m.state === 'ok')
+      ? await dishRecognition(models, config, live, logger.child({ module: 'recognition' }))
+      : undefined;
+
+    const canteen = new CanteenModule(db, config.paths.data_dir, bus, logger.child({ module: 'canteen' }), config.canteen, (stream, payload, key) => outbox.put(stream, payload, key), recognition, {
       timeZone: config.site.timezone,
     });
     await canteen.start();
@@ -136,6 +147,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       areas: [energy.routes, canteen.routes],
       outbox: () => outbox.status(),
       lines: () => meterLines.status(),
+      models: () => models.status(),
       stores: [
         { name: 'sqlite', check: () => ({ schemaVersion: schemaVersion(db) }) },
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
@@ -169,4 +181,16 @@ function sdm630(profiles: LoadedConfig['profiles']) {
   const p = profiles.get('sdm630');
   if (!p || !isModbusProfile(p)) throw new Error('the shipped sdm630 profile is missing');
   return p;
+}
+
+async function dishRecognition(models: Awaited<ReturnType<typeof createModelRegistry>>, config: LoadedConfig, live: LiveState, logger: Logger) {
+  const gallery = createDishGallery(models);
+  const file = path.join(config.paths.data_dir, 'dish-gallery.json');
+  try {
+    await gallery.load(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const cameraOf = new Map(config.canteen.stations.flatMap((s) => (s.camera ? [[s.id, s.camera] as const] : [])));
+  return new StationRecognition(gallery, file, { cameraOf: (id) => cameraOf.get(id), latestFrame: (id) => live.latestFrame(id) }, logger);
 }

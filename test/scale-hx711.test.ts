@@ -181,7 +181,7 @@ describe('HX711 as a scale', () => {
     expect(await scale.tare()).toBe(120); // whole divisions
     expect(await waitForReading(scale, (r) => r.stable)).toMatchObject({ grams: 0, net: true }); // 122 − 120 = 2 → e 5: 0
     load.grams = 1.5 + 122 + 351;
-    expect(await waitForReading(scale, (r) => r.stable)).toMatchObject({ grams: 355, net: true });
+    expect(await waitForReading(scale, (r) => r.stable)).toMatchObject({ grams: 355, net: true, tare: 120 });
     await scale.clearTare();
     expect(await waitForReading(scale, (r) => r.stable)).toMatchObject({ grams: 475, net: false });
     await scale.presetTare(125);

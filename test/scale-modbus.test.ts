@@ -55,7 +55,7 @@ describe('Modbus RTU transmitter on a serial line', () => {
     await peer.set({ load: -300 });
     expect(await waitForReading(scale, (r) => r.underload)).toMatchObject({ stable: false, grams: -300 });
     await peer.set({ load: 470, tare: 120 });
-    expect(await waitForReading(scale, (r) => r.net && r.stable)).toMatchObject({ grams: 350 });
+    expect(await waitForReading(scale, (r) => r.net && r.stable)).toMatchObject({ grams: 350, tare: 120 });
     await peer.set({ tare: 0 });
   });
 

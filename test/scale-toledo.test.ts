@@ -83,7 +83,7 @@ describe('Toledo 8217 on a serial line (9600 7E1)', () => {
     await scale.clearTare();
     expect(await waitForReading(scale, (r) => !r.net)).toMatchObject({ grams: 472 });
     await scale.presetTare(150);
-    expect(await waitForReading(scale, (r) => r.net)).toMatchObject({ grams: 322 });
+    expect(await waitForReading(scale, (r) => r.net)).toMatchObject({ grams: 322, tare: 150 });
     await scale.clearTare();
 
     const { received, state } = await peer.stats();

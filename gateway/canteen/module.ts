@@ -12,6 +12,7 @@ import { Ledger } from './ledger.ts';
 import { localDay, mealAt } from './meals.ts';
 import { Photos } from './photos.ts';
 import { canteenRoutes } from './routes.ts';
+import { StationRecognition } from './recognition.ts';
 import { StationSession, type DishRecognizer } from './session.ts';
 
 /** The outbox's durable put; resolves once the record is on disk. */
@@ -53,6 +54,11 @@ export class CanteenModule implements PaymentPort {
     this.photos = new Photos(dataDir);
     this.timeZone = opts.timeZone ?? 'Asia/Shanghai';
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Dish recognition with enrolment, when the gateway has the model. */
+  get recognition(): StationRecognition | undefined {
+    return this.recognizer instanceof StationRecognition ? this.recognizer : undefined;
   }
 
   get catalog(): Catalog {

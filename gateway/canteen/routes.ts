@@ -23,6 +23,32 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
 
   app.get('/api/canteen/catalog', async () => m.catalogMessage());
 
+  // Dish recognition: enrol a dish from photos taken by a station's camera.
+  const recognition = () => {
+    const r = m.recognition;
+    if (!r) throw new CanteenError(409, 'dish recognition is not available: the mobilenetv2-12-int8 model is missing from the models directory (see /readyz)');
+    return r;
+  };
+  app.get('/api/canteen/recognition', async () => ({ available: !!m.recognition, enrolled: m.recognition?.enrolled() ?? [] }));
+  app.post<Id & { Body: { station: string; photos?: number } }>(
+    '/api/canteen/dishes/:id/enrol',
+    {
+      schema: {
+        params: idParam,
+        body: { type: 'object', properties: { station: { type: 'string', minLength: 1, maxLength: 63 }, photos: { type: 'integer', minimum: 3, maximum: 5 } }, required: ['station'], additionalProperties: false },
+      },
+    },
+    async (req) => {
+      if (!m.catalog.get(req.params.id)) throw new CanteenError(404, `no dish "${req.params.id}"`);
+      m.station(req.body.station);
+      return recognition().enrolFromStation(req.params.id, req.body.station, req.body.photos ?? 3);
+    },
+  );
+  app.delete<Id>('/api/canteen/dishes/:id/enrol', { schema: { params: idParam } }, async (req, reply) => {
+    await recognition().forget(req.params.id);
+    return reply.code(204).send();
+  });
+
   app.post('/api/canteen/dishes', { schema: { body: dishBody } }, async (req, reply) => reply.code(201).send(await m.catalog.create(req.body)));
 
   app.put<Id>('/api/canteen/dishes/:id', { schema: { params: idParam, body: dishBody } }, async (req) => m.catalog.replace(req.params.id, req.body));

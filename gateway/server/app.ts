@@ -19,6 +19,7 @@ export interface AppDeps {
   metricsToken?: string;
   outbox?: HealthOptions['outbox'];
   lines?: HealthOptions['lines'];
+  models?: HealthOptions['models'];
   /** the feature modules' own routes (energy, …) */
   areas?: FastifyPluginAsync[];
 }
@@ -43,7 +44,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
 
-  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, outbox: deps.outbox, lines: deps.lines });
+  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, outbox: deps.outbox, lines: deps.lines, models: deps.models });
   await app.register(cameraRoutes, { live: deps.live });
   await app.register(kioskRoutes, { files: deps.kioskFiles });
   for (const area of deps.areas ?? []) await app.register(area);

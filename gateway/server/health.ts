@@ -20,9 +20,11 @@ export interface HealthOptions {
   outbox?: () => { links: unknown[]; alarms: string[] };
   /** meter lines (RS-485 buses, converters, Modbus TCP endpoints) with their counters */
   lines?: () => { id: string; description: string; counters: ModbusCounters; meters: string[] }[];
+  /** models and whether their weights are there and intact; a missing model degrades a feature, not readiness */
+  models?: () => Promise<{ name: string; family: string; state: string; detail?: string | null }[]>;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, outbox, lines }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, outbox, lines, models }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
@@ -49,7 +51,17 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
       skippedBytes: c.skipped,
       utilisation: Number(utilisation(c).toFixed(4)),
     }));
-    const body = { ready: reasons.length === 0, reasons, devices: tracker.list(), buses, stores: storeStates, uplinks: out.links, alarms: out.alarms };
+    const modelStates = (await models?.()) ?? [];
+    const body = {
+      ready: reasons.length === 0,
+      reasons,
+      devices: tracker.list(),
+      buses,
+      stores: storeStates,
+      uplinks: out.links,
+      models: modelStates.map(({ name, family, state, detail }) => ({ name, family, state, ...(detail ? { detail } : {}) })),
+      alarms: out.alarms,
+    };
     return reply.code(body.ready ? 200 : 503).send(body);
   });
 

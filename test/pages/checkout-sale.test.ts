@@ -9,11 +9,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../gateway/config/schema.ts';
 import { DB_FILE } from '../../gateway/store/sqlite.ts';
 import type { SaleMsg } from '../../gateway/server/wire.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
-import { startCanteenHarness } from '../helpers/canteen-harness.ts';
 import { simulatorConfig, startGateway } from '../helpers/gateway.ts';
 
 const SHOTS = path.join(os.tmpdir(), 'canteen-edge-pages');
@@ -28,29 +26,21 @@ const DISHES_CSV = [
   'set,番茄炒蛋套餐,Egg & tomato set,按份,12.00,,,,,,,是',
 ].join('\n');
 
-/** The real gateway once the service wires the module (`canteen:` in the config); until then the harness. */
-const WIRED = 'canteen' in configSchema.shape;
-
 interface Target { url: string; sql<R>(query: string): R[]; stop(): Promise<unknown> }
 
 async function start(): Promise<Target> {
-  if (WIRED) {
-    const base = await simulatorConfig();
-    const sims = base.simulators as { scale: Record<string, unknown> };
-    const gw = await startGateway({ config: { ...base, simulators: { ...sims, scale: { ...sims.scale, plates_g: PLATES_G } }, canteen: CANTEEN } });
-    const sql = <R,>(q: string) => {
-      const db = new Database(path.join(gw.dataDir, DB_FILE), { readonly: true });
-      try {
-        return db.prepare(q).all() as R[];
-      } finally {
-        db.close();
-      }
-    };
-    return { url: gw.url, sql, stop: () => gw.stop() };
-  }
-  console.log('canteen not yet in the gateway config: running against test/helpers/canteen-harness.ts');
-  const h = await startCanteenHarness({ canteen: CANTEEN, platesG: PLATES_G, intervalMs: 100 });
-  return { url: h.url, sql: <R,>(q: string) => h.db.prepare(q).all() as R[], stop: () => h.stop() };
+  const base = await simulatorConfig();
+  const sims = base.simulators as { scale: Record<string, unknown> };
+  const gw = await startGateway({ config: { ...base, simulators: { ...sims, scale: { ...sims.scale, plates_g: PLATES_G } }, canteen: CANTEEN } });
+  const sql = <R,>(q: string) => {
+    const db = new Database(path.join(gw.dataDir, DB_FILE), { readonly: true });
+    try {
+      return db.prepare(q).all() as R[];
+    } finally {
+      db.close();
+    }
+  };
+  return { url: gw.url, sql, stop: () => gw.stop() };
 }
 
 let browser: Browser;
