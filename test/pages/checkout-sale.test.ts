@@ -160,7 +160,7 @@ async function sellPortion(page: Page): Promise<SaleMsg> {
   return paid;
 }
 
-describe(`a sale through the checkout page (${WIRED ? 'gateway' : 'harness'})`, { timeout: 90_000 }, () => {
+describe('a sale through the checkout page', { timeout: 90_000 }, () => {
   it('sells two plates in a row, exact to the fen, and waits for zero in between', async () => {
     const { page, errors, close } = await newKioskPage(browser);
     try {
