@@ -7,6 +7,7 @@ import { CounterSales } from '../checkout/admin/CounterSales.tsx';
 import { CsvImport } from '../checkout/admin/CsvImport.tsx';
 import { DishForm } from '../checkout/admin/DishForm.tsx';
 import { MenuEditor } from '../checkout/admin/MenuEditor.tsx';
+import { EnrolButton, useRecognition } from '../checkout/admin/Recognition.tsx';
 import { call, fetchCatalog } from '../checkout/api.ts';
 import { DishThumb } from '../checkout/DishThumb.tsx';
 import { fmtUnit } from '../checkout/money.ts';
@@ -19,6 +20,7 @@ export function CatalogAdmin() {
   const [error, setError] = useState<string | null>(null);
   const reload = () => fetchCatalog().then(setCatalog, (e: Error) => setError(e.message));
   useEffect(() => void reload(), []);
+  const [recognition, reloadRecognition] = useRecognition();
 
   if (!catalog) return error ? <p class="alert">{error}</p> : null;
 
@@ -49,6 +51,7 @@ export function CatalogAdmin() {
                 <th>{t('cat.price')}</th>
                 <th>{t('co.kcal')}</th>
                 <th>{t('cat.active')}</th>
+                {recognition?.available && <th>{t('rec.title')}</th>}
                 <th />
               </tr>
             </thead>
@@ -60,6 +63,9 @@ export function CatalogAdmin() {
                   <td class="num">{fmtUnit(d.price_mode === 'per_portion' ? { mode: 'per_portion', fen: d.price_fen } : { mode: 'by_weight', fen: d.price_fen, perGrams: d.per_grams ?? 500 }, t)}</td>
                   <td class="num">{d.nutrition_per_100g ? `${d.nutrition_per_100g.kcal} kcal/100 g` : t('cat.notEntered')}</td>
                   <td>{d.active ? '✓' : '—'}</td>
+                  {recognition?.available && (
+                    <td><EnrolButton dish={d} info={recognition} onDone={reloadRecognition} onError={setError} /></td>
+                  )}
                   <td>
                     <button type="button" class="co-btn co-small" onClick={() => setEditing(d)}>{t('cat.edit')}</button>{' '}
                     <button type="button" class="co-btn co-small" onClick={() => remove(d)}>{t('cat.delete')}</button>
