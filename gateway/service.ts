@@ -78,7 +78,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     }
     if (sims.scale.enabled) {
       const s = sims.scale;
-      const sim = new ScaleSim({ host: s.host, port: s.port, intervalMs: s.interval_ms, platesG: s.plates_g });
+      const sim = new ScaleSim({ host: s.host, port: s.port, intervalMs: s.interval_ms, platesG: s.plates_g, cycleMs: s.cycle_ms });
       await sim.start();
       running.push({ name: 'scale simulator', stop: () => sim.stop() });
       logger.info({ port: s.port }, 'simulated scale streaming continuous ASCII');

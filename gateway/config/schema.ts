@@ -241,7 +241,8 @@ export const configSchema = z.strictObject({
             .array(z.number().int().min(1).max(30_000))
             .min(1)
             .default([352, 418, 275, 506])
-            .describe('net weights of the plates it cycles through, grams'),
+            .describe('weights of the plates it cycles through (what the scale shows, plate included), grams'),
+          cycle_ms: z.number().int().min(500).max(600_000).default(8800).describe('one weighing cycle: empty, plate put down, stable, lifted'),
         })
         .prefault({})
         .describe('an in-process TCP server streaming continuous ASCII weight lines (`ST,GS,+0000.352kg`) through a weighing cycle'),

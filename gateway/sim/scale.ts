@@ -9,6 +9,8 @@ export interface ScaleSimOptions {
   port: number;
   intervalMs: number;
   platesG: number[];
+  /** one weighing cycle (empty, loading, stable, removing); default 8.8 s */
+  cycleMs?: number;
   now?: () => number;
 }
 
@@ -18,7 +20,7 @@ const PHASES = [
   { name: 'stable', ms: 4000 },
   { name: 'removing', ms: 600 },
 ] as const;
-const CYCLE_MS = PHASES.reduce((s, p) => s + p.ms, 0);
+export const DEFAULT_CYCLE_MS = PHASES.reduce((s, p) => s + p.ms, 0);
 
 export interface SimReading {
   grams: number;
@@ -26,10 +28,11 @@ export interface SimReading {
 }
 
 /** What the scale shows at time `at`: a pure function of time, shared by all clients. */
-export function simulatedReading(at: number, platesG: number[]): SimReading {
-  const cycle = Math.floor(at / CYCLE_MS);
+export function simulatedReading(at: number, platesG: number[], cycleMs = DEFAULT_CYCLE_MS): SimReading {
+  const stretch = cycleMs / DEFAULT_CYCLE_MS;
+  const cycle = Math.floor(at / cycleMs);
   const plate = platesG[cycle % platesG.length]!;
-  let t = at % CYCLE_MS;
+  let t = (at % cycleMs) / stretch;
   for (const phase of PHASES) {
     if (t < phase.ms) {
       const f = t / phase.ms;
@@ -74,7 +77,7 @@ export class ScaleSim {
 
   private serve(sock: net.Socket): void {
     this.sockets.add(sock);
-    const timer = setInterval(() => sock.write(continuousLine(simulatedReading(this.now(), this.opts.platesG))), this.opts.intervalMs);
+    const timer = setInterval(() => sock.write(continuousLine(simulatedReading(this.now(), this.opts.platesG, this.opts.cycleMs))), this.opts.intervalMs);
     const end = () => {
       clearInterval(timer);
       this.sockets.delete(sock);
