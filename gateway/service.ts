@@ -132,7 +132,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     metrics.watchLines(() => meterLines.status());
     const devices: Device[] = [
       meterLines,
-      ...config.devices.scales.map((s) => new ScaleDevice(s, bus, tracker, metrics)),
+      ...config.devices.scales.map((s) => new ScaleDevice(s, config.file, bus, tracker, metrics)),
       ...config.devices.cameras.map((c) => new CameraDevice(c, bus, tracker)),
     ];
 

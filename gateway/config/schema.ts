@@ -2,6 +2,7 @@
 // is generated from this file (`npm run docs:config`) and a test keeps them in step.
 // Objects are strict: an unknown key is an error, so a typo never passes silently.
 import { z } from 'zod';
+import { scaleDeviceSchema } from '../../drivers/scale/config.ts';
 import { canteenConfigSchema } from '../canteen/config.ts';
 import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
 import { mqttUplinkSchema } from '../uplink/mqtt.ts';
@@ -159,13 +160,7 @@ export const uplinkSchema = z.discriminatedUnion('type', [
   jgj285UplinkSchema,
 ]);
 
-export const scaleSchema = z.strictObject({
-  id: id.describe('unique device id (usually the checkout station)'),
-  protocol: z.enum(['continuous']).describe('scale line protocol: continuous = ASCII stream like `ST,GS,+0001.234kg`'),
-  transport: tcpTransport.describe('how to reach the scale indicator'),
-  timeout_ms: z.number().int().min(100).max(60_000).default(3000).describe('silence after which the scale is reported offline'),
-  required: z.boolean().default(false).describe('when true, /readyz answers 503 while this scale is not online'),
-});
+export const scaleSchema = scaleDeviceSchema;
 
 export const cameraSchema = z.strictObject({
   id: id.describe('unique camera id'),

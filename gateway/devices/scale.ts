@@ -1,6 +1,6 @@
-// Follows one scale's stream of readings and publishes each weight.
-import { parseContinuousLine } from '../../drivers/scale/continuous.ts';
-import { LineSocket } from '../../drivers/line-socket.ts';
+// Runs one checkout scale through its protocol driver and publishes each weight.
+import path from 'node:path';
+import { createScale, type ScaleDriver } from '../../drivers/scale/index.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { ScaleConfig } from '../config/schema.ts';
 import type { Metrics } from '../metrics.ts';
@@ -9,53 +9,37 @@ import type { DeviceTracker } from './tracker.ts';
 
 export class ScaleDevice implements Device {
   readonly id: string;
-  private readonly socket: LineSocket;
-  private silence: NodeJS.Timeout | undefined;
+  readonly driver: ScaleDriver;
 
-  constructor(
-    private readonly cfg: ScaleConfig,
-    private readonly bus: EventBus,
-    private readonly tracker: DeviceTracker,
-    private readonly metrics: Metrics,
-  ) {
+  constructor(cfg: ScaleConfig, configFile: string, bus: EventBus, tracker: DeviceTracker, metrics: Metrics) {
     this.id = cfg.id;
     tracker.register(cfg.id, 'scale', cfg.required);
-    this.socket = new LineSocket({ host: cfg.transport.host, port: cfg.transport.port });
-    this.socket.on('line', (line) => this.onLine(line));
-    this.socket.on('overlong', () => this.garbled());
-    this.socket.on('disconnected', (reason) => this.tracker.lost(this.id, `connection to ${cfg.transport.host}:${cfg.transport.port}: ${reason}`));
+    this.driver = createScale(cfg, { baseDir: path.dirname(configFile) });
+    this.driver.on('reading', (r) => {
+      tracker.ok(cfg.id, r.at);
+      // A status-only frame (overload shown as dashes) carries no weight; the session never prices it (not stable).
+      bus.emit('scale:weight', {
+        deviceId: cfg.id,
+        at: r.at,
+        grams: r.grams,
+        stable: r.stable,
+        net: r.net,
+        overload: r.overload,
+        underload: r.underload,
+        raw: r.raw,
+        tare: r.tare,
+        stableBy: r.stableBy,
+      });
+    });
+    this.driver.on('lost', (reason) => tracker.lost(cfg.id, `${this.driver.description}: ${reason}`));
+    this.driver.on('garbled', () => metrics.lineErrors.inc({ device: cfg.id, kind: 'scale' }));
   }
 
   start(): void {
-    this.socket.start();
-    this.armSilence();
+    this.driver.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.silence);
-    await this.socket.stop();
-  }
-
-  private onLine(line: string): void {
-    const reading = parseContinuousLine(line);
-    if (!reading) return this.garbled();
-    const at = Date.now();
-    this.armSilence();
-    this.tracker.ok(this.id, at);
-    const { grams, stable, net, overload, underload } = reading;
-    this.bus.emit('scale:weight', { deviceId: this.id, at, grams, stable, net, overload, underload });
-  }
-
-  /** Garbage between good lines is counted and skipped; silence decides the state. */
-  private garbled(): void {
-    this.metrics.lineErrors.inc({ device: this.id, kind: 'scale' });
-  }
-
-  private armSilence(): void {
-    clearTimeout(this.silence);
-    this.silence = setTimeout(() => {
-      this.tracker.lost(this.id, `no reading for ${this.cfg.timeout_ms} ms`);
-      this.armSilence();
-    }, this.cfg.timeout_ms);
+  stop(): Promise<void> {
+    return this.driver.stop();
   }
 }

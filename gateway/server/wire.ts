@@ -36,6 +36,12 @@ export interface ScaleWeightMsg {
   net: boolean;
   overload: boolean;
   underload: boolean;
+  /** the frame as received, for the audit record */
+  raw?: string;
+  /** the tare the scale applied, when it says */
+  tare?: number;
+  /** who decided `stable`: the scale's own flag or the stability filter */
+  stableBy?: 'scale' | 'filter';
 }
 
 export interface CameraFrameMsg {

@@ -96,7 +96,7 @@ export async function startCanteenHarness(opts: {
     const scalePort = await freePort();
     const sim = new ScaleSim({ host: '127.0.0.1', port: scalePort, intervalMs: opts.intervalMs ?? 100, platesG: opts.platesG ?? [352] });
     await sim.start();
-    const scale = new ScaleDevice(scaleSchema.parse({ id: opts.scaleId ?? 'checkout-1', protocol: 'continuous', transport: { type: 'tcp', host: '127.0.0.1', port: scalePort } }), bus, tracker, metrics);
+    const scale = new ScaleDevice(scaleSchema.parse({ id: opts.scaleId ?? 'checkout-1', protocol: 'continuous', transport: { type: 'tcp', host: '127.0.0.1', port: scalePort } }), path.join(os.tmpdir(), 'harness.yaml'), bus, tracker, metrics);
     scale.start();
     stops.push(() => sim.stop(), () => scale.stop());
   }
