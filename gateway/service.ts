@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
 import { EventBus } from './bus/event-bus.ts';
-import { createDishGallery, createModelRegistry } from '../models/index.ts';
+import { Classifier, createDishGallery, createModelRegistry } from '../models/index.ts';
 import { CanteenModule } from './canteen/module.ts';
 import { StationRecognition } from './canteen/recognition.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
@@ -118,7 +118,8 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     running.push({ name: 'models', stop: () => models.close() });
     const modelStatus = await models.status();
     for (const m of modelStatus.filter((m) => m.state !== 'ok')) logger.info({ model: m.name, state: m.state, detail: m.detail }, 'model not available');
-    const recognition = modelStatus.some((m) => m.name === 'mobilenetv2-12-int8' && m.state === 'ok')
+    const recognitionModel = config.canteen.recognition.classifier ?? 'mobilenetv2-12-int8';
+    const recognition = modelStatus.some((m) => m.name === recognitionModel && m.state === 'ok')
       ? await dishRecognition(models, config, live, logger.child({ module: 'recognition' }))
       : undefined;
 
@@ -184,6 +185,10 @@ function sdm630(profiles: LoadedConfig['profiles']) {
 }
 
 async function dishRecognition(models: Awaited<ReturnType<typeof createModelRegistry>>, config: LoadedConfig, live: LiveState, logger: Logger) {
+  const cameraOf = new Map(config.canteen.stations.flatMap((s) => (s.camera ? [[s.id, s.camera] as const] : [])));
+  const cameras = { cameraOf: (id: string) => cameraOf.get(id), latestFrame: (id: string) => live.latestFrame(id) };
+  const classifier = config.canteen.recognition.classifier;
+  if (classifier) return new StationRecognition({ kind: 'classifier', classifier: new Classifier(models, classifier) }, cameras, logger);
   const gallery = createDishGallery(models);
   const file = path.join(config.paths.data_dir, 'dish-gallery.json');
   try {
@@ -191,6 +196,5 @@ async function dishRecognition(models: Awaited<ReturnType<typeof createModelRegi
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const cameraOf = new Map(config.canteen.stations.flatMap((s) => (s.camera ? [[s.id, s.camera] as const] : [])));
-  return new StationRecognition(gallery, file, { cameraOf: (id) => cameraOf.get(id), latestFrame: (id) => live.latestFrame(id) }, logger);
+  return new StationRecognition({ kind: 'gallery', gallery, file }, cameras, logger);
 }

@@ -94,6 +94,10 @@ export const canteenConfigSchema = z
       .strictObject({
         min_score: z.number().min(0).max(1).default(0.72).describe('the top recognised dish is taken without asking when its cosine similarity is at least this; otherwise the diner picks from the top three. 0.72 is the threshold calibrated for MobileNetV2 embeddings (models/dish/README.md): recalibrate on the station\'s own photos'),
         timeout_ms: z.number().int().min(50).max(10_000).default(800).describe('recognition slower than this is ignored and the diner picks'),
+        classifier: z
+          .string()
+          .optional()
+          .describe('instead of few-shot matching against photos enrolled at the station: the manifest name of a site-trained classifier (family classifier) whose labels are dish ids'),
       })
       .prefault({})
       .describe('dish recognition at the stable moment (when a recognizer is loaded)'),
