@@ -76,7 +76,7 @@ export class SharedBus {
       await this.ready();
       await this.stream.write(request);
       this.counters.bytesOut += request.length;
-      this.lastEnd = Date.now();
+      this.lastEnd = performance.now();
     });
   }
 
@@ -95,7 +95,7 @@ export class SharedBus {
       this.opening ??= this.stream.open().finally(() => (this.opening = undefined));
       await this.opening;
     }
-    const quiet = (this.opts.interRequestDelayMs ?? 0) - (Date.now() - this.lastEnd);
+    const quiet = (this.opts.interRequestDelayMs ?? 0) - (performance.now() - this.lastEnd);
     if (quiet > 0) await new Promise((r) => setTimeout(r, quiet));
   }
 
@@ -105,7 +105,7 @@ export class SharedBus {
       this.skip('late', this.rx.length); // an answer that came after its request timed out
       this.rx = Buffer.alloc(0);
     }
-    const started = Date.now();
+    const started = performance.now();
     this.counters.requests += 1;
     try {
       return await new Promise<Buffer>((resolve, reject) => {
@@ -160,7 +160,7 @@ export class SharedBus {
         );
       });
     } finally {
-      this.lastEnd = Date.now();
+      this.lastEnd = performance.now();
       this.counters.busyMs += this.lastEnd - started;
     }
   }
