@@ -23,3 +23,24 @@ export class UsageError extends Error {}
 export function printJson(doc: unknown): void {
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 }
+
+/** `--tcp HOST:PORT` (IPv6 in brackets): the host and port, or a usage error naming the flag. */
+export function parseHostPort(raw: string, flag = '--tcp'): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(raw);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || port < 1 || port > 65535) throw new UsageError(`${flag} "${raw}": expected HOST:PORT, e.g. 192.168.1.50:502`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** An integer flag within [min, max]; `fallback` when absent (undefined: the flag is optional). */
+export function intFlag(values: FlagValues, name: string, fallback: number, min: number, max: number): number;
+export function intFlag(values: FlagValues, name: string, fallback: number | undefined, min: number, max: number): number | undefined;
+export function intFlag(values: FlagValues, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} "${String(raw)}": expected an integer from ${min} to ${max}`);
+  return n;
+}

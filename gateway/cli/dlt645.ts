@@ -6,7 +6,7 @@ import { diFormat, isValidDi } from '../../drivers/dlt645/di.ts';
 import { isValidAddress } from '../../drivers/dlt645/frame.ts';
 import { SerialByteStream, TcpByteStream, type ByteStream, type Parity } from '../../drivers/serial/byte-stream.ts';
 import { SharedBus } from '../../drivers/serial/shared-bus.ts';
-import { EXIT_FAILED, EXIT_OK, UsageError, printJson, type Command } from './command.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, intFlag, parseHostPort, printJson, type Command } from './command.ts';
 
 const USAGE = `canteen-edge dlt645 read (--port PATH [--baud 2400] [--parity even] | --tcp HOST:PORT)
         --address 12DIGITS|auto --di HEX8 [--di HEX8 …] [--timeout MS] [--retries N]
@@ -15,20 +15,6 @@ const USAGE = `canteen-edge dlt645 read (--port PATH [--baud 2400] [--parity eve
   --address auto asks the meter for its address (only with one meter on the line)
   exit 0 when every DI was read, 1 when a DI failed or the meter did not answer, 2 on a usage error`;
 
-function intFlag(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} "${String(raw)}": expected an integer from ${min} to ${max}`);
-  return n;
-}
-
-export function parseHostPort(raw: string, flag: string): { host: string; port: number } {
-  const m = /^(.+):(\d{1,5})$/.exec(raw);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`${flag} "${raw}": expected HOST:PORT`);
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
-}
 
 export const dlt645Read: Command = {
   words: ['dlt645', 'read'],

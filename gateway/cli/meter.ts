@@ -7,7 +7,7 @@ import { createModbusClient, type ModbusTransport } from '../../drivers/modbus/c
 import { readMeter } from '../../drivers/modbus/meter-reader.ts';
 import { isModbusProfile, shippedProfiles } from '../../drivers/modbus/profile.ts';
 import { scanUnits } from '../../drivers/modbus/scan.ts';
-import { EXIT_FAILED, EXIT_OK, UsageError, printJson, type Command, type Options } from './command.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, parseHostPort, printJson, type Command, type Options } from './command.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -33,12 +33,6 @@ function intFlag(values: Values, name: string, fallback: number | undefined, min
   return n;
 }
 
-function hostPort(raw: string): { host: string; port: number } {
-  const m = /^(.+):(\d{1,5})$/.exec(raw);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`--tcp "${raw}": expected HOST:PORT, e.g. 192.168.1.50:502`);
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
-}
 
 function transportFrom(values: Values): ModbusTransport {
   const tcp = values.tcp as string | undefined;
@@ -48,7 +42,7 @@ function transportFrom(values: Values): ModbusTransport {
     for (const flag of ['baud', 'parity', 'stop-bits']) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} sets a serial line: use it with --port, not --tcp (a converter sets its own line)`);
     }
-    return { type: values['rtu-over-tcp'] ? 'rtu-over-tcp' : 'tcp', ...hostPort(tcp) };
+    return { type: values['rtu-over-tcp'] ? 'rtu-over-tcp' : 'tcp', ...parseHostPort(tcp) };
   }
   if (values['rtu-over-tcp']) throw new UsageError('--rtu-over-tcp goes with --tcp HOST:PORT (a transparent RS-485-to-Ethernet converter)');
   const parity = (values.parity as string | undefined) ?? 'none';

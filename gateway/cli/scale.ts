@@ -6,7 +6,7 @@ import { createScale } from '../../drivers/scale/create.ts';
 import { scaleDeviceSchema, type ScaleDeviceInput } from '../../drivers/scale/config.ts';
 import { SCALE_PROTOCOLS, type ScaleDriver } from '../../drivers/scale/driver.ts';
 import type { WeightReading } from '../../drivers/scale/reading.ts';
-import { EXIT_FAILED, EXIT_OK, UsageError, printJson, type Command } from './command.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, intFlag, parseHostPort, printJson, type Command } from './command.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -21,20 +21,7 @@ const USAGE = `canteen-edge scale read --protocol mt-sics|toledo|continuous|modb
   serial defaults 9600 8N1 (toledo 7E1); --timeout default 5000
   exit 0 with a reading, 1 when the scale did not answer (or not stably) within the timeout or cannot be opened, 2 on a usage error`;
 
-function intFlag(values: Values, name: string, fallback: number | undefined, min: number, max: number): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`--${name} "${String(raw)}": expected an integer from ${min} to ${max}`);
-  return n;
-}
 
-function hostPort(raw: string): { host: string; port: number } {
-  const m = /^(.+):(\d{1,5})$/.exec(raw);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535) throw new UsageError(`--tcp "${raw}": expected HOST:PORT, e.g. 192.168.1.60:4001`);
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
-}
 
 function jsonFlag(values: Values, name: string): unknown {
   const raw = values[name] as string;
@@ -101,7 +88,7 @@ function configFrom(values: Values): ScaleDeviceInput {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} sets a serial line: use it with --port, not --tcp (a converter sets its own line)`);
       }
       if (values['rtu-over-tcp'] && p !== 'modbus') throw new UsageError('--rtu-over-tcp is for --protocol modbus');
-      config.transport = { type: values['rtu-over-tcp'] ? 'rtu-over-tcp' : 'tcp', ...hostPort(tcp) };
+      config.transport = { type: values['rtu-over-tcp'] ? 'rtu-over-tcp' : 'tcp', ...parseHostPort(tcp) };
     } else {
       if (values['rtu-over-tcp']) throw new UsageError('--rtu-over-tcp goes with --tcp HOST:PORT');
       const parity = values.parity as string | undefined;
