@@ -1,0 +1,229 @@
+// The meal-card ledger. Every change of a balance is one row in
+// payment_transactions, written in the same SQLite transaction as the balance,
+// keyed by the client's idempotency key: a resubmitted request returns the row it
+// made the first time, approved or declined. better-sqlite3 runs each transaction
+// to completion before the next starts, so two payments on one account can never
+// both see the old balance.
+import type { Db } from '../store/sqlite.ts';
+
+export type TxKind = 'debit' | 'refund' | 'void' | 'topup';
+export type PayMethod = 'face' | 'card' | 'qr' | 'pin' | 'central';
+export type AccountStatus = 'active' | 'frozen' | 'closed';
+
+export interface Account {
+  id: string;
+  person: string;
+  card_id: string | null;
+  status: AccountStatus;
+  balance_fen: number;
+  credit_limit_fen: number;
+}
+
+export interface Transaction {
+  id: string;
+  account_id: string;
+  kind: TxKind;
+  status: 'approved' | 'declined';
+  reason: string | null;
+  amount_fen: number;
+  subsidy_fen: number;
+  balance_after_fen: number | null;
+  sale_id: string | null;
+  station: string | null;
+  method: string | null;
+  meal: string | null;
+  day: string;
+  original_id: string | null;
+  actor: string | null;
+  at: number;
+}
+
+export interface MealRule {
+  /** the employer pays this much of each meal, at most the meal's price */
+  subsidy_fen: number;
+}
+
+export interface DebitRequest {
+  /** the client's idempotency key */
+  key: string;
+  accountId: string;
+  /** the meal's price, before the subsidy */
+  priceFen: number;
+  method: PayMethod;
+  saleId?: string;
+  station?: string;
+  meal: string;
+  day: string;
+  at: number;
+}
+
+export type Decline = 'unknown_account' | 'account_frozen' | 'account_closed' | 'insufficient_balance' | 'daily_cap_reached';
+
+export class LedgerError extends Error {
+  constructor(
+    readonly statusCode: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class PaymentLedger {
+  constructor(
+    private readonly db: Db,
+    private readonly rules: { meals: Record<string, MealRule>; dailyCapFen?: number },
+  ) {}
+
+  account(id: string): Account | undefined {
+    return this.db.prepare('SELECT id, person, card_id, status, balance_fen, credit_limit_fen FROM payment_accounts WHERE id = ?').get(id) as Account | undefined;
+  }
+
+  accountByCard(cardId: string): Account | undefined {
+    return this.db.prepare('SELECT id, person, card_id, status, balance_fen, credit_limit_fen FROM payment_accounts WHERE card_id = ?').get(cardId) as Account | undefined;
+  }
+
+  accounts(): Account[] {
+    return this.db.prepare('SELECT id, person, card_id, status, balance_fen, credit_limit_fen FROM payment_accounts ORDER BY id').all() as Account[];
+  }
+
+  /** Creates an account, or updates who it is and its limits; the balance only ever moves by transactions. */
+  upsertAccount(a: { id: string; person: string; card_id?: string | null; status?: AccountStatus; credit_limit_fen?: number; opening_balance_fen?: number }, at: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO payment_accounts (id, person, card_id, status, balance_fen, credit_limit_fen, updated_at) VALUES (@id, @person, @card, @status, @opening, @credit, @at)
+         ON CONFLICT (id) DO UPDATE SET person = excluded.person, card_id = excluded.card_id, status = excluded.status, credit_limit_fen = excluded.credit_limit_fen, updated_at = excluded.updated_at`,
+      )
+      .run({ id: a.id, person: a.person, card: a.card_id ?? null, status: a.status ?? 'active', opening: a.opening_balance_fen ?? 0, credit: a.credit_limit_fen ?? 0, at });
+  }
+
+  transaction(id: string): Transaction | undefined {
+    return this.db.prepare('SELECT * FROM payment_transactions WHERE id = ?').get(id) as Transaction | undefined;
+  }
+
+  /** Charges a meal: subsidy first, the rest from the balance (down to the credit limit), within the daily cap. */
+  debit(req: DebitRequest): Transaction {
+    return this.once(req.key, () => {
+      const acc = this.account(req.accountId);
+      const subsidy = Math.min(req.priceFen, this.rules.meals[req.meal]?.subsidy_fen ?? 0);
+      const charge = req.priceFen - subsidy;
+      const base = { id: req.key, account_id: req.accountId, kind: 'debit' as const, amount_fen: charge, subsidy_fen: subsidy, sale_id: req.saleId ?? null, station: req.station ?? null, method: req.method, meal: req.meal, day: req.day, original_id: null, actor: null, at: req.at };
+      const decline = this.declineReason(acc, charge, req.day);
+      if (decline) return this.insert({ ...base, status: 'declined', reason: decline, balance_after_fen: null });
+      return this.apply({ ...base, status: 'approved', reason: null }, -charge);
+    }, { kind: 'debit', account_id: req.accountId });
+  }
+
+  /** Gives back (part of) an approved debit; a supervisor's act, referencing it. */
+  refund(key: string, originalId: string, amountFen: number | undefined, actor: string, at: number, day: string): Transaction {
+    return this.once(key, () => {
+      const original = this.originalDebit(originalId);
+      const refunded = this.undone(originalId);
+      const amount = amountFen ?? original.amount_fen - refunded;
+      if (!Number.isInteger(amount) || amount <= 0) throw new LedgerError(400, `amount_fen: got ${amountFen}; expected a positive number of fen`);
+      if (refunded + amount > original.amount_fen) {
+        throw new LedgerError(409, `debit ${originalId} charged ${original.amount_fen} fen and ${refunded} is already given back; ${amount} more would exceed it`);
+      }
+      return this.apply(this.undo(key, original, 'refund', amount, actor, at, day), amount);
+    }, { kind: 'refund' });
+  }
+
+  /** Cancels an approved debit of the same day in full, subsidy included. */
+  void(key: string, originalId: string, actor: string, at: number, day: string): Transaction {
+    return this.once(key, () => {
+      const original = this.originalDebit(originalId);
+      if (original.day !== day) throw new LedgerError(409, `debit ${originalId} is from ${original.day}; only the same day's debits can be voided (refund it instead)`);
+      if (this.undone(originalId) > 0) throw new LedgerError(409, `debit ${originalId} was already refunded or voided`);
+      return this.apply({ ...this.undo(key, original, 'void', original.amount_fen, actor, at, day), subsidy_fen: -original.subsidy_fen }, original.amount_fen);
+    }, { kind: 'void' });
+  }
+
+  /** A top-up from the central card system; its transaction id is the key, so a resent one is merged once. */
+  topUp(key: string, accountId: string, amountFen: number, at: number, day: string): Transaction {
+    return this.once(key, () => {
+      if (!this.account(accountId)) throw new LedgerError(404, `no account "${accountId}"`);
+      if (!Number.isInteger(amountFen) || amountFen <= 0) throw new LedgerError(400, `amount_fen: got ${amountFen}; expected a positive number of fen`);
+      return this.apply(
+        { id: key, account_id: accountId, kind: 'topup', status: 'approved', reason: null, amount_fen: amountFen, subsidy_fen: 0, sale_id: null, station: null, method: 'central', meal: null, day, original_id: null, actor: null, at },
+        amountFen,
+      );
+    }, { kind: 'topup', account_id: accountId });
+  }
+
+  /** Counts and sums of approved transactions per meal and station for one day, from the ledger itself. */
+  reconciliation(day: string): { meal: string | null; station: string | null; kind: TxKind; count: number; amount_fen: number; subsidy_fen: number }[] {
+    return this.db
+      .prepare(
+        `SELECT meal, station, kind, COUNT(*) AS count, SUM(amount_fen) AS amount_fen, SUM(subsidy_fen) AS subsidy_fen
+         FROM payment_transactions WHERE day = ? AND status = 'approved' GROUP BY meal, station, kind ORDER BY meal, station, kind`,
+      )
+      .all(day) as never;
+  }
+
+  private declineReason(acc: Account | undefined, charge: number, day: string): Decline | undefined {
+    if (!acc) return 'unknown_account';
+    if (acc.status === 'frozen') return 'account_frozen';
+    if (acc.status === 'closed') return 'account_closed';
+    if (acc.balance_fen - charge < -acc.credit_limit_fen) return 'insufficient_balance';
+    const cap = this.rules.dailyCapFen;
+    if (cap !== undefined && this.spentOn(acc.id, day) + charge > cap) return 'daily_cap_reached';
+    return undefined;
+  }
+
+  private spentOn(accountId: string, day: string): number {
+    const row = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(CASE kind WHEN 'debit' THEN amount_fen ELSE -amount_fen END), 0) AS spent
+         FROM payment_transactions WHERE account_id = ? AND day = ? AND status = 'approved' AND kind IN ('debit', 'refund', 'void')`,
+      )
+      .get(accountId, day) as { spent: number };
+    return row.spent;
+  }
+
+  private originalDebit(id: string): Transaction {
+    const t = this.transaction(id);
+    if (!t) throw new LedgerError(404, `no transaction "${id}"`);
+    if (t.kind !== 'debit' || t.status !== 'approved') throw new LedgerError(409, `transaction ${id} is a ${t.status} ${t.kind}; only approved debits can be refunded or voided`);
+    return t;
+  }
+
+  private undone(originalId: string): number {
+    return (this.db.prepare("SELECT COALESCE(SUM(amount_fen), 0) FROM payment_transactions WHERE original_id = ? AND status = 'approved'").pluck().get(originalId) as number) ?? 0;
+  }
+
+  private undo(key: string, original: Transaction, kind: 'refund' | 'void', amount: number, actor: string, at: number, day: string): Omit<Transaction, 'balance_after_fen'> {
+    return { id: key, account_id: original.account_id, kind, status: 'approved', reason: null, amount_fen: amount, subsidy_fen: 0, sale_id: original.sale_id, station: original.station, method: original.method, meal: original.meal, day, original_id: original.id, actor, at };
+  }
+
+  /**
+   * Runs `make` unless the key was seen; either way returns the stored row. A key
+   * reused for another kind of request or another account is refused, not answered
+   * with the first request's result.
+   */
+  private once(key: string, make: () => Transaction, same: Pick<Transaction, 'kind'> & { account_id?: string }): Transaction {
+    if (!key || key.length > 128) throw new LedgerError(400, 'key: expected an idempotency key of 1 to 128 characters');
+    return this.db.transaction(() => {
+      const seen = this.transaction(key);
+      if (!seen) return make();
+      if (seen.kind !== same.kind || (same.account_id !== undefined && seen.account_id !== same.account_id)) {
+        throw new LedgerError(409, `key "${key}" was already used for a ${seen.kind} on account ${seen.account_id}`);
+      }
+      return seen;
+    })();
+  }
+
+  private apply(t: Omit<Transaction, 'balance_after_fen'>, delta: number): Transaction {
+    this.db.prepare('UPDATE payment_accounts SET balance_fen = balance_fen + ?, updated_at = ? WHERE id = ?').run(delta, t.at, t.account_id);
+    const balance = this.account(t.account_id)!.balance_fen;
+    return this.insert({ ...t, balance_after_fen: balance });
+  }
+
+  private insert(t: Transaction): Transaction {
+    this.db
+      .prepare(
+        `INSERT INTO payment_transactions (id, account_id, kind, status, reason, amount_fen, subsidy_fen, balance_after_fen, sale_id, station, method, meal, day, original_id, actor, at)
+         VALUES (@id, @account_id, @kind, @status, @reason, @amount_fen, @subsidy_fen, @balance_after_fen, @sale_id, @station, @method, @meal, @day, @original_id, @actor, @at)`,
+      )
+      .run(t);
+    return t;
+  }
+}
