@@ -109,6 +109,7 @@ describe('gateway on simulators', () => {
       { version: 2, name: 'energy' },
       { version: 3, name: 'outbox' },
       { version: 4, name: 'canteen' },
+      { version: 5, name: 'payments' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();
