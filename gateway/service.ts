@@ -10,6 +10,7 @@ import { CanteenModule } from './canteen/module.ts';
 import { StationRecognition } from './canteen/recognition.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
 import { OutboxModule } from './outbox/module.ts';
+import { PaymentsModule } from './payments/module.ts';
 import { ProvinceSim } from './sim/province/province.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice } from './devices/camera.ts';
@@ -128,6 +129,8 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     });
     await canteen.start();
     running.push({ name: 'canteen', stop: () => canteen.stop() });
+    const payments = new PaymentsModule(db, config.payments, canteen, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'payments' }));
+    payments.start();
 
     const meterLines = new MeterLines(config.buses, config.devices.meters, profiles, bus, tracker);
     metrics.watchLines(() => meterLines.status());
@@ -145,7 +148,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       live,
       kioskFiles: await buildKiosk(),
       metricsToken: config.server.metrics_token,
-      areas: [energy.routes, canteen.routes],
+      areas: [energy.routes, canteen.routes, payments.routes],
       outbox: () => outbox.status(),
       lines: () => meterLines.status(),
       models: () => models.status(),

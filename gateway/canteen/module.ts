@@ -37,7 +37,7 @@ export class CanteenModule implements PaymentPort {
   private readonly byScale = new Map<string, StationSession>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly timeZone: string;
+  readonly timeZone: string;
   readonly now: () => number;
 
   constructor(

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { scaleDeviceSchema } from '../../drivers/scale/config.ts';
 import { canteenConfigSchema } from '../canteen/config.ts';
+import { paymentsConfigSchema } from '../payments/config.ts';
 import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
 import { mqttUplinkSchema } from '../uplink/mqtt.ts';
 
@@ -262,6 +263,7 @@ export const configSchema = z.strictObject({
     .describe('the site\'s own meter profiles, in the format of drivers/modbus/profiles/*.json (see drivers/modbus/README.md)'),
   energy: energySchema,
   canteen: canteenConfigSchema,
+  payments: paymentsConfigSchema,
   outbox: outboxSchema,
   uplinks: z.array(uplinkSchema).default([]).describe('where records go upstream'),
   devices: z

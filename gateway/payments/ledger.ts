@@ -107,6 +107,10 @@ export class PaymentLedger {
       const subsidy = Math.min(req.priceFen, this.rules.meals[req.meal]?.subsidy_fen ?? 0);
       const charge = req.priceFen - subsidy;
       const base = { id: req.key, account_id: req.accountId, kind: 'debit' as const, amount_fen: charge, subsidy_fen: subsidy, sale_id: req.saleId ?? null, station: req.station ?? null, method: req.method, meal: req.meal, day: req.day, original_id: null, actor: null, at: req.at };
+      if (req.saleId) {
+        const paid = this.db.prepare("SELECT id FROM payment_transactions WHERE sale_id = ? AND kind = 'debit' AND status = 'approved'").pluck().get(req.saleId) as string | undefined;
+        if (paid) throw new LedgerError(409, `sale ${req.saleId} is already paid by transaction ${paid}`);
+      }
       const decline = this.declineReason(acc, charge, req.day);
       if (decline) return this.insert({ ...base, status: 'declined', reason: decline, balance_after_fen: null });
       return this.apply({ ...base, status: 'approved', reason: null }, -charge);

@@ -33,3 +33,5 @@ CREATE TABLE payment_transactions (
 CREATE INDEX payment_transactions_day ON payment_transactions (day, meal, station);
 CREATE INDEX payment_transactions_account ON payment_transactions (account_id, day);
 CREATE INDEX payment_transactions_original ON payment_transactions (original_id);
+-- A sale is paid once: a second approved debit for it cannot be written.
+CREATE UNIQUE INDEX payment_one_debit_per_sale ON payment_transactions (sale_id) WHERE kind = 'debit' AND status = 'approved' AND sale_id IS NOT NULL;
