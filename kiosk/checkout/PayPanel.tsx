@@ -6,13 +6,14 @@ interface Props {
   line: PricedLineMsg | null;
   busy: boolean;
   onPayCounter(): void;
+  onPayCard(): void;
   onChangeDish(): void;
   onCancel(): void;
   changeLabel: 'co.changeDish' | 'co.pickDish';
 }
 
-/** The total and the hand-over to payment. Card, QR and face come with the payment module. */
-export function PayPanel({ line, busy, onPayCounter, onChangeDish, onCancel, changeLabel }: Props) {
+/** The total and the hand-over to payment: the counter, or the meal card here. QR and face come later. */
+export function PayPanel({ line, busy, onPayCounter, onPayCard, onChangeDish, onCancel, changeLabel }: Props) {
   const { t } = useLang();
   return (
     <section class="co-pay">
@@ -24,7 +25,10 @@ export function PayPanel({ line, busy, onPayCounter, onChangeDish, onCancel, cha
         {t('co.payCounter')}
       </button>
       <div class="co-methods">
-        {(['co.payFace', 'co.payCard', 'co.payQr'] as const).map((k) => (
+        <button type="button" class="co-btn" data-testid="pay-card" disabled={!line || busy} onClick={onPayCard}>
+          {t('co.payCard')}
+        </button>
+        {(['co.payFace', 'co.payQr'] as const).map((k) => (
           <button key={k} type="button" class="co-btn" disabled aria-disabled="true">
             {t(k)}
             <small>{t('co.soon')}</small>

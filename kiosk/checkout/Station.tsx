@@ -8,6 +8,7 @@ import { DishHeader } from './DishHeader.tsx';
 import { DishPicker } from './DishPicker.tsx';
 import { fmtYuan } from './money.ts';
 import { Nutrition } from './Nutrition.tsx';
+import { CardPay } from './CardPay.tsx';
 import { PayPanel } from './PayPanel.tsx';
 import { Receipt } from './Receipt.tsx';
 import type { Canteen } from './useCanteen.ts';
@@ -32,6 +33,7 @@ function weightTags(s: StationStateMsg, t: T): string[] {
 export function Station({ c, device, connected }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean }) {
   const { t } = useLang();
   const [picking, setPicking] = useState(false);
+  const [byCard, setByCard] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const s = c.state;
@@ -40,7 +42,10 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
 
   useEffect(() => {
     if (phase !== 'priced' && phase !== 'stable') setPicking(false);
-    if (phase === 'zero') setError(null);
+    if (phase === 'zero') {
+      setError(null);
+      setByCard(false);
+    }
   }, [phase]);
 
   if (!s) return <p class="empty">{t('checkout.prompt')}</p>;
@@ -81,7 +86,8 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
   );
 
   let body;
-  if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
+  if (phase === 'awaiting_payment' && s.sale && byCard) body = <CardPay sale={s.sale} onClose={() => setByCard(false)} />;
+  else if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
   else if (phase === 'cancelled') body = <p class="co-message" data-testid="co-message">{t('co.cancelled')} · {t('co.takePlate')}</p>;
   else if (phase === 'priced' && picking) body = picker(() => setPicking(false));
   else if (phase === 'priced') {
@@ -98,6 +104,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           busy={busy}
           changeLabel={s.dishId ? 'co.changeDish' : 'co.pickDish'}
           onPayCounter={() => s.line && run(() => stationApi.confirm(info.id, s.line!.id))}
+          onPayCard={() => s.line && run(() => stationApi.confirm(info.id, s.line!.id)).then(() => setByCard(true))}
           onChangeDish={() => setPicking(true)}
           onCancel={() => run(() => stationApi.cancel(info.id))}
         />

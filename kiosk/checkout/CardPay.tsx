@@ -1,0 +1,65 @@
+// Paying a sale by meal card: the card reader types the card's id and Enter into
+// the focused field (readers act as keyboards); the answer shows the holder's
+// masked name and the balance left, or why the card was declined.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { SaleMsg } from '../../gateway/server/wire.ts';
+import { useLang } from '../i18n.ts';
+import { call } from './api.ts';
+import { fmtYuan } from './money.ts';
+
+interface PayAnswer {
+  transaction: { status: 'approved' | 'declined'; reason: string | null };
+  person: string | null;
+  balance_fen: number | null;
+}
+
+const DECLINES = ['unknown_account', 'account_frozen', 'account_closed', 'insufficient_balance', 'daily_cap_reached'] as const;
+
+export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
+  const { t } = useLang();
+  const input = useRef<HTMLInputElement>(null);
+  const [answer, setAnswer] = useState<PayAnswer | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => input.current?.focus(), [answer]);
+
+  const pay = async (cardId: string) => {
+    if (!cardId || busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      // One key per tap: a retried request after a lost answer is charged once.
+      setAnswer(await call<PayAnswer>('POST', `/api/payments/sales/${encodeURIComponent(sale.id)}/pay`, { key: crypto.randomUUID(), card_id: cardId }));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const declined = answer?.transaction.status === 'declined' ? answer.transaction.reason : null;
+  return (
+    <section class="co-card" data-testid="card-pay">
+      <h3>{t('co.payCard')} · {fmtYuan(sale.totalFen)}</h3>
+      {answer?.transaction.status === 'approved' ? (
+        <p class="co-message" data-testid="card-approved">
+          {t('pay.approved', { name: answer.person ?? '' })} · {t('pay.balance', { b: fmtYuan(answer.balance_fen ?? 0) })}
+        </p>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void pay(input.current?.value.trim() ?? '');
+            if (input.current) input.current.value = '';
+          }}
+        >
+          <p>{t('pay.present')}</p>
+          <input ref={input} class="co-input" data-testid="card-input" autocomplete="off" inputMode="numeric" aria-label={t('pay.present')} disabled={busy} />
+          {declined && <p class="alert" data-testid="card-declined" data-reason={declined}>{t(DECLINES.includes(declined as never) ? (`pay.${declined}` as 'pay.unknown_account') : 'pay.declined')}</p>}
+          {error && <p class="alert">{error}</p>}
+          <button type="button" class="co-btn" onClick={onClose}>{t('pay.otherWay')}</button>
+        </form>
+      )}
+    </section>
+  );
+}
