@@ -15,7 +15,7 @@ beforeAll(async () => {
   gw = await startGateway({
     config: {
       ...base,
-      simulators: { ...sims, scale: { ...sims.scale, plates_g: [487], cycle_ms: 6000 } },
+      simulators: { ...sims, scale: { ...sims.scale, plates_g: [487], cycle_ms: 10000 } },
       canteen: { pricing: { mode: 'uniform', price_fen: 1280, per_grams: 500 }, stations: [{ id: 'checkout-1', scale: 'checkout-1', interval_g: 2, trays: [{ id: 'std', name: 'plate', tare_g: 136 }] }] },
       payments: {
         accounts: [
@@ -26,7 +26,7 @@ beforeAll(async () => {
     },
   });
   browser = await launchBrowser();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -62,4 +62,4 @@ it('pays by card and shows the paid receipt; declines a card with too little mon
   } finally {
     await close();
   }
-}, 60_000);
+}, 120_000);
