@@ -5,12 +5,13 @@ import { VERSION } from '../version.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.ts';
 import { configCheck } from './config-check.ts';
 import { dlt645Read } from './dlt645.ts';
+import { faceCalibrate, faceCompare, faceDetect, faceLiveness } from './face.ts';
 import { meterProfiles, meterRead, meterScan } from './meter.ts';
 import { scaleRead } from './scale.ts';
 import { simProvince } from './sim-province.ts';
 import { start } from './start.ts';
 
-export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, faceDetect, faceCompare, faceLiveness, faceCalibrate];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
