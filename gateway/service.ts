@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
+import { createAuth } from './auth/auth.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { Classifier, createDishGallery, createModelRegistry } from '../models/index.ts';
 import { CanteenModule } from './canteen/module.ts';
@@ -141,7 +142,11 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     ];
 
     const site = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
+    // Accounts and sessions (and, on the first start, the admin account).
+    const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
+    running.push({ name: 'auth', stop: () => auth.stop() });
     const app = await createApp({
+      auth,
       logger,
       tracker,
       metrics,
@@ -157,7 +162,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus: () => outbox.lastStatus() ?? outbox.statusMessage() });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus: () => outbox.lastStatus() ?? outbox.statusMessage() });
     running.push({
       name: 'http',
       stop: async () => {

@@ -12,6 +12,7 @@ const PAGES = [
   { url: '/kitchen', entry: 'kitchen', title: '后厨看板' },
   { url: '/energy', entry: 'energy', title: '能耗看板' },
   { url: '/admin', entry: 'admin', title: '管理' },
+  { url: '/login', entry: 'login', title: '登录' },
 ] as const;
 
 const CONTENT_TYPES: Record<string, string> = {

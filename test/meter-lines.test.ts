@@ -48,7 +48,7 @@ describe('a shared RS-485 line', () => {
     await expect
       .poll(async () => Object.fromEntries((await readyz()).devices.map((d: { id: string; state: string }) => [d.id, d.state])), { timeout: 20_000 })
       .toEqual({ 'kitchen-sdm630': 'online', 'hall-dlt645': 'online', 'dead-unit': 'offline' });
-    const summary = await (await fetch(`${gw.url}/api/energy/summary`)).json();
+    const summary = await (await fetch(`${gw.url}/api/energy/summary`, { headers: (await gw.loginAs('facility')).headers })).json();
     const byId = Object.fromEntries(summary.meters.map((m: { id: string }) => [m.id, m]));
     expect(byId['hall-dlt645']).toMatchObject({ medium: 'electricity', unit: 'kWh' });
     const dead = (await readyz()).devices.find((d: { id: string }) => d.id === 'dead-unit');
@@ -57,7 +57,7 @@ describe('a shared RS-485 line', () => {
 
   it('decodes both meters right', async () => {
     const { io } = await import('socket.io-client');
-    const socket = io(`${gw.url}/energy`, { transports: ['websocket'] });
+    const socket = io(`${gw.url}/energy`, { transports: ['websocket'], auth: { token: (await gw.loginAs('facility')).token } });
     const readings = new Map<string, Record<string, { value: number; unit: string }>>();
     socket.on('meter:reading', (m: { deviceId: string; values: Record<string, { value: number; unit: string }> }) => readings.set(m.deviceId, m.values));
     try {
@@ -77,7 +77,7 @@ describe('a shared RS-485 line', () => {
     expect(bus.requests).toBeGreaterThan(3);
     expect(bus.timeouts).toBeGreaterThanOrEqual(1);
     expect(bus.utilisation).toBeGreaterThan(0);
-    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gw.url}/metrics`, { headers: (await gw.loginAs('facility')).headers })).text();
     expect(metrics).toMatch(/canteen_edge_bus_requests_total\{bus="rs485-1"\} [1-9]/);
     expect(metrics).toMatch(/canteen_edge_bus_timeouts_total\{bus="rs485-1"\} [1-9]/);
     expect(metrics).toMatch(/canteen_edge_bus_utilisation_ratio\{bus="rs485-1"\} 0\.\d+/);

@@ -9,7 +9,9 @@ import { simulatorConfig, startGateway, type RunningGateway } from './helpers/ga
 
 let gw: RunningGateway;
 let paidBy = '';
-const post = (url: string, body: unknown) => fetch(`${gw.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** signed in as admin (accounts and sessions: gateway/auth) */
+const admin = async () => (await gw.loginAs('admin')).headers;
+const post = async (url: string, body: unknown) => fetch(`${gw.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await admin()) }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
   const base = await simulatorConfig();
@@ -27,7 +29,7 @@ afterAll(() => gw?.stop());
 
 /** Waits for a priced plate and confirms it: a sale awaiting payment. */
 async function saleAwaitingPayment(): Promise<{ id: string; totalFen: number }> {
-  const state = async () => (await (await fetch(`${gw.url}/api/canteen/stations/checkout-1`)).json()) as { phase: string; line: { id: string } | null };
+  const state = async () => (await (await fetch(`${gw.url}/api/canteen/stations/checkout-1`, { headers: await admin() })).json()) as { phase: string; line: { id: string } | null };
   await expect.poll(async () => (await state()).phase, { timeout: 20_000, interval: 50 }).toBe('priced');
   const sale = await (await post('/api/canteen/stations/checkout-1/confirm', { lineId: (await state()).line!.id })).json();
   expect(sale.status).toBe('awaiting_payment');
@@ -48,17 +50,17 @@ it('charges a sale once whatever the kiosk resubmits, with the masked name and t
   expect(answers.filter((r) => r.status === 409).length).toBe(keys.filter((k) => k !== winner).length);
   expect(approved[0]).toMatchObject({ person: '张*明', balance_fen: 5000 - (901 - 200) });
   paidBy = winner;
-  const accounts = await (await fetch(`${gw.url}/api/payments/accounts`)).json();
+  const accounts = await (await fetch(`${gw.url}/api/payments/accounts`, { headers: await admin() })).json();
   expect(accounts[0].balance_fen).toBe(4299);
-  expect((await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`)).json())).toMatchObject({ status: 'paid', method: 'card', reference: winner });
+  expect((await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`, { headers: await admin() })).json())).toMatchObject({ status: 'paid', method: 'card', reference: winner });
 });
 
 it('declines an unknown card and leaves the sale waiting', async () => {
-  await expect.poll(async () => (await (await fetch(`${gw.url}/api/canteen/stations/checkout-1`)).json()).phase, { timeout: 20_000 }).toBe('zero');
+  await expect.poll(async () => (await (await fetch(`${gw.url}/api/canteen/stations/checkout-1`, { headers: await admin() })).json()).phase, { timeout: 20_000 }).toBe('zero');
   const sale = await saleAwaitingPayment();
   const r = await (await post(`/api/payments/sales/${sale.id}/pay`, { key: 'x-1', card_id: 'NOPE' })).json();
   expect(r.transaction).toMatchObject({ status: 'declined', reason: 'unknown_account' });
-  expect((await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`)).json()).status).toBe('awaiting_payment');
+  expect((await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`, { headers: await admin() })).json()).status).toBe('awaiting_payment');
 });
 
 it('refunds by a supervisor, reconciles, and hands every transaction to the outbox', async () => {
@@ -68,7 +70,7 @@ it('refunds by a supervisor, reconciles, and hands every transaction to the outb
   const bad = await post('/api/payments/refunds', { key: 'refund-2', original_id: paidBy, amount_fen: 100_000, actor: 'supervisor-wang' });
   expect(bad.status).toBe(409);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-  const rec = await (await fetch(`${gw.url}/api/payments/reconciliation?date=${today}`)).json();
+  const rec = await (await fetch(`${gw.url}/api/payments/reconciliation?date=${today}`, { headers: await admin() })).json();
   const sum = (kind: string) => rec.rows.filter((r: { kind: string }) => r.kind === kind).reduce((s: number, r: { amount_fen: number }) => s + r.amount_fen, 0);
   expect(sum('debit') - sum('refund')).toBe(5000 - 4399);
   const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnergySnapshot, MeterReadingMsg, ScaleWeightMsg } from '../gateway/server/wire.ts';
-import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { simulatorConfig, startGateway, type RunningGateway, type TestRole } from './helpers/gateway.ts';
 import { freePort } from './helpers/ports.ts';
 
 const logLines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg: string });
@@ -19,6 +19,8 @@ describe('gateway on simulators', () => {
   afterAll(async () => {
     await gw?.stop();
   });
+  /** fetch options signed in as a role (accounts and sessions: gateway/auth) */
+  const as = async (role: TestRole) => ({ headers: (await gw.loginAs(role)).headers });
 
   it('answers /healthz', async () => {
     const r = await fetch(`${gw.url}/healthz`);
@@ -37,7 +39,7 @@ describe('gateway on simulators', () => {
   });
 
   it('serves Prometheus metrics prefixed canteen_edge_', async () => {
-    const r = await fetch(`${gw.url}/metrics`);
+    const r = await fetch(`${gw.url}/metrics`, await as('facility'));
     expect(r.headers.get('content-type')).toContain('text/plain');
     const text = await r.text();
     expect(text).toContain('canteen_edge_nodejs_eventloop_lag_seconds');
@@ -49,8 +51,9 @@ describe('gateway on simulators', () => {
   });
 
   it('streams live meter readings that move, and scale weights, over Socket.IO', async () => {
-    const energy = connect(`${gw.url}/energy`, { transports: ['websocket'] });
-    const kiosk = connect(`${gw.url}/kiosk`, { transports: ['websocket'] });
+    const [facility, paired] = [await gw.loginAs('facility'), await gw.pairKiosk('checkout-1')];
+    const energy = connect(`${gw.url}/energy`, { transports: ['websocket'], auth: { token: facility.token } });
+    const kiosk = connect(`${gw.url}/kiosk`, { transports: ['websocket'], auth: { token: paired.token } });
     try {
       const snapshot = await new Promise<EnergySnapshot>((resolve) => energy.once('snapshot', resolve));
       expect(snapshot.site.name).toBe('测试食堂 Test canteen');
@@ -71,32 +74,32 @@ describe('gateway on simulators', () => {
   });
 
   it('serves the latest camera frame as JPEG, and 404 with a reason for an unknown camera', async () => {
-    const r = await fetch(`${gw.url}/api/cameras/kitchen-line/latest.jpg`);
+    const r = await fetch(`${gw.url}/api/cameras/kitchen-line/latest.jpg`, await as('kitchen'));
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('image/jpeg');
     const jpeg = Buffer.from(await r.arrayBuffer());
     expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
-    const missing = await fetch(`${gw.url}/api/cameras/nope/latest.jpg`);
+    const missing = await fetch(`${gw.url}/api/cameras/nope/latest.jpg`, await as('kitchen'));
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'no frame from camera nope' });
-    const bad = await fetch(`${gw.url}/api/cameras/..%2Fetc/latest.jpg`);
+    const bad = await fetch(`${gw.url}/api/cameras/..%2Fetc/latest.jpg`, await as('kitchen'));
     expect(bad.status).toBe(400);
   });
 
   it('serves the energy summary and history of the simulated meter', async () => {
-    await expect.poll(async () => (await (await fetch(`${gw.url}/api/energy/summary`)).json()).meters[0]?.powerKw, { timeout: 10_000 }).toBeGreaterThan(1);
-    const s = await (await fetch(`${gw.url}/api/energy/summary`)).json();
+    await expect.poll(async () => (await (await fetch(`${gw.url}/api/energy/summary`, await as('facility'))).json()).meters[0]?.powerKw, { timeout: 10_000 }).toBeGreaterThan(1);
+    const s = await (await fetch(`${gw.url}/api/energy/summary`, await as('facility'))).json();
     expect(s.meters[0]).toMatchObject({ id: 'main-meter', medium: 'electricity', unit: 'kWh', site: true });
     expect(s.sitePowerKw).toBe(s.meters[0].powerKw);
     expect(s.today.co2Kg).toBeCloseTo(s.today.electricityKwh * 0.5153, 9);
-    const series = await (await fetch(`${gw.url}/api/energy/series?period=15m`)).json();
+    const series = await (await fetch(`${gw.url}/api/energy/series?period=15m`, await as('facility'))).json();
     expect(series.points).toHaveLength(96);
-    const days = await (await fetch(`${gw.url}/api/energy/series?period=1d`)).json();
+    const days = await (await fetch(`${gw.url}/api/energy/series?period=1d`, await as('facility'))).json();
     expect(days.points).toHaveLength(30);
-    const group = await fetch(`${gw.url}/api/energy/series?period=15m&group=nope`);
+    const group = await fetch(`${gw.url}/api/energy/series?period=15m&group=nope`, await as('facility'));
     expect(group.status).toBe(404);
     expect(await group.json()).toEqual({ error: 'no energy group "nope"' });
-    const bad = await fetch(`${gw.url}/api/energy/series?period=5m`);
+    const bad = await fetch(`${gw.url}/api/energy/series?period=5m`, await as('facility'));
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toContain('querystring/period must be equal to one of the allowed values');
   });
@@ -110,6 +113,8 @@ describe('gateway on simulators', () => {
       { version: 3, name: 'outbox' },
       { version: 4, name: 'canteen' },
       { version: 5, name: 'payments' },
+      { version: 6, name: 'auth' },
+      { version: 7, name: 'biometrics' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

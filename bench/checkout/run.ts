@@ -4,7 +4,7 @@
 // `at`), when it published the priced station state (`at` of the state), and when
 // the page's total changed (a MutationObserver in the page). Same machine clock.
 //   npx tsx bench/checkout/run.ts [--plates N]
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -54,15 +54,23 @@ for (let i = 0; ; i++) {
   }
 }
 
+// The kiosk screen is paired with the station, as on a real box.
+const { code } = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'bin/canteen-edge.js'), 'kiosk', 'pair', '--station', 'checkout-1', '--config', path.join(dir, 'gateway.yaml')], { encoding: 'utf8' })) as { code: string };
+const paired = await fetch(`${url}/api/auth/pair`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+const token = /ce_kiosk=([^;]+)/.exec(paired.headers.get('set-cookie') ?? '')?.[1];
+if (!token) throw new Error(`pairing failed: ${paired.status} ${await paired.text()}`);
+
 // The gateway's side: the reading time and publish time of each priced line.
 const priced = new Map<number, { readingAt: number; stateAt: number }>();
-const socket = io(`${url}/kiosk`, { transports: ['websocket'] });
+const socket = io(`${url}/kiosk`, { transports: ['websocket'], auth: { token } });
 socket.on('station:state', (s: { phase: string; at: number; weight: { at: number } | null; line: { totalFen: number } | null }) => {
   if (s.phase === 'priced' && s.line && s.weight && !priced.has(s.line.totalFen)) priced.set(s.line.totalFen, { readingAt: s.weight.at, stateAt: s.at });
 });
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-const page = await (await browser.newContext({ viewport: { width: 1024, height: 600 } })).newPage();
+const context = await browser.newContext({ viewport: { width: 1024, height: 600 } });
+await context.addCookies([{ name: 'ce_kiosk', value: token, url }]);
+const page = await context.newPage();
 await page.goto(url);
 await page.waitForSelector('[data-testid="station"]');
 await page.evaluate(() => {

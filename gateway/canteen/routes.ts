@@ -1,6 +1,7 @@
 // /api/canteen/*: the catalog and menus (admin), the stations (kiosk), the sales
 // (receipt, counter). Client mistakes answer 4xx with `{ error }` naming the reason.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Rule } from '../auth/roles.ts';
 import type { Meal } from '../server/wire.ts';
 import { CanteenError } from './errors.ts';
 import { ImportFailed } from './import.ts';
@@ -17,11 +18,20 @@ const MAX_CSV_BYTES = 1024 * 1024;
 
 type Id = { Params: { id: string } };
 
+// Who may call each route (gateway/auth/roles.ts; admin may call everything).
+// A paired kiosk acts only for its own station and sees only its own receipts.
+const ADMIN = { access: ['admin'] } as const;
+const CATALOG_READERS = { access: ['kiosk', 'cashier', 'kitchen'] } as const;
+const COUNTER = { access: ['cashier'] } as const;
+const OWN_STATION = { access: { roles: ['kiosk'], station: (req: FastifyRequest) => (req.params as { id: string }).id } satisfies Rule };
+
 export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Promise<void> {
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(/^image\/[a-z0-9.+-]+$/, { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES }, (_req, body, done) => done(null, body));
 
-  app.get('/api/canteen/catalog', async () => m.catalogMessage());
+  const OWN_SALE = { access: { roles: ['kiosk', 'cashier'], station: (req: FastifyRequest) => m.ledger.sale((req.params as { id: string }).id)?.station } satisfies Rule };
+
+  app.get('/api/canteen/catalog', { config: CATALOG_READERS }, async () => m.catalogMessage());
 
   // Dish recognition: enrol a dish from photos taken by a station's camera.
   const recognition = () => {
@@ -29,10 +39,11 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
     if (!r) throw new CanteenError(409, 'dish recognition is not available: the mobilenetv2-12-int8 model is missing from the models directory (see /readyz)');
     return r;
   };
-  app.get('/api/canteen/recognition', async () => ({ available: !!m.recognition, enrolled: m.recognition?.enrolled() ?? [] }));
+  app.get('/api/canteen/recognition', { config: ADMIN }, async () => ({ available: !!m.recognition, enrolled: m.recognition?.enrolled() ?? [] }));
   app.post<Id & { Body: { station: string; photos?: number } }>(
     '/api/canteen/dishes/:id/enrol',
     {
+      config: ADMIN,
       schema: {
         params: idParam,
         body: { type: 'object', properties: { station: { type: 'string', minLength: 1, maxLength: 63 }, photos: { type: 'integer', minimum: 3, maximum: 5 } }, required: ['station'], additionalProperties: false },
@@ -44,21 +55,21 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
       return recognition().enrolFromStation(req.params.id, req.body.station, req.body.photos ?? 3);
     },
   );
-  app.delete<Id>('/api/canteen/dishes/:id/enrol', { schema: { params: idParam } }, async (req, reply) => {
+  app.delete<Id>('/api/canteen/dishes/:id/enrol', { config: ADMIN, schema: { params: idParam } }, async (req, reply) => {
     await recognition().forget(req.params.id);
     return reply.code(204).send();
   });
 
-  app.post('/api/canteen/dishes', { schema: { body: dishBody } }, async (req, reply) => reply.code(201).send(await m.catalog.create(req.body)));
+  app.post('/api/canteen/dishes', { config: ADMIN, schema: { body: dishBody } }, async (req, reply) => reply.code(201).send(await m.catalog.create(req.body)));
 
-  app.put<Id>('/api/canteen/dishes/:id', { schema: { params: idParam, body: dishBody } }, async (req) => m.catalog.replace(req.params.id, req.body));
+  app.put<Id>('/api/canteen/dishes/:id', { config: ADMIN, schema: { params: idParam, body: dishBody } }, async (req) => m.catalog.replace(req.params.id, req.body));
 
-  app.delete<Id>('/api/canteen/dishes/:id', { schema: { params: idParam } }, async (req, reply) => {
+  app.delete<Id>('/api/canteen/dishes/:id', { config: ADMIN, schema: { params: idParam } }, async (req, reply) => {
     await m.photos.remove(await m.catalog.remove(req.params.id));
     return reply.code(204).send();
   });
 
-  app.put<Id & { Body: Buffer }>('/api/canteen/dishes/:id/photo', { schema: { params: idParam }, bodyLimit: MAX_PHOTO_BYTES }, async (req, reply) => {
+  app.put<Id & { Body: Buffer }>('/api/canteen/dishes/:id/photo', { config: ADMIN, schema: { params: idParam }, bodyLimit: MAX_PHOTO_BYTES }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: 'send the photo as the body, Content-Type image/jpeg, image/png or image/webp' });
     if (!m.catalog.get(req.params.id)) throw new CanteenError(404, `no dish "${req.params.id}"`);
     const name = await m.photos.save(req.params.id, req.body);
@@ -66,19 +77,19 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
     return m.catalog.get(req.params.id);
   });
 
-  app.delete<Id>('/api/canteen/dishes/:id/photo', { schema: { params: idParam } }, async (req) => {
+  app.delete<Id>('/api/canteen/dishes/:id/photo', { config: ADMIN, schema: { params: idParam } }, async (req) => {
     await m.photos.remove(await m.catalog.setPhoto(req.params.id, null));
     return m.catalog.get(req.params.id);
   });
 
-  app.get<{ Params: { name: string } }>('/api/canteen/photos/:name', async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/api/canteen/photos/:name', { config: CATALOG_READERS }, async (req, reply) => {
     const jpeg = await m.photos.read(req.params.name);
     if (!jpeg) return reply.code(404).send({ error: `no photo "${req.params.name}"` });
     // Names carry a content hash: a changed photo is a new name.
     return reply.type('image/jpeg').header('cache-control', 'public, max-age=31536000, immutable').send(jpeg);
   });
 
-  app.post<{ Body: string }>('/api/canteen/dishes/import', { bodyLimit: MAX_CSV_BYTES }, async (req, reply) => {
+  app.post<{ Body: string }>('/api/canteen/dishes/import', { config: ADMIN, bodyLimit: MAX_CSV_BYTES }, async (req, reply) => {
     if (typeof req.body !== 'string') return reply.code(415).send({ error: 'send the CSV as the body, Content-Type text/csv or text/plain (UTF-8)' });
     try {
       return await m.catalog.importCsv(req.body);
@@ -90,7 +101,7 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
 
   app.get<{ Querystring: { date?: string; meal?: Meal } }>(
     '/api/canteen/menu',
-    { schema: { querystring: { type: 'object', properties: { date, meal }, additionalProperties: false } } },
+    { config: CATALOG_READERS, schema: { querystring: { type: 'object', properties: { date, meal }, additionalProperties: false } } },
     async (req) => {
       const now = m.currentMeal();
       return m.catalog.menu(req.query.date ?? now.date, req.query.meal ?? now.meal);
@@ -100,6 +111,7 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
   app.put<{ Body: { date?: string; meal?: Meal; dishIds: string[] } }>(
     '/api/canteen/menu',
     {
+      config: ADMIN,
       schema: {
         body: {
           type: 'object',
@@ -115,32 +127,33 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
     },
   );
 
-  app.get('/api/canteen/stations', async () => m.states());
-  app.get<Id>('/api/canteen/stations/:id', { schema: { params: idParam } }, async (req) => m.station(req.params.id).state());
+  app.get('/api/canteen/stations', { config: ADMIN }, async () => m.states());
+  app.get<Id>('/api/canteen/stations/:id', { config: OWN_STATION, schema: { params: idParam } }, async (req) => m.station(req.params.id).state());
 
   app.post<Id & { Body: { dishId: string } }>(
     '/api/canteen/stations/:id/select',
-    { schema: { params: idParam, body: { type: 'object', properties: { dishId: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['dishId'] } } },
+    { config: OWN_STATION, schema: { params: idParam, body: { type: 'object', properties: { dishId: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['dishId'] } } },
     async (req) => m.station(req.params.id).select(req.body.dishId),
   );
 
   app.post<Id & { Body: { trayId: string } }>(
     '/api/canteen/stations/:id/tray',
-    { schema: { params: idParam, body: { type: 'object', properties: { trayId: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['trayId'] } } },
+    { config: OWN_STATION, schema: { params: idParam, body: { type: 'object', properties: { trayId: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['trayId'] } } },
     async (req) => m.station(req.params.id).setTray(req.body.trayId),
   );
 
   app.post<Id & { Body: { lineId?: string } | undefined }>(
     '/api/canteen/stations/:id/confirm',
-    { schema: { params: idParam, body: { type: 'object', properties: { lineId: { type: 'string', maxLength: 63 } } } } },
+    { config: OWN_STATION, schema: { params: idParam, body: { type: 'object', properties: { lineId: { type: 'string', maxLength: 63 } } } } },
     async (req, reply) => reply.code(201).send(m.station(req.params.id).confirm(req.body?.lineId)),
   );
 
-  app.post<Id>('/api/canteen/stations/:id/cancel', { schema: { params: idParam } }, async (req) => m.station(req.params.id).cancel());
+  app.post<Id>('/api/canteen/stations/:id/cancel', { config: OWN_STATION, schema: { params: idParam } }, async (req) => m.station(req.params.id).cancel());
 
   app.get<{ Querystring: { status?: 'awaiting_payment' | 'paid' | 'cancelled'; limit?: number } }>(
     '/api/canteen/sales',
     {
+      config: COUNTER,
       schema: {
         querystring: {
           type: 'object',
@@ -152,18 +165,18 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
     async (req) => m.ledger.list(req.query.status, req.query.limit ?? 50),
   );
 
-  app.get<Id>('/api/canteen/sales/:id', { schema: { params: idParam } }, async (req, reply) => m.ledger.sale(req.params.id) ?? reply.code(404).send({ error: `no sale "${req.params.id}"` }));
+  app.get<Id>('/api/canteen/sales/:id', { config: OWN_SALE, schema: { params: idParam } }, async (req, reply) => m.ledger.sale(req.params.id) ?? reply.code(404).send({ error: `no sale "${req.params.id}"` }));
 
   // Pay at the counter (到柜台结算): staff take the money and confirm here.
   app.post<Id & { Body: { operator?: string; reference?: string } | undefined }>(
     '/api/canteen/sales/:id/paid',
-    { schema: { params: idParam, body: { type: 'object', properties: { operator: actor, reference: { type: 'string', maxLength: 80 } }, additionalProperties: false } } },
+    { config: COUNTER, schema: { params: idParam, body: { type: 'object', properties: { operator: actor, reference: { type: 'string', maxLength: 80 } }, additionalProperties: false } } },
     async (req) => m.markPaid(req.params.id, 'counter', req.body?.reference ?? null, req.body?.operator ?? 'counter'),
   );
 
   app.post<Id & { Body: { operator?: string } | undefined }>(
     '/api/canteen/sales/:id/cancel',
-    { schema: { params: idParam, body: { type: 'object', properties: { operator: actor }, additionalProperties: false } } },
+    { config: COUNTER, schema: { params: idParam, body: { type: 'object', properties: { operator: actor }, additionalProperties: false } } },
     async (req) => m.cancelSale(req.params.id, req.body?.operator ?? 'counter'),
   );
 }

@@ -10,8 +10,9 @@ import { meterProfiles, meterRead, meterScan } from './meter.ts';
 import { scaleRead } from './scale.ts';
 import { simProvince } from './sim-province.ts';
 import { start } from './start.ts';
+import { USER_COMMANDS } from './user.ts';
 
-export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, faceDetect, faceCompare, faceLiveness, faceCalibrate];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));

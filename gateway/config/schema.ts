@@ -3,6 +3,7 @@
 // Objects are strict: an unknown key is an error, so a typo never passes silently.
 import { z } from 'zod';
 import { scaleDeviceSchema } from '../../drivers/scale/config.ts';
+import { authConfigSchema } from '../auth/config.ts';
 import { canteenConfigSchema } from '../canteen/config.ts';
 import { paymentsConfigSchema } from '../payments/config.ts';
 import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
@@ -195,6 +196,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('the HTTP + Socket.IO service'),
+  auth: authConfigSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),

@@ -159,10 +159,12 @@ export class EnergyModule {
   }
 
   routes: FastifyPluginAsync = async (app) => {
-    app.get('/api/energy/summary', async () => this.summary());
+    // facility staff (and admin): gateway/auth/roles.ts
+    app.get('/api/energy/summary', { config: { access: ['facility'] } }, async () => this.summary());
     app.get<{ Querystring: { period: '15m' | '1d'; group?: string } }>(
       '/api/energy/series',
       {
+        config: { access: ['facility'] },
         schema: {
           querystring: {
             type: 'object',

@@ -8,9 +8,9 @@ export const paymentsConfigSchema = z
   .strictObject({
     meals: z
       .strictObject({
-        breakfast: z.strictObject({ subsidy_fen: fen.default(0).describe('the employer pays this much of each breakfast (fen)') }).prefault({}),
-        lunch: z.strictObject({ subsidy_fen: fen.default(0).describe('the employer pays this much of each lunch (fen)') }).prefault({}),
-        dinner: z.strictObject({ subsidy_fen: fen.default(0).describe('the employer pays this much of each dinner (fen)') }).prefault({}),
+        breakfast: z.strictObject({ subsidy_fen: fen.default(0).describe('the employer pays this much of each breakfast (fen)') }).prefault({}).describe('breakfast'),
+        lunch: z.strictObject({ subsidy_fen: fen.default(0).describe('the employer pays this much of each lunch (fen)') }).prefault({}).describe('lunch'),
+        dinner: z.strictObject({ subsidy_fen: fen.default(0).describe('the employer pays this much of each dinner (fen)') }).prefault({}).describe('dinner'),
       })
       .prefault({})
       .describe('meal rules; which meal a payment belongs to follows canteen.meals'),

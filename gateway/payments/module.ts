@@ -1,7 +1,8 @@
 // Payments in the running gateway: the ledger, paying a checkout sale by card
 // (or account), refunds, voids and top-ups, the daily reconciliation, and every
 // transaction handed to the outbox under its own id.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Rule } from '../auth/roles.ts';
 import type { CanteenModule } from '../canteen/module.ts';
 import { localDay, mealAt } from '../canteen/meals.ts';
 import type { Logger } from '../log.ts';
@@ -82,9 +83,15 @@ export class PaymentsModule {
     });
     const key = { type: 'string', minLength: 1, maxLength: 128 } as const;
     const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['id'] } as const;
+    // Who may call each route (gateway/auth/roles.ts; admin may call everything): a
+    // paired kiosk pays only sales of its own station; refunds and voids need a supervisor.
+    const kioskOrCounter = { access: { roles: ['kiosk', 'cashier'], station: (req: FastifyRequest) => this.canteen.ledger.sale((req.params as { id: string }).id)?.station } satisfies Rule };
+    const supervisor = { access: ['supervisor'] } as const;
+    const admin = { access: ['admin'] } as const;
     app.post<{ Params: { id: string }; Body: { key: string; card_id?: string; account_id?: string; method?: 'card' | 'qr' } }>(
       '/api/payments/sales/:id/pay',
       {
+        config: kioskOrCounter,
         schema: {
           params: idParam,
           body: {
@@ -99,23 +106,23 @@ export class PaymentsModule {
       async (req) => this.paySale(req.params.id, { ...req.body, method: req.body.method ?? 'card' }),
     );
     const undoBody = { type: 'object', properties: { key, original_id: key, amount_fen: { type: 'integer', minimum: 1 }, actor: { type: 'string', minLength: 1, maxLength: 40 } }, required: ['key', 'original_id', 'actor'], additionalProperties: false } as const;
-    app.post<{ Body: { key: string; original_id: string; amount_fen?: number; actor: string } }>('/api/payments/refunds', { schema: { body: undoBody } }, async (req) =>
+    app.post<{ Body: { key: string; original_id: string; amount_fen?: number; actor: string } }>('/api/payments/refunds', { config: supervisor, schema: { body: undoBody } }, async (req) =>
       this.refund(req.body.key, req.body.original_id, req.body.amount_fen, req.body.actor),
     );
     app.post<{ Body: { key: string; original_id: string; actor: string } }>(
       '/api/payments/voids',
-      { schema: { body: { ...undoBody, properties: { key, original_id: key, actor: undoBody.properties.actor } } } },
+      { config: supervisor, schema: { body: { ...undoBody, properties: { key, original_id: key, actor: undoBody.properties.actor } } } },
       async (req) => this.void(req.body.key, req.body.original_id, req.body.actor),
     );
     app.post<{ Body: { key: string; account_id: string; amount_fen: number } }>(
       '/api/payments/topups',
-      { schema: { body: { type: 'object', properties: { key, account_id: { type: 'string', minLength: 1 }, amount_fen: { type: 'integer', minimum: 1 } }, required: ['key', 'account_id', 'amount_fen'], additionalProperties: false } } },
+      { config: admin, schema: { body: { type: 'object', properties: { key, account_id: { type: 'string', minLength: 1 }, amount_fen: { type: 'integer', minimum: 1 } }, required: ['key', 'account_id', 'amount_fen'], additionalProperties: false } } },
       async (req) => this.topUp(req.body.key, req.body.account_id, req.body.amount_fen),
     );
-    app.get('/api/payments/accounts', async () => this.ledger.accounts());
+    app.get('/api/payments/accounts', { config: admin }, async () => this.ledger.accounts());
     app.get<{ Querystring: { date: string } }>(
       '/api/payments/reconciliation',
-      { schema: { querystring: { type: 'object', properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }, required: ['date'], additionalProperties: false } } },
+      { config: supervisor, schema: { querystring: { type: 'object', properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }, required: ['date'], additionalProperties: false } } },
       async (req) => ({ date: req.query.date, rows: this.ledger.reconciliation(req.query.date) }),
     );
   };

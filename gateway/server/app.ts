@@ -1,6 +1,13 @@
-// The Fastify app: health and metrics, camera frames, kiosk pages. Each area is
-// an encapsulated plugin given only what it needs.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+// The Fastify app: health and metrics, camera frames, kiosk pages, sign-in. Each
+// area is an encapsulated plugin given only what it needs. Access control and
+// hardening (gateway/auth/http.ts) are installed first: every route registered
+// after declares who may use it, or the app does not start.
+import https from 'node:https';
+import type { Server as HttpServer } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyServerFactory } from 'fastify';
+import type { Auth } from '../auth/auth.ts';
+import { installAccessControl } from '../auth/http.ts';
+import { authRoutes } from '../auth/routes.ts';
 import type { Logger } from '../log.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import type { LiveState } from '../live.ts';
@@ -9,6 +16,9 @@ import { cameraRoutes } from './cameras.ts';
 import { healthRoutes, type HealthOptions, type StoreCheck } from './health.ts';
 import { kioskRoutes, type KioskFiles } from './kiosk.ts';
 
+/** Bodies above this are refused with 413 unless a route allows more (photos, CSV). */
+export const BODY_LIMIT = 256 * 1024;
+
 export interface AppDeps {
   logger: Logger;
   tracker: DeviceTracker;
@@ -16,6 +26,11 @@ export interface AppDeps {
   live: LiveState;
   stores: StoreCheck[];
   kioskFiles: KioskFiles;
+  /**
+   * Accounts and sessions. `null` only in in-process test harnesses: every route
+   * must still declare its rule and the hardening applies, but nobody is checked.
+   */
+  auth: Auth | null;
   metricsToken?: string;
   outbox?: HealthOptions['outbox'];
   lines?: HealthOptions['lines'];
@@ -25,13 +40,21 @@ export interface AppDeps {
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const tls = deps.auth?.settings.tls;
+  const httpsServer: FastifyServerFactory | undefined = tls && ((handler) => https.createServer({ cert: tls.cert, key: tls.key }, handler) as unknown as HttpServer);
   const app = Fastify({
     loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
     // Per-request lines at debug only (below): the pages fetch frames all day.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
+    // a client that trickles its request is cut off
+    requestTimeout: 60_000,
     return503OnClosing: true,
+    // additionalProperties: false refuses unknown keys (400) instead of dropping them silently
+    ajv: { customOptions: { removeAdditional: false } },
+    ...(httpsServer ? { serverFactory: httpsServer } : {}),
   });
+  const routes = installAccessControl(app, deps.auth, { tls: !!tls });
   app.addHook('onResponse', async (req, reply) => {
     // Failures are logged where they happen (the error handler); this is the access log.
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
@@ -44,9 +67,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
 
-  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, outbox: deps.outbox, lines: deps.lines, models: deps.models });
+  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, metricsPublic: deps.auth?.settings.metricsPublic ?? false, outbox: deps.outbox, lines: deps.lines, models: deps.models });
   await app.register(cameraRoutes, { live: deps.live });
   await app.register(kioskRoutes, { files: deps.kioskFiles });
+  if (deps.auth) await app.register(authRoutes, { auth: deps.auth, routes: () => routes });
   for (const area of deps.areas ?? []) await app.register(area);
   return app;
 }

@@ -1,5 +1,6 @@
-// Liveness, readiness and Prometheus metrics.
-import { timingSafeEqual } from 'node:crypto';
+// Liveness, readiness and Prometheus metrics. /healthz and /readyz are public (no
+// secrets in them); /metrics needs server.metrics_token as a bearer token or a
+// facility or admin sign-in, unless auth.metrics_public.
 import type { FastifyPluginAsync } from 'fastify';
 import { utilisation, type ModbusCounters } from '../../drivers/modbus/client.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
@@ -16,6 +17,8 @@ export interface HealthOptions {
   metrics: Metrics;
   stores: StoreCheck[];
   metricsToken?: string;
+  /** serve /metrics to anyone */
+  metricsPublic?: boolean;
   /** uplinks' link states and the outbox's alarms */
   outbox?: () => { links: unknown[]; alarms: string[] };
   /** meter lines (RS-485 buses, converters, Modbus TCP endpoints) with their counters */
@@ -24,10 +27,10 @@ export interface HealthOptions {
   models?: () => Promise<{ name: string; family: string; state: string; detail?: string | null }[]>;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, outbox, lines, models }) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, metricsPublic, outbox, lines, models }) => {
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { config: { access: 'public' } }, async (_req, reply) => {
     const reasons = tracker.notReady();
     const storeStates = stores.map((s) => {
       try {
@@ -65,16 +68,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
     return reply.code(body.ready ? 200 : 503).send(body);
   });
 
-  app.get('/metrics', async (req, reply) => {
-    if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'metrics need Authorization: Bearer <server.metrics_token>' });
-    }
-    return reply.type(metrics.contentType).send(await metrics.text());
-  });
+  app.get('/metrics', { config: { access: metricsPublic ? 'public' : { roles: ['facility'], token: metricsToken } } }, async (_req, reply) =>
+    reply.type(metrics.contentType).send(await metrics.text()),
+  );
 };
-
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}

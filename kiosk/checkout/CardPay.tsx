@@ -13,6 +13,11 @@ interface PayAnswer {
   balance_fen: number | null;
 }
 
+/** A random idempotency key; crypto.randomUUID needs a secure context, getRandomValues does not (a kiosk on http://192.168.x.x). */
+function newKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 const DECLINES = ['unknown_account', 'account_frozen', 'account_closed', 'insufficient_balance', 'daily_cap_reached'] as const;
 
 export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
@@ -29,7 +34,7 @@ export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
     setError(null);
     try {
       // One key per tap: a retried request after a lost answer is charged once.
-      setAnswer(await call<PayAnswer>('POST', `/api/payments/sales/${encodeURIComponent(sale.id)}/pay`, { key: crypto.randomUUID(), card_id: cardId }));
+      setAnswer(await call<PayAnswer>('POST', `/api/payments/sales/${encodeURIComponent(sale.id)}/pay`, { key: newKey(), card_id: cardId }));
     } catch (err) {
       setError((err as Error).message);
     } finally {

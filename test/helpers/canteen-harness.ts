@@ -67,9 +67,9 @@ export async function startCanteenHarness(opts: {
   await canteen.start();
   stops.push(() => canteen.stop());
 
-  const app = await createApp({ logger, tracker, metrics, live, stores: [], kioskFiles: await buildKiosk(), areas: [canteen.routes] });
+  const app = await createApp({ auth: null, logger, tracker, metrics, live, stores: [], kioskFiles: await buildKiosk(), areas: [canteen.routes] });
   const site = { name: '测试食堂 Test canteen', timezone: 'Asia/Shanghai', version: 'test' };
-  const { io, detach } = attachSockets(app.server, { bus, tracker, live, metrics, site, startedAt: Date.now(), energySummary: () => null, outboxStatus: () => null });
+  const { io, detach } = attachSockets(app.server, { auth: null, bus, tracker, live, metrics, site, startedAt: Date.now(), energySummary: () => null, outboxStatus: () => null });
 
   // ── what gateway/server/sockets.ts adds ──
   const kioskNs = io.of('/kiosk') as unknown as Namespace<Record<string, never>, CanteenKioskEvents>;

@@ -1,7 +1,8 @@
 // Starts the real `canteen-edge start` command as a child process on free ports,
 // with the built-in simulators, a fresh data directory and a config file written
 // for the test. Waits until /healthz answers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +22,27 @@ export interface RunningGateway {
   /** everything written so far */
   stdout(): string;
   stderr(): string;
+  /**
+   * Signs in as a staff role: creates the account `test-<role>` once with the real
+   * CLI (`canteen-edge user add`), then POST /api/auth/login. Cached per role.
+   */
+  loginAs(role: TestRole): Promise<TestSession>;
+  /** Pairs a kiosk with a station (`canteen-edge kiosk pair` + POST /api/auth/pair). Cached per station. */
+  pairKiosk(station: string): Promise<TestSession>;
   /** SIGTERM, then wait for exit */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string; ms: number }>;
+}
+
+export type TestRole = 'kitchen' | 'supervisor' | 'facility' | 'cashier' | 'admin';
+
+/** A signed-in session, ready for fetch (`headers`), socket.io-client (`auth: { token }`: headers are shared by every namespace on one connection) and Playwright (`cookies`). */
+export interface TestSession {
+  /** `name=value` of the session cookie */
+  cookie: string;
+  token: string;
+  headers: { cookie: string };
+  /** for `page.context().addCookies(…)` */
+  cookies: { name: string; value: string; url: string }[];
 }
 
 /** A config with both simulators on free ports and devices pointing at them; `patch` is merged over it. */
@@ -52,9 +72,10 @@ export async function startGateway(opts: { config?: Record<string, unknown>; env
   const config = opts.config ?? (await simulatorConfig());
   writeFileSync(configFile, stringify(config));
   const port = await freePort();
+  const env = { ...process.env, CANTEEN_EDGE_PORT: String(port), CANTEEN_EDGE_DATA_DIR: dataDir, ...opts.env };
   const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], {
     cwd: ROOT,
-    env: { ...process.env, CANTEEN_EDGE_PORT: String(port), CANTEEN_EDGE_DATA_DIR: dataDir, ...opts.env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -79,6 +100,27 @@ export async function startGateway(opts: { config?: Record<string, unknown>; env
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  const sessions = new Map<string, Promise<TestSession>>();
+  const run = (args: string[], stdin?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const c = execFile(process.execPath, [BIN, ...args, '--config', configFile], { cwd: ROOT, env, timeout: 30_000 }, (e, stdout, stderr) =>
+        e ? reject(new Error(`canteen-edge ${args.join(' ')}: ${stderr || e.message}`)) : resolve(stdout),
+      );
+      c.stdin!.end(stdin ?? '');
+    });
+  const session = async (path: string, body: unknown, cookieName: string): Promise<TestSession> => {
+    const r = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
+    const token = new RegExp(`${cookieName}=([^;]+)`).exec(r.headers.get('set-cookie') ?? '')?.[1];
+    if (!token) throw new Error(`POST ${path}: no ${cookieName} cookie`);
+    const cookie = `${cookieName}=${token}`;
+    return { cookie, token, headers: { cookie }, cookies: [{ name: cookieName, value: token, url }] };
+  };
+  const cached = (key: string, make: () => Promise<TestSession>) => {
+    if (!sessions.has(key)) sessions.set(key, make().catch((e) => (sessions.delete(key), Promise.reject(e))));
+    return sessions.get(key)!;
+  };
+
   return {
     url,
     port,
@@ -87,6 +129,21 @@ export async function startGateway(opts: { config?: Record<string, unknown>; env
     child,
     stdout: () => out,
     stderr: () => err,
+    loginAs: (role) =>
+      cached(`role:${role}`, async () => {
+        const username = `test-${role}`;
+        const password = `pw-${randomBytes(12).toString('hex')}`;
+        // a gateway restarted on the same data directory has the account already: give it a new password
+        await run(['user', 'add', '--name', username, '--role', role, '--password-stdin'], password).catch((e: Error) =>
+          /already an account/.test(e.message) ? run(['user', 'passwd', '--name', username, '--password-stdin'], password) : Promise.reject(e),
+        );
+        return session('/api/auth/login', { username, password }, 'ce_session');
+      }),
+    pairKiosk: (station) =>
+      cached(`kiosk:${station}`, async () => {
+        const { code } = JSON.parse(await run(['kiosk', 'pair', '--station', station])) as { code: string };
+        return session('/api/auth/pair', { code }, 'ce_kiosk');
+      }),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       const t0 = Date.now();
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -34,6 +34,7 @@ afterAll(async () => {
 it('shows the reachable uplink online and the unreachable one offline with its backlog growing', async () => {
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    await page.context().addCookies((await gw.loginAs('admin')).cookies);
     await page.goto(`${gw.url}/admin`);
     const row = (id: string) => page.locator(`[data-testid="uplink-row"][data-uplink="${id}"]`);
     await expect.poll(() => row('province').getAttribute('data-state'), { timeout: 20_000 }).toBe('online');

@@ -26,6 +26,7 @@ beforeAll(async () => {
     },
   });
   browser = await launchBrowser();
+  await Promise.all([gw.pairKiosk('checkout-1'), gw.loginAs('admin')]); // before the timed flow
 }, 120_000);
 
 afterAll(async () => {
@@ -48,10 +49,11 @@ async function payByCard(page: Page, card: string) {
 it('pays by card and shows the paid receipt; declines a card with too little money', async () => {
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    await page.context().addCookies((await gw.pairKiosk('checkout-1')).cookies);
     await page.goto(gw.url);
     await payByCard(page, '0012345678');
     await expect.poll(() => page.getByTestId('receipt').getAttribute('data-status'), { timeout: 5000 }).toBe('paid');
-    const accounts = await (await fetch(`${gw.url}/api/payments/accounts`)).json();
+    const accounts = await (await fetch(`${gw.url}/api/payments/accounts`, { headers: (await gw.loginAs('admin')).headers })).json();
     expect(accounts.find((a: { id: string }) => a.id === 'zhang').balance_fen).toBe(5000 - 901);
 
     await payByCard(page, '0087654321');

@@ -51,12 +51,13 @@ beforeAll(async () => {
     },
   });
   browser = await launchBrowser();
-  const imported = await fetch(`${gw.url}/api/canteen/dishes/import`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: DISHES_CSV });
+  const admin = (await gw.loginAs('admin')).headers;
+  const imported = await fetch(`${gw.url}/api/canteen/dishes/import`, { method: 'POST', headers: { 'content-type': 'text/csv', ...admin }, body: DISHES_CSV });
   expect(await imported.json()).toEqual({ created: 3, updated: 0 });
   const enrol = async (dish: string, file: string) => {
     await show(file, centre(0.9));
     await new Promise((r) => setTimeout(r, 600)); // a few frames of the new picture
-    const r = await fetch(`${gw.url}/api/canteen/dishes/${dish}/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ station: 'checkout-1', photos: 3 }) });
+    const r = await fetch(`${gw.url}/api/canteen/dishes/${dish}/enrol`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ station: 'checkout-1', photos: 3 }) });
     expect(r.status).toBe(200);
   };
   await enrol('tomatoes', 'pexels_cc0_sharing-tomatoes.jpg');
@@ -74,6 +75,7 @@ it('enrols a dish from /admin with photos taken at the station', async () => {
   await new Promise((r) => setTimeout(r, 600));
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    await page.context().addCookies((await gw.loginAs('admin')).cookies);
     await page.goto(`${gw.url}/admin`);
     const enrol = page.locator('[data-testid="enrol"][data-dish="coffee"]');
     expect(await enrol.getAttribute('data-photos')).toBe('0');
@@ -88,11 +90,13 @@ it('enrols a dish from /admin with photos taken at the station', async () => {
 }, 60_000);
 
 it('recognises the dish from the camera and prices it to the fen', async () => {
-  const recognition = await (await fetch(`${gw.url}/api/canteen/recognition`)).json();
+  const recognition = await (await fetch(`${gw.url}/api/canteen/recognition`, { headers: (await gw.loginAs('admin')).headers })).json();
   expect(recognition).toEqual({ available: true, enrolled: expect.arrayContaining([{ dishId: 'salad', count: 3 }, { dishId: 'tomatoes', count: 3 }, { dishId: 'coffee', count: 3 }]) });
   const { page, errors, close } = await newKioskPage(browser);
-  const station = async () => (await (await fetch(`${gw.url}/api/canteen/stations/checkout-1`)).json()) as { phase: string; dishId: string | null; candidates: { dishId: string; score: number }[] };
+  const kiosk = await gw.pairKiosk('checkout-1');
+  const station = async () => (await (await fetch(`${gw.url}/api/canteen/stations/checkout-1`, { headers: kiosk.headers })).json()) as { phase: string; dishId: string | null; candidates: { dishId: string; score: number }[] };
   try {
+    await page.context().addCookies(kiosk.cookies);
     await page.goto(gw.url);
     // wait for a fresh plate so that recognition ran on the salad crop now on camera
     await expect.poll(async () => (await station()).phase, { timeout: 20_000 }).toBe('zero');

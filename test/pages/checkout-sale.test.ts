@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../gateway/store/sqlite.ts';
 import type { SaleMsg } from '../../gateway/server/wire.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
-import { simulatorConfig, startGateway } from '../helpers/gateway.ts';
+import { simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
 const SHOTS = path.join(os.tmpdir(), 'canteen-edge-pages');
 const PLATES_G = [487, 652];
@@ -26,7 +26,7 @@ const DISHES_CSV = [
   'set,番茄炒蛋套餐,Egg & tomato set,按份,12.00,,,,,,,是',
 ].join('\n');
 
-interface Target { url: string; sql<R>(query: string): R[]; stop(): Promise<unknown> }
+interface Target { url: string; sql<R>(query: string): R[]; stop(): Promise<unknown>; gw: RunningGateway }
 
 async function start(): Promise<Target> {
   const base = await simulatorConfig();
@@ -40,7 +40,7 @@ async function start(): Promise<Target> {
       db.close();
     }
   };
-  return { url: gw.url, sql, stop: () => gw.stop() };
+  return { url: gw.url, sql, stop: () => gw.stop(), gw };
 }
 
 let browser: Browser;
@@ -49,8 +49,10 @@ let target: Target;
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   [browser, target] = await Promise.all([launchBrowser(), start()]);
-  const res = await fetch(`${target.url}/api/canteen/dishes/import`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: DISHES_CSV });
+  const res = await fetch(`${target.url}/api/canteen/dishes/import`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await target.gw.loginAs('admin')).headers }, body: DISHES_CSV });
   expect(await res.json()).toEqual({ created: 3, updated: 0 });
+  // sign in before the timed flow: the plates come and go on the simulator's clock
+  await Promise.all([target.gw.loginAs('cashier'), target.gw.pairKiosk('checkout-1')]);
 }, 60_000);
 
 afterAll(async () => {
@@ -92,6 +94,7 @@ async function pick(page: Page, dishId: string): Promise<void> {
 async function confirmOnAdminPage(sale: string): Promise<SaleMsg> {
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    await page.context().addCookies((await target.gw.loginAs('admin')).cookies);
     await page.goto(`${target.url}/admin`);
     const row = page.locator(`[data-testid="counter-sale"][data-sale="${sale}"]`);
     await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
@@ -103,12 +106,12 @@ async function confirmOnAdminPage(sale: string): Promise<SaleMsg> {
   } finally {
     await close();
   }
-  return (await (await fetch(`${target.url}/api/canteen/sales/${sale}`)).json()) as SaleMsg;
+  return (await (await fetch(`${target.url}/api/canteen/sales/${sale}`, { headers: (await target.gw.loginAs('cashier')).headers })).json()) as SaleMsg;
 }
 
 /** The counter confirms the cash over the API; the page shows the paid receipt. */
 async function counterConfirms(page: Page, sale: string): Promise<SaleMsg> {
-  const res = await fetch(`${target.url}/api/canteen/sales/${sale}/paid`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operator: '收银员 1' }) });
+  const res = await fetch(`${target.url}/api/canteen/sales/${sale}/paid`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await target.gw.loginAs('cashier')).headers }, body: JSON.stringify({ operator: '收银员 1' }) });
   expect(res.status).toBe(200);
   await expect.poll(() => page.getByTestId('receipt').getAttribute('data-status'), { timeout: 5000 }).toBe('paid');
   return (await res.json()) as SaleMsg;
@@ -164,6 +167,7 @@ describe('a sale through the checkout page', { timeout: 90_000 }, () => {
   it('sells two plates in a row, exact to the fen, and waits for zero in between', async () => {
     const { page, errors, close } = await newKioskPage(browser);
     try {
+      await page.context().addCookies((await target.gw.pairKiosk('checkout-1')).cookies);
       await page.goto(`${target.url}/?station=checkout-1`);
       await expect.poll(() => page.getByTestId('conn-banner').getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
       await expect.poll(() => station(page).count(), { timeout: 10_000 }).toBe(1);
@@ -207,6 +211,7 @@ describe('a sale through the checkout page', { timeout: 90_000 }, () => {
   it('lets the admin add a dish, shows why a write is refused, and lists CSV problems by row', async () => {
     const { page, errors, close } = await newKioskPage(browser);
     try {
+      await page.context().addCookies((await target.gw.loginAs('admin')).cookies);
       await page.goto(`${target.url}/admin`);
       await expect.poll(() => page.locator('[data-testid="dish-row"]').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
       await page.getByRole('button', { name: '新增菜品' }).tap();

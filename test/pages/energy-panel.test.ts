@@ -61,7 +61,7 @@ beforeAll(async () => {
   try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const s = (await (await fetch(`${first.url}/api/energy/summary`)).json()) as { today: { electricityKwh: number } };
+      const s = (await (await fetch(`${first.url}/api/energy/summary`, { headers: (await first.loginAs('facility')).headers })).json()) as { today: { electricityKwh: number } };
       if (s.today.electricityKwh > 0) break;
       if (Date.now() > deadline) throw new Error('the first run booked no consumption within 20 s');
       await new Promise((r) => setTimeout(r, 250));
@@ -86,6 +86,7 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
   it('shows live power, silent meter, group, indicators, charts and anomalies', async () => {
     const { page, errors, close } = await newKioskPage(browser);
     try {
+      await page.context().addCookies((await gateway!.loginAs('facility')).cookies);
       await page.goto(`${gateway!.url}/energy`);
       await expect.poll(() => page.getByTestId('conn-banner').getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
 

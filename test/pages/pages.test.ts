@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
-import { startGateway } from '../helpers/gateway.ts';
+import { startGateway, type TestSession } from '../helpers/gateway.ts';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
@@ -20,10 +20,11 @@ async function stopGateway(gw: Gateway): Promise<void> {
   if (code !== 0) console.log(`gateway exited code=${code} signal=${signal}\n${stderr}`);
 }
 
-/** Opens `url` on a fresh 1024×600 page, waits for the connection, runs `check`, screenshots, fails on page errors. */
-async function withPage(name: string, url: string, check: (page: Page) => Promise<void>): Promise<void> {
+/** Opens `url` on a fresh 1024×600 page signed in as `session`, waits for the connection, runs `check`, screenshots, fails on page errors. */
+async function withPage(name: string, url: string, session: TestSession, check: (page: Page) => Promise<void>): Promise<void> {
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    await page.context().addCookies(session.cookies);
     await page.goto(url);
     await expect.poll(() => banner(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
     await expect(banner(page).textContent()).resolves.toContain('已连接');
@@ -61,7 +62,7 @@ afterAll(async () => {
 
 describe('kiosk pages against a live gateway', { timeout: TEST_TIMEOUT }, () => {
   it('checkout shows the live scale weight', async () => {
-    await withPage('checkout', gateway!.url + '/', async (page) => {
+    await withPage('checkout', gateway!.url + '/', await gateway!.pairKiosk('checkout-1'), async (page) => {
       await expect.poll(() => page.textContent('body')).toContain('请将餐盘放在秤上');
       await changes(page, 'weight-grams', 'data-value', 40_000);
       const value = Number(await attr(page, 'weight-grams', 'data-value'));
@@ -75,7 +76,7 @@ describe('kiosk pages against a live gateway', { timeout: TEST_TIMEOUT }, () => 
   });
 
   it('energy shows live power per meter and the total', async () => {
-    await withPage('energy', gateway!.url + '/energy', async (page) => {
+    await withPage('energy', gateway!.url + '/energy', await gateway!.loginAs('facility'), async (page) => {
       await changes(page, 'power-kw', 'data-value', 10_000);
       expect(await attr(page, 'power-kw', 'data-device')).toMatch(/\S/);
       expect(Number(await attr(page, 'total-power-kw', 'data-value'))).toBeGreaterThan(0);
@@ -83,7 +84,7 @@ describe('kiosk pages against a live gateway', { timeout: TEST_TIMEOUT }, () => 
   });
 
   it('kitchen shows camera frames with increasing seq', async () => {
-    await withPage('kitchen', gateway!.url + '/kitchen', async (page) => {
+    await withPage('kitchen', gateway!.url + '/kitchen', await gateway!.loginAs('kitchen'), async (page) => {
       await expect.poll(() => attr(page, 'camera-frame', 'data-seq'), { timeout: 15_000 }).toMatch(/^\d+$/);
       const first = Number(await attr(page, 'camera-frame', 'data-seq'));
       await expect.poll(async () => Number(await attr(page, 'camera-frame', 'data-seq')), { timeout: 20_000 }).toBeGreaterThan(first);
@@ -94,7 +95,7 @@ describe('kiosk pages against a live gateway', { timeout: TEST_TIMEOUT }, () => 
   });
 
   it('admin lists the simulated devices online, and the language toggle sticks', async () => {
-    await withPage('admin', gateway!.url + '/admin', async (page) => {
+    await withPage('admin', gateway!.url + '/admin', await gateway!.loginAs('admin'), async (page) => {
       for (const kind of ['meter', 'scale', 'camera']) {
         const states = () =>
           page.$$eval(`[data-testid="device-row"][data-kind="${kind}"]`, (rows) => rows.map((r) => r.getAttribute('data-state')).join());
@@ -115,6 +116,7 @@ describe('connection banner', { timeout: TEST_TIMEOUT }, () => {
     const gw = await startGateway();
     const { page, close } = await newKioskPage(browser);
     try {
+      await page.context().addCookies((await gw.loginAs('facility')).cookies);
       await page.goto(gw.url + '/energy');
       await expect.poll(() => banner(page).getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
       await stopGateway(gw);

@@ -1,0 +1,142 @@
+// Authentication in the running gateway: who a request or a socket handshake is
+// (staff session cookie or bearer token, paired kiosk cookie), the failure limiter,
+// the audit log, session revocation for open sockets, and the first start's admin.
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../log.ts';
+import type { Db } from '../store/sqlite.ts';
+import { authSettings, kioskTargets, type AuthConfig, type AuthSettings } from './config.ts';
+import { KIOSK_COOKIE, SESSION_COOKIE, parseCookies } from './cookies.ts';
+import { FailureLimiter } from './limiter.ts';
+import { randomPassword } from './passwords.ts';
+import type { Principal } from './roles.ts';
+import { AuthStore, type AuditEntry } from './store.ts';
+
+export const INITIAL_ADMIN_FILE = 'initial-admin-password.txt';
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** What a request or handshake carries. */
+export interface Credentials {
+  cookie?: string | undefined;
+  authorization?: string | undefined;
+  /** Socket.IO `auth: { token }` */
+  token?: unknown;
+}
+
+export class Auth {
+  readonly store: AuthStore;
+  readonly limiter: FailureLimiter;
+  private readonly revokeListeners = new Set<(sessions: Set<string> | 'check') => void>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    db: Db,
+    readonly settings: AuthSettings,
+    /** station id → scale id, for pairing */
+    readonly targets: Map<string, string>,
+    private readonly logger: Logger,
+    now: () => number = Date.now,
+  ) {
+    this.store = new AuthStore(db, now);
+    this.limiter = new FailureLimiter(settings.limiter, now);
+  }
+
+  get secureCookies(): boolean {
+    return !!this.settings.tls;
+  }
+
+  start(): void {
+    this.prune();
+    this.timer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.revokeListeners.clear();
+  }
+
+  /**
+   * Everyone a request speaks for, staff first: a staff session (cookie or bearer
+   * token) and a paired kiosk (its cookie). A route lets the request in when one of
+   * them may use it.
+   */
+  principals(c: Credentials): Principal[] {
+    const cookies = parseCookies(c.cookie);
+    const out: Principal[] = [];
+    const bearer = /^Bearer ([A-Za-z0-9_-]{1,200})$/i.exec(c.authorization ?? '')?.[1];
+    for (const token of [bearer, typeof c.token === 'string' ? c.token : undefined, cookies.get(SESSION_COOKIE), cookies.get(KIOSK_COOKIE)]) {
+      if (!token) continue;
+      const p = this.store.session(token);
+      if (p && !out.some((o) => o.session === p.session)) out.push(p);
+    }
+    return out.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'staff' ? -1 : 1));
+  }
+
+  audit(e: AuditEntry): void {
+    try {
+      this.store.audit(e);
+    } catch (err) {
+      // Losing an audit line must be loud, but must not turn a done action into an error.
+      this.logger.error({ err, action: e.action }, 'audit log write failed');
+    }
+  }
+
+  /** Sockets opened with these sessions are closed (sign-out); 'check' re-checks every socket. */
+  onRevoke(fn: (sessions: Set<string> | 'check') => void): () => void {
+    this.revokeListeners.add(fn);
+    return () => this.revokeListeners.delete(fn);
+  }
+
+  revoked(sessions: Set<string> | 'check'): void {
+    for (const fn of this.revokeListeners) fn(sessions);
+  }
+
+  /** First start without accounts: an `admin` with a random password, written to a file only the service user can read. */
+  async bootstrap(dataDir: string): Promise<void> {
+    if (!this.settings.initialAdmin || this.store.countAccounts() > 0) return;
+    const password = randomPassword();
+    await this.store.addAccount('admin', 'admin', password);
+    const file = path.join(dataDir, INITIAL_ADMIN_FILE);
+    writeFileSync(
+      file,
+      [
+        'canteen-edge: the first administrator account, created on the first start.',
+        '',
+        `username: admin`,
+        `password: ${password}`,
+        '',
+        'Sign in at /login, then choose your own password:',
+        '  canteen-edge user passwd --name admin',
+        '(which deletes this file). Add accounts for staff with `canteen-edge user add`.',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    chmodSync(file, 0o600);
+    this.store.audit({ actor: 'gateway', action: 'user add', detail: { username: 'admin', role: 'admin', initial: true }, result: 'ok' });
+    this.logger.info({ username: 'admin', file }, `first start: created the account "admin"; its password is in ${file}`);
+    // Shown once on a developer's terminal; never in a log that goes to the journal.
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\n  canteen-edge first start — sign in at /login as  admin / ${password}\n  (also in ${file}; change it with: canteen-edge user passwd --name admin)\n\n`);
+    }
+  }
+
+  private prune(): void {
+    try {
+      this.store.prune(this.settings.auditRetentionMs);
+    } catch (err) {
+      this.logger.error({ err }, 'auth pruning failed');
+    }
+  }
+}
+
+export async function createAuth(db: Db, config: { auth: AuthConfig; file: string; paths: { data_dir: string }; canteen: { stations: { id: string; scale: string }[] }; devices: { scales: { id: string }[] } }, logger: Logger): Promise<Auth> {
+  const auth = new Auth(db, authSettings(config.auth, config.file), kioskTargets(config), logger);
+  await auth.bootstrap(config.paths.data_dir);
+  auth.start();
+  return auth;
+}
+
+export const initialAdminFile = (dataDir: string) => path.join(dataDir, INITIAL_ADMIN_FILE);
+export const hasInitialAdminFile = (dataDir: string) => existsSync(initialAdminFile(dataDir));
