@@ -12,3 +12,4 @@ export type { Decision, DishGalleryOptions, DishMatch, RecogniseOptions } from '
 export { DEFAULT_EMBEDDING, DishEmbedder, EMBEDDING_KINDS, toEmbedding } from './dish/embedder.ts';
 export type { DishImage, EmbeddingKind, EmbeddingSpace } from './dish/embedder.ts';
 export type { RuntimeKind, SessionOptions, TensorData } from './runtime/runtime.ts';
+export * from './detector/index.ts';

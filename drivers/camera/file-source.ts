@@ -4,6 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { FrameSource, SourceHealth, SourceState } from './health.ts';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.svg'];
 
@@ -25,6 +26,8 @@ export interface FileSourceOptions {
   height: number;
   onFrame: (frame: Frame) => void;
   onError: (err: Error) => void;
+  /** state changes (online after a decoded frame, offline after a failure) */
+  onState?: (health: SourceHealth) => void;
 }
 
 export async function decodeToRgb(file: string, width: number, height: number): Promise<Buffer> {
@@ -36,17 +39,34 @@ export async function decodeToRgb(file: string, width: number, height: number): 
     .toBuffer();
 }
 
-export class FileFrameSource {
+export class FileFrameSource implements FrameSource {
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private index = 0;
   private busy = false;
   private stopped = true;
+  private state: SourceState = 'stopped';
+  private since = Date.now();
+  private lastFrameAt: number | null = null;
+  private lastError: string | null = null;
 
   constructor(private readonly opts: FileSourceOptions) {}
 
+  /** Same shape as the ffmpeg source's; a directory is retried every tick, so no restarts or backoff. */
+  health(): SourceHealth {
+    return { state: this.state, since: this.since, lastFrameAt: this.lastFrameAt, frames: this.seq, restarts: 0, lastError: this.lastError, nextRetryAt: null, backoffMs: 0 };
+  }
+
+  private setState(s: SourceState): void {
+    if (s === this.state) return;
+    this.state = s;
+    this.since = Date.now();
+    this.opts.onState?.(this.health());
+  }
+
   start(): void {
     this.stopped = false;
+    this.setState('starting');
     const period = 1000 / this.opts.fps;
     void this.next();
     this.timer = setInterval(() => void this.next(), period);
@@ -56,6 +76,7 @@ export class FileFrameSource {
     this.stopped = true;
     clearInterval(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 10));
+    this.setState('stopped');
   }
 
   private async next(): Promise<void> {
@@ -68,10 +89,16 @@ export class FileFrameSource {
       const rgb = await decodeToRgb(file, this.opts.width, this.opts.height);
       if (!this.stopped) {
         this.seq += 1;
-        this.opts.onFrame({ seq: this.seq, at: Date.now(), width: this.opts.width, height: this.opts.height, rgb, source: file });
+        this.lastFrameAt = Date.now();
+        this.setState('online');
+        this.opts.onFrame({ seq: this.seq, at: this.lastFrameAt, width: this.opts.width, height: this.opts.height, rgb, source: file });
       }
     } catch (err) {
-      if (!this.stopped) this.opts.onError(err as Error);
+      if (!this.stopped) {
+        this.lastError = (err as Error).message;
+        this.setState('offline');
+        this.opts.onError(err as Error);
+      }
     } finally {
       this.busy = false;
     }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { VERSION } from '../version.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.ts';
 import { configCheck } from './config-check.ts';
+import { detect } from './detect.ts';
 import { dlt645Read } from './dlt645.ts';
 import { faceCalibrate, faceCompare, faceDetect, faceLiveness } from './face.ts';
 import { meterProfiles, meterRead, meterScan } from './meter.ts';
@@ -12,7 +13,7 @@ import { simProvince } from './sim-province.ts';
 import { start } from './start.ts';
 import { USER_COMMANDS } from './user.ts';
 
-export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
