@@ -95,8 +95,12 @@ export class SharedBus {
       this.opening ??= this.stream.open().finally(() => (this.opening = undefined));
       await this.opening;
     }
-    const quiet = (this.opts.interRequestDelayMs ?? 0) - (performance.now() - this.lastEnd);
-    if (quiet > 0) await new Promise((r) => setTimeout(r, quiet));
+    // Timers fire in whole milliseconds and may fire early by a fraction: wait until the gap is really kept.
+    for (let quiet = this.quietLeft(); quiet > 0; quiet = this.quietLeft()) await new Promise((r) => setTimeout(r, Math.ceil(quiet)));
+  }
+
+  private quietLeft(): number {
+    return (this.opts.interRequestDelayMs ?? 0) - (performance.now() - this.lastEnd);
   }
 
   private async exchange(request: Buffer, scan: FrameScanner, timeoutMs: number): Promise<Buffer> {
