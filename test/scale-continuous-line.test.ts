@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScale } from '../drivers/scale/create.ts';
 import { ScaleNotSupported, type ScaleDriver } from '../drivers/scale/driver.ts';
-import { ptyLine, startScalePeer, waitForReading, waitForState, type PtyLine, type ScalePeer } from '../drivers/scale/testing/peers.ts';
+import { ptyLine, startScalePeer, waitForReading, waitForState, type PtyLine, type ScalePeer } from './helpers/scale/peers.ts';
 import { cli } from './helpers/cli.ts';
 
 const FAST = { timeout_ms: 500 };

@@ -1,5 +1,5 @@
 // The HX711 load-cell ADC. GPIO cannot exist here, so the pins are faked at the
-// lowest layer (drivers/scale/testing/fake-hx711.ts implements the chip's pin
+// lowest layer (test/helpers/scale/fake-hx711.ts implements the chip's pin
 // protocol) and the real bit-banging code runs: values in two's complement, gain
 // pulses, saturation, calibration saved and reloaded, zero and tare in software,
 // the stability filter deciding, a chip that stops converting; and the real
@@ -12,8 +12,8 @@ import { createScale } from '../drivers/scale/create.ts';
 import { ScaleCommandError, type ScaleDriver } from '../drivers/scale/driver.ts';
 import { GAIN_PULSES, GpioUnavailable, Hx711, onoffPins } from '../drivers/scale/hx711.ts';
 import { Hx711Scale, loadCalibration } from '../drivers/scale/hx711-driver.ts';
-import { FakeHx711, type Hx711Channel } from '../drivers/scale/testing/fake-hx711.ts';
-import { waitForReading, waitForState } from '../drivers/scale/testing/peers.ts';
+import { FakeHx711, type Hx711Channel } from './helpers/scale/fake-hx711.ts';
+import { waitForReading, waitForState } from './helpers/scale/peers.ts';
 import { cli } from './helpers/cli.ts';
 
 const PINS = { dout: 5, sck: 6 };

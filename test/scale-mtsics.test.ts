@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createScale } from '../drivers/scale/create.ts';
 import { ScaleCommandError, type ScaleDriver } from '../drivers/scale/driver.ts';
-import { ptyLine, startScalePeer, waitForReading, waitForState, type PtyLine, type ScalePeer } from '../drivers/scale/testing/peers.ts';
+import { ptyLine, startScalePeer, waitForReading, waitForState, type PtyLine, type ScalePeer } from './helpers/scale/peers.ts';
 import { cli } from './helpers/cli.ts';
 
 const FAST = { poll_ms: 30, reply_timeout_ms: 300, timeout_ms: 1000 };

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { socatPtys, stopChild } from './socat.ts';
 import { DEBIAN_PYTHON, PEERS_DIR } from './python.ts';
 
-export const SOCAT = '/usr/bin/socat';
 
 export interface MeterEvent {
   event: string;
@@ -25,14 +25,6 @@ export interface RunningMeter {
   /** resolves with the first event (already seen or upcoming) matching `pred` */
   waitFor(pred: (e: MeterEvent) => boolean, timeoutMs?: number): Promise<MeterEvent>;
   stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** Starts dlt645_meter.py with `args` and waits for its "ready" line. */
@@ -91,18 +83,7 @@ export async function startPtyPair(): Promise<PtyPair> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dlt645-pty-'));
   const meter = path.join(dir, 'meter');
   const gw = path.join(dir, 'gw');
-  const child = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${meter}`, `pty,raw,echo=0,link=${gw}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (log += s));
-  const deadline = Date.now() + 5000;
-  while (!(existsSync(meter) && existsSync(gw))) {
-    if (child.exitCode !== null) throw new Error(`socat exited: ${log}`);
-    if (Date.now() > deadline) {
-      await stopChild(child);
-      throw new Error(`socat links did not appear: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const child = await socatPtys(meter, gw);
   return {
     dir,
     meter,

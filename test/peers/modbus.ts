@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { socatPtys, stopChild } from './socat.ts';
 import { DEBIAN_PYTHON, PEERS_DIR } from './python.ts';
 
-export const SOCAT = '/usr/bin/socat';
 
 type Entry = { addr: number } & ({ type: string; order?: string; value: number } | { regs: number[] } | { bits: (0 | 1 | boolean)[] });
 export interface UnitSpec {
@@ -28,14 +28,6 @@ interface Peer {
   child: ChildProcess;
   lines: AsyncIterator<string>;
   stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 async function startPython(script: string, config: unknown): Promise<Peer & { ready: Record<string, unknown> }> {
@@ -91,16 +83,6 @@ export async function ptyPair(): Promise<{ a: string; b: string; stop(): Promise
   const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-rs485-'));
   const a = path.join(dir, 'a');
   const b = path.join(dir, 'b');
-  const child = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr!.on('data', (d) => (log += d));
-  const deadline = Date.now() + 5000;
-  while (!(existsSync(a) && existsSync(b) && log.includes('starting data transfer loop'))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`socat did not make a pty pair:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const child = await socatPtys(a, b);
   return { a, b, stop: () => stopChild(child) };
 }

@@ -7,20 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ScaleDriver, ScaleStateChange } from '../driver.ts';
-import type { WeightReading } from '../reading.ts';
+import { socatPtys, stopChild } from '../../peers/socat.ts';
+import type { ScaleDriver, ScaleStateChange } from '../../../drivers/scale/driver.ts';
+import type { WeightReading } from '../../../drivers/scale/reading.ts';
 
 export const DEBIAN_PYTHON = '/usr/bin/python3';
-export const SOCAT = '/usr/bin/socat';
-export const PEERS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/peers');
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+export const PEERS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../peers');
 
 export interface ScalePeer {
   /** TCP port when listening on TCP */
@@ -93,18 +85,7 @@ export async function ptyLine(): Promise<PtyLine> {
   const b = path.join(dir, 'gateway');
   let child: ChildProcess | undefined;
   const plug = async () => {
-    const c = spawn(SOCAT, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = c;
-    let log = '';
-    c.stderr!.on('data', (d) => (log += d));
-    const deadline = Date.now() + 5000;
-    while (!(existsSync(a) && existsSync(b) && log.includes('starting data transfer loop'))) {
-      if (c.exitCode !== null || Date.now() > deadline) {
-        c.kill('SIGKILL');
-        throw new Error(`socat did not make a pty pair:\n${log}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    child = await socatPtys(a, b);
   };
   const unplug = async () => {
     if (child) await stopChild(child);

@@ -4,7 +4,7 @@
 // edge of PD_SCK the next bit (MSB first) appears on DOUT; after the 24th bit
 // DOUT goes high; the number of pulses (25, 26, 27) sets the channel and gain of
 // the NEXT conversion (power-up default: channel A, gain 128).
-import type { InputPin, OutputPin, PinFactory } from '../hx711.ts';
+import type { InputPin, OutputPin, PinFactory } from '../../../drivers/scale/hx711.ts';
 
 export type Hx711Channel = 'A128' | 'B32' | 'A64';
 
