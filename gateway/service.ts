@@ -4,25 +4,33 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { buildKiosk } from '../kiosk/build.ts';
-import { createAuth } from './auth/auth.ts';
+import { createAuth, type Auth } from './auth/auth.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { Classifier, createDishGallery, createModelRegistry } from '../models/index.ts';
 import { CanteenModule } from './canteen/module.ts';
 import { StationRecognition } from './canteen/recognition.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
 import { OutboxModule } from './outbox/module.ts';
+import { RecordsModule } from './kitchen/records/module.ts';
+import { OpsModule } from './ops/module.ts';
 import { PaymentsModule } from './payments/module.ts';
+import { readQrSecret } from './payments/config.ts';
+import { BiometricsModule } from './biometrics/module.ts';
+import { registerFaceEvents } from './biometrics/kiosk-events.ts';
+import { biometricsRoutes } from './biometrics/routes.ts';
 import { ProvinceSim } from './sim/province/province.ts';
 import type { LoadedConfig } from './config/load.ts';
-import { CameraDevice } from './devices/camera.ts';
+import { CameraDevice, cameraReports, watchCameras } from './devices/camera.ts';
+import { KitchenModule } from './kitchen/module.ts';
 import type { Device } from './devices/device.ts';
 import { MeterLines } from './devices/meter-lines.ts';
 import { ScaleDevice } from './devices/scale.ts';
 import { DeviceTracker } from './devices/tracker.ts';
 import { LiveState } from './live.ts';
-import type { Logger } from './log.ts';
+import { recentLogOf, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { createApp } from './server/app.ts';
+import type { SiteInfo } from './server/wire.ts';
 import { attachSockets } from './server/sockets.ts';
 import { EnergyMeterSim } from './sim/energy-meter.ts';
 import { ScaleSim } from './sim/scale.ts';
@@ -33,6 +41,9 @@ import { VERSION } from './version.ts';
 
 export interface RunningService {
   port: number;
+  /** what the pages show of the site, and the auth settings: a config reload changes some live (gateway/reload.ts) */
+  site: SiteInfo;
+  auth: Auth;
   stop(): Promise<void>;
 }
 
@@ -130,8 +141,14 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     });
     await canteen.start();
     running.push({ name: 'canteen', stop: () => canteen.stop() });
-    const payments = new PaymentsModule(db, config.payments, canteen, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'payments' }));
+    const payments = new PaymentsModule(db, config.payments, canteen, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'payments' }), Date.now, {
+      qrSecret: readQrSecret(config.payments, config.file),
+    });
     payments.start();
+    // Face pay: unavailable (not an error) without the face models or when switched off.
+    const biometrics = new BiometricsModule(db, config.biometrics, { dataDir: config.paths.data_dir, configFile: config.file }, models, payments, logger.child({ module: 'biometrics' }));
+    await biometrics.start();
+    running.push({ name: 'biometrics', stop: () => biometrics.stop() });
 
     const meterLines = new MeterLines(config.buses, config.devices.meters, profiles, bus, tracker);
     metrics.watchLines(() => meterLines.status());
@@ -140,11 +157,32 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       ...config.devices.scales.map((s) => new ScaleDevice(s, config.file, bus, tracker, metrics)),
       ...config.devices.cameras.map((c) => new CameraDevice(c, bus, tracker)),
     ];
+    // Cameras, and the kitchen's rules on them: a camera whose models are missing is degraded, the others run.
+    const cameras = devices.filter((d): d is CameraDevice => d instanceof CameraDevice);
+    const kitchen = new KitchenModule({
+      db, dataDir: config.paths.data_dir, bus, live, registry: models, config: config.kitchen, cameras: config.devices.cameras, timeZone: config.site.timezone,
+      put: (payload, key) => outbox.put('alerts', payload, key),
+      onCameraProblem: (id, reason) => cameras.find((c) => c.id === id)?.setProblem(reason),
+      logger: logger.child({ module: 'kitchen' }),
+    });
+    await kitchen.start();
+    running.push({ name: 'kitchen', stop: () => kitchen.stop() });
+    // Morning checks and food samples (after the canteen's catalog); their alerts go into the kitchen's alert book.
+    const records = new RecordsModule(db, config.food_safety, canteen, kitchen.book.raise, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'food-safety' }), {
+      timeZone: config.site.timezone,
+      weightOf: (scale) => live.weights.get(scale),
+    });
+    records.start();
+    running.push({ name: 'food-safety records', stop: () => records.stop() });
+    const cameraHealth = () => cameraReports(cameras, (id) => kitchen.detection(id));
+    watchCameras(metrics, cameraHealth);
 
-    const site = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
+    const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
     // Accounts and sessions (and, on the first start, the admin account).
     const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
     running.push({ name: 'auth', stop: () => auth.stop() });
+    const outboxStatus = () => outbox.lastStatus() ?? outbox.statusMessage();
+    const ops = new OpsModule({ db, boxId: settings.data.boxId, config, site, startedAt, tracker, models: () => models.status(), outbox: outboxStatus, logs: recentLogOf(logger), auth });
     const app = await createApp({
       auth,
       logger,
@@ -153,7 +191,9 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       live,
       kioskFiles: await buildKiosk(),
       metricsToken: config.server.metrics_token,
-      areas: [energy.routes, canteen.routes, payments.routes],
+      trustProxy: config.server.trust_proxy,
+      areas: [energy.routes, canteen.routes, payments.routes, ops.routes, biometricsRoutes(biometrics), records.routes, kitchen.routes],
+      sections: () => ({ cameras: cameraHealth(), kitchen: kitchen.status() }),
       outbox: () => outbox.status(),
       lines: () => meterLines.status(),
       models: () => models.status(),
@@ -162,7 +202,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus: () => outbox.lastStatus() ?? outbox.statusMessage() });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, kioskHandlers: [(s) => registerFaceEvents(biometrics, s)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
     running.push({
       name: 'http',
       stop: async () => {
@@ -179,7 +219,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       running.push({ name: `device ${d.id}`, stop: () => d.stop() });
     }
     logger.info({ port, devices: devices.length, ms: Date.now() - startedAt }, 'canteen-edge started');
-    return { port, stop: stopAll };
+    return { port, site, auth, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

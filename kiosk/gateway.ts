@@ -43,6 +43,10 @@ export function useGateway<E extends object>(namespace: string, handlers: Handle
       setConn((c) => (c.state === 'offline' ? c : { state: 'reconnecting', since: lostAt }));
       armOffline();
     });
+    // The sign-in or pairing ended (signed out elsewhere, expired, kiosk unpaired): sign in again, then come back here.
+    socket.on('connect_error', (err) => {
+      if (err.message === 'unauthorized') location.assign(loginUrl(location));
+    });
     // Every namespace's snapshot carries the site: show times in its zone on every page.
     socket.on('snapshot', (s: { site?: { timezone?: string } } | undefined) => setTimeZone(s?.site?.timezone));
     for (const event of Object.keys(latest.current)) {
@@ -60,6 +64,11 @@ export function useGateway<E extends object>(namespace: string, handlers: Handle
   }, [namespace]);
 
   return conn;
+}
+
+/** /login with this page as `next`, so that signing in (or pairing) comes back here. */
+export function loginUrl(here: { pathname: string; search: string }): string {
+  return `/login?next=${encodeURIComponent(here.pathname + here.search)}`;
 }
 
 export function upsertDevice(list: DeviceStatus[], d: DeviceStatus): DeviceStatus[] {

@@ -13,6 +13,8 @@ need=()
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 [ -x /usr/bin/ffmpeg ] || need+=(ffmpeg)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# the unit tests run systemd-analyze verify and the watchdog test uses systemd-notify
+[ -x /usr/bin/systemd-analyze ] && [ -x /usr/bin/systemd-notify ] || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian test peers: ${need[*]}" >&2

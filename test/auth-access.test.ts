@@ -20,6 +20,19 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'GET /readyz': PUBLIC,
   'GET /metrics': [F, A],
   'GET /api/cameras/:id/latest.jpg': [KI, S, A],
+  // kitchen safety alerts (gateway/kitchen)
+  'GET /api/kitchen/alerts': [KI, S, A],
+  'POST /api/kitchen/alerts/:id/ack': [KI, S, A],
+  'POST /api/kitchen/alerts/:id/resolve': [KI, S, A],
+  'GET /api/kitchen/alerts/:id/snapshot.jpg': [KI, S, A],
+  'GET /api/kitchen/alerts/:id/clean.jpg': [KI, S, A],
+  'GET /api/kitchen/cameras/:id/annotated.jpg': [KI, S, A],
+  // daily food-safety records (gateway/kitchen/records)
+  'GET /api/kitchen/records/today': [KI, S, A],
+  'GET /api/kitchen/records': [KI, S, A],
+  'POST /api/kitchen/checks': [KI, S, A],
+  'POST /api/kitchen/samples': [KI, S, A],
+  'POST /api/kitchen/samples/:id/discard': [KI, S, A],
   // pages
   'GET /': [K, A],
   'GET /kitchen': [KI, S, A],
@@ -36,6 +49,9 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'DELETE /api/auth/kiosks/:station': [A],
   'GET /api/auth/audit': [A],
   'GET /api/auth/rules': [A],
+  // operations (gateway/ops)
+  'GET /api/admin/ops': [A],
+  'GET /api/admin/support-bundle': [A],
   // energy
   'GET /api/energy/summary': [F, A],
   'GET /api/energy/series': [F, A],
@@ -70,6 +86,16 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'POST /api/payments/topups': [A],
   'GET /api/payments/accounts': [A],
   'GET /api/payments/reconciliation': [S, A],
+  'POST /api/payments/accounts/:id/pin': [A],
+  // face pay (gateway/biometrics)
+  'GET /api/biometrics/consent-text': [K, A],
+  'GET /api/biometrics/people': [A],
+  'POST /api/biometrics/consents': [A],
+  'POST /api/biometrics/enrolments': [A],
+  'POST /api/biometrics/people/:account_id/withdraw': [A],
+  'DELETE /api/biometrics/people/:account_id': [A],
+  'GET /api/biometrics/people/:account_id/export': [A],
+  'GET /api/biometrics/audit': [A],
 };
 /** Kiosks only for their own station (the station is in the URL, or is the sale's). */
 const STATION_SCOPED = new Set([
@@ -139,6 +165,8 @@ function urlOf(pattern: string): string {
   if (pattern.startsWith('/api/canteen/stations/:id')) return pattern.replace(':id', 'checkout-1');
   if (pattern.startsWith('/api/canteen/sales/:id') || pattern.startsWith('/api/payments/sales/:id')) return pattern.replace(':id', saleId);
   if (pattern.startsWith('/api/cameras/:id')) return pattern.replace(':id', 'kitchen-line');
+  if (pattern.startsWith('/api/kitchen/cameras/:id')) return pattern.replace(':id', 'kitchen-line');
+  if (pattern.startsWith('/api/kitchen/alerts/:id')) return pattern.replace(':id', '00000000-0000-4000-8000-000000000000');
   return pattern.replace(':name', 'nope.jpg').replace(':station', 'nope').replace(':id', 'nope');
 }
 

@@ -2,7 +2,10 @@ import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { biometricsConfigSchema, LIVENESS_THRESHOLD_DEFAULT } from '../gateway/biometrics/config.ts';
 import { loadOrCreateKey } from '../gateway/biometrics/key.ts';
+import { DEFAULT_LIVENESS_THRESHOLD } from '../models/face/liveness.ts';
+import { DEFAULT_MATCH_THRESHOLD, DEFAULT_MIN_MARGIN } from '../models/face/gallery.ts';
 import { FaceVault } from '../gateway/biometrics/vault.ts';
 import { openDatabase } from '../gateway/store/sqlite.ts';
 
@@ -81,5 +84,32 @@ describe('face vault', () => {
     expect(v.delete('zhang', 'supervisor-wang', 'left the school')).toBe(true);
     expect(v.templates()).toEqual([]);
     expect(v.auditLog()[0]).toMatchObject({ action: 'delete', actor: 'supervisor-wang', detail: 'left the school' });
+  });
+
+  it('erases template and consents on request, keeps the audit, and lists who is enrolled', () => {
+    const { vault: v } = vault();
+    v.recordConsent({ ...consent, accountId: 'zhang' });
+    v.enrol('zhang', unit(6), 'MobileFaceNet', 'staff-zhou');
+    v.recordConsent({ ...consent, accountId: 'li' });
+    expect(v.people().map((p) => [p.accountId, p.enrolledAt !== null, p.consent?.givenBy])).toEqual([
+      ['li', false, 'self'],
+      ['zhang', true, 'self'],
+    ]);
+    expect(v.erase('zhang', 'admin-zhou')).toEqual({ template: true, consents: 1 });
+    expect(v.people().map((p) => p.accountId)).toEqual(['li']);
+    expect(v.templates()).toEqual([]);
+    expect(v.auditLog(10, 'zhang').map((a) => a.action)).toEqual(['delete', 'enrol', 'consent']);
+    expect(v.auditLog(10, 'li').map((a) => a.action)).toEqual(['consent']);
+  });
+});
+
+describe('biometrics config', () => {
+  it('defaults to the thresholds of models/face', () => {
+    const cfg = biometricsConfigSchema.parse({});
+    expect(LIVENESS_THRESHOLD_DEFAULT).toBe(DEFAULT_LIVENESS_THRESHOLD);
+    expect(cfg).toMatchObject({ enabled: true, keep_enrolment_images: false, session_idle_s: 60, liveness: { threshold: DEFAULT_LIVENESS_THRESHOLD, frames: 5 }, match: { threshold: DEFAULT_MATCH_THRESHOLD, min_margin: DEFAULT_MIN_MARGIN } });
+    expect(cfg.consent.purpose.zh.length).toBeGreaterThan(10);
+    expect(() => biometricsConfigSchema.parse({ liveness: { threshold: 1.5 } })).toThrow();
+    expect(() => biometricsConfigSchema.parse({ nope: 1 })).toThrow();
   });
 });

@@ -38,7 +38,7 @@ describe('config', () => {
     expect(c.simulators.energy_meter.enabled).toBe(true);
     expect(c.simulators.scale.enabled).toBe(true);
     expect(c.devices.meters[0]!.transport!.port).toBe(c.simulators.energy_meter.port);
-    expect(c.devices.cameras[0]!.source.path).toBe(path.resolve('config/sim-camera'));
+    expect(c.devices.cameras[0]!.source).toMatchObject({ type: 'files', path: path.resolve('config/sim-camera') });
   });
 
   it('names an unknown top-level key, its value and the keys expected', () => {

@@ -64,10 +64,14 @@ it('declines an unknown card and leaves the sale waiting', async () => {
 });
 
 it('refunds by a supervisor, reconciles, and hands every transaction to the outbox', async () => {
-  const refund = await post('/api/payments/refunds', { key: 'refund-1', original_id: paidBy, amount_fen: 100, actor: 'supervisor-wang' });
+  const supervisor = (await gw.loginAs('supervisor')).headers;
+  const asSupervisor = (url: string, body: unknown) => fetch(`${gw.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...supervisor }, body: JSON.stringify(body) });
+  // the actor is the signed-in supervisor, not a name the request claims
+  expect((await asSupervisor('/api/payments/refunds', { key: 'refund-0', original_id: paidBy, amount_fen: 100, actor: 'someone-else' })).status).toBe(400);
+  const refund = await asSupervisor('/api/payments/refunds', { key: 'refund-1', original_id: paidBy, amount_fen: 100 });
   expect(refund.status).toBe(200);
-  expect(await refund.json()).toMatchObject({ kind: 'refund', amount_fen: 100, original_id: paidBy, balance_after_fen: 4399 });
-  const bad = await post('/api/payments/refunds', { key: 'refund-2', original_id: paidBy, amount_fen: 100_000, actor: 'supervisor-wang' });
+  expect(await refund.json()).toMatchObject({ kind: 'refund', amount_fen: 100, original_id: paidBy, balance_after_fen: 4399, actor: 'test-supervisor' });
+  const bad = await asSupervisor('/api/payments/refunds', { key: 'refund-2', original_id: paidBy, amount_fen: 100_000 });
   expect(bad.status).toBe(409);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   const rec = await (await fetch(`${gw.url}/api/payments/reconciliation?date=${today}`, { headers: await admin() })).json();

@@ -115,6 +115,9 @@ describe('gateway on simulators', () => {
       { version: 5, name: 'payments' },
       { version: 6, name: 'auth' },
       { version: 7, name: 'biometrics' },
+      { version: 8, name: 'kitchen_alerts' },
+      { version: 9, name: 'food_safety' },
+      { version: 10, name: 'payment_pins' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

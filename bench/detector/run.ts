@@ -10,7 +10,9 @@
 //       (the same background, still, with sensor noise) — with and without the motion gate;
 //       CPU of this process and of the ffmpeg child, inferences run, frames dropped;
 //   (d) how many 5-fps cameras fit on this machine, DERIVED from (c)'s CPU per camera;
-//   (e) with --cameras N[,M…]: a check of (d), N moving cameras at once, every frame inferred.
+//   (e) with --cameras N[,M…]: a check of (d), N moving cameras at once, every frame inferred;
+//   (f) the gateway's kitchen path (CameraWatch: gate, detectors, rules) on one moving camera,
+//       with a person rule, and with a without_mask rule too (the mask check per person).
 //
 // usage: npx tsx bench/detector/run.ts [--runs N] [--warmup N] [--seconds S] [--fps N]
 //          [--threads N] [--cameras N,M] [--json FILE]
@@ -25,6 +27,10 @@ import { FfmpegFrameSource } from '../../drivers/camera/ffmpeg-source.ts';
 import type { Frame } from '../../drivers/camera/file-source.ts';
 import { MotionGate } from '../../drivers/camera/motion.ts';
 import { Detector } from '../../models/detector/detector.ts';
+import { cameraConfigSchema } from '../../drivers/camera/config.ts';
+import { kitchenConfigSchema } from '../../gateway/kitchen/config.ts';
+import { CameraWatch } from '../../gateway/kitchen/watch.ts';
+import { createLogger } from '../../gateway/log.ts';
 import { preprocess } from '../../models/preprocess.ts';
 import { createModelRegistry } from '../../models/registry.ts';
 import { cpuSeconds } from '../lib/proc.ts';
@@ -43,7 +49,7 @@ const { values: opt } = parseArgs({
   },
 });
 if (opt.help) {
-  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 18).join('\n') + '\n');
+  process.stdout.write(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(0, 20).join('\n') + '\n');
   process.exit(0);
 }
 const RUNS = Number(opt.runs);
@@ -284,7 +290,57 @@ for (const n of (opt.cameras ?? '').split(',').filter(Boolean).map(Number)) {
   checks.push({ ...r, cameras: n } as CameraRun & { cameras: number });
 }
 
+// ------------------------------------------------------------------ (f)
+
+/**
+ * The gateway's own kitchen path on one moving camera: gateway/kitchen's CameraWatch (motion
+ * gate with the config defaults, the configured detectors, rule timing, frames dropped while
+ * busy) with a person rule, and with a `without_mask` rule as well (the mask model on the
+ * head region of every person found).
+ */
+async function kitchenCamera(withMask: boolean): Promise<{ withMask: boolean; frames: number; inferences: number; skipped: number; dropped: number; totalCpuPct: number; ffmpegCpuPct: number; cpuMsPerFrame: number; inferenceMs: number | null }> {
+  const rules = [{ id: 'person', alert: 'person_in_zone', when: { label: 'person' } }, ...(withMask ? [{ id: 'mask', alert: 'no_mask', when: { label: 'person', is: 'without_mask' } }] : [])];
+  const camera = cameraConfigSchema.parse({ id: 'bench', source: { type: 'ffmpeg', url: MOVING, loop: true }, fps: FPS, width: W, height: H });
+  const kitchen = kitchenConfigSchema.parse({ cameras: [{ camera: 'bench', rules }] });
+  const watch = new CameraWatch({ registry, kitchen, camera, cfg: kitchen.cameras[0]!, timeZone: 'Asia/Shanghai', raise: () => null, onProblem: (r) => r && console.error(`    ${r}`), logger: createLogger('silent') });
+  if (!(await watch.start())) throw new Error(`kitchen watch: ${watch.stats.reason}`);
+  const src = new FfmpegFrameSource({ url: MOVING, loop: true, fps: FPS, width: W, height: H, onFrame: (f) => watch.onFrame({ deviceId: 'bench', ...f }), onError: (e) => console.error(`    ${e.message}`) });
+  src.start();
+  while (src.health().frames < 1) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 3000));
+  const s0 = { ...watch.stats };
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const ff0 = cpuSeconds(src.pid!);
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const ffCpu = cpuSeconds(src.pid!) - ff0;
+  const c = process.cpuUsage(c0);
+  const wall = (performance.now() - t0) / 1000;
+  await src.stop();
+  await watch.idle();
+  const nodeCpu = (c.user + c.system) / 1e6;
+  const frames = watch.stats.frames - s0.frames;
+  const r = {
+    withMask,
+    frames,
+    inferences: watch.stats.inferences - s0.inferences,
+    skipped: watch.stats.skipped - s0.skipped,
+    dropped: watch.stats.dropped - s0.dropped,
+    totalCpuPct: +((100 * (nodeCpu + ffCpu)) / wall).toFixed(1),
+    ffmpegCpuPct: +((100 * ffCpu) / wall).toFixed(1),
+    cpuMsPerFrame: +((1000 * (nodeCpu + ffCpu)) / frames).toFixed(1),
+    inferenceMs: watch.stats.lastInferenceMs === null ? null : +watch.stats.lastInferenceMs.toFixed(1),
+  };
+  console.log(
+    `(f) kitchen CameraWatch, ${withMask ? 'person + without_mask rules' : 'person rule          '}: ${r.inferences}/${r.frames} frames inferred (${r.skipped} skipped by the gate, ${r.dropped} dropped while busy), ` +
+      `CPU ${r.totalCpuPct}% of a core (ffmpeg ${r.ffmpegCpuPct}%) = ${r.cpuMsPerFrame} ms per frame; last inference ${r.inferenceMs} ms`,
+  );
+  return r;
+}
+console.log(`\n(f) the gateway's kitchen path (gateway/kitchen CameraWatch), moving scene, ${SECONDS} s each`);
+const kitchenRuns = [await kitchenCamera(false), await kitchenCamera(true)];
+
 await registry.close();
 if (opt.json) {
-  writeFileSync(opt.json, JSON.stringify({ at: new Date().toISOString(), cores, loadavg: os.loadavg(), threads: opt.threads ?? 'default', bareInline, bareWorker, pre, pipeline, ratio, runs, derived, inferCap, checks }, null, 2));
+  writeFileSync(opt.json, JSON.stringify({ at: new Date().toISOString(), cores, loadavg: os.loadavg(), threads: opt.threads ?? 'default', bareInline, bareWorker, pre, pipeline, ratio, runs, derived, inferCap, checks, kitchenRuns }, null, 2));
 }

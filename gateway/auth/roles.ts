@@ -99,7 +99,8 @@ export const NAMESPACE_ACCESS: Record<string, readonly Role[]> = {
  * go here, e.g. `'alert:resolve': ['supervisor']`.
  */
 export const SOCKET_EVENTS: Record<string, Record<string, readonly Role[]>> = {
-  '/kiosk': {},
+  // face pay (gateway/biometrics/kiosk-events.ts checks that the sale is the kiosk's station's)
+  '/kiosk': { 'face:start': ['kiosk'], 'face:frame': ['kiosk'], 'face:confirm': ['kiosk'], 'face:cancel': ['kiosk'], 'face:enrol': ['kiosk'] },
   '/kitchen': {},
   '/energy': {},
   '/admin': {},

@@ -23,7 +23,7 @@ export interface Consent extends ConsentInput {
 
 export class BiometricError extends Error {
   constructor(
-    readonly statusCode: 400 | 404 | 409,
+    readonly statusCode: 400 | 403 | 404 | 409 | 422,
     message: string,
   ) {
     super(message);
@@ -120,11 +120,37 @@ export class FaceVault {
     return { accountId, consents, template: template ? { model: template.model, createdAt: template.created_at } : null, audit };
   }
 
+  /** Erases the person's template and consent records (on request); the audit lines stay, and this one is added. */
+  erase(accountId: string, actor: string): { template: boolean; consents: number } {
+    return this.db.transaction(() => {
+      const template = this.db.prepare('DELETE FROM face_templates WHERE account_id = ?').run(accountId).changes > 0;
+      const consents = this.db.prepare('DELETE FROM face_consents WHERE account_id = ?').run(accountId).changes;
+      this.audit(actor, 'delete', accountId, `template ${template ? 'deleted' : 'none held'}; ${consents} consent record(s) deleted`);
+      return { template, consents };
+    })();
+  }
+
+  /** Everyone with a template or a consent on record: the latest consent, when enrolled. */
+  people(): { accountId: string; enrolledAt: number | null; model: string | null; consent: Consent | null }[] {
+    const ids = this.db
+      .prepare('SELECT account_id FROM face_templates UNION SELECT account_id FROM face_consents ORDER BY account_id')
+      .pluck()
+      .all() as string[];
+    return ids.map((accountId) => {
+      const t = this.db.prepare('SELECT model, created_at FROM face_templates WHERE account_id = ?').get(accountId) as { model: string; created_at: number } | undefined;
+      const c = this.db.prepare('SELECT * FROM face_consents WHERE account_id = ? ORDER BY id DESC LIMIT 1').get(accountId) as Record<string, unknown> | undefined;
+      return { accountId, enrolledAt: t?.created_at ?? null, model: t?.model ?? null, consent: c ? toConsent(c) : null };
+    });
+  }
+
   audit(actor: string, action: string, accountId: string | null, detail: string | null): void {
     this.db.prepare('INSERT INTO biometric_audit (at, actor, action, account_id, detail) VALUES (?, ?, ?, ?, ?)').run(this.now(), actor, action, accountId, detail);
   }
 
-  auditLog(limit = 200): { at: number; actor: string; action: string; account_id: string | null; detail: string | null }[] {
+  auditLog(limit = 200, accountId?: string): { at: number; actor: string; action: string; account_id: string | null; detail: string | null }[] {
+    if (accountId !== undefined) {
+      return this.db.prepare('SELECT at, actor, action, account_id, detail FROM biometric_audit WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(accountId, limit) as never;
+    }
     return this.db.prepare('SELECT at, actor, action, account_id, detail FROM biometric_audit ORDER BY id DESC LIMIT ?').all(limit) as never;
   }
 }

@@ -11,9 +11,11 @@ import { meterProfiles, meterRead, meterScan } from './meter.ts';
 import { scaleRead } from './scale.ts';
 import { simProvince } from './sim-province.ts';
 import { start } from './start.ts';
+import { backup } from './backup.ts';
+import { restore } from './restore.ts';
 import { USER_COMMANDS } from './user.ts';
 
-export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS, backup, restore];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));

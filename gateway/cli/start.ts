@@ -1,6 +1,11 @@
 import { ConfigError, configFileFrom, loadConfig } from '../config/load.ts';
+import { mkdirSync } from 'node:fs';
 import { createLogger } from '../log.ts';
+import { removePidFile, writePidFile } from '../ops/running.ts';
+import { ConfigReloader } from '../reload.ts';
 import { startService } from '../service.ts';
+import { armBlockLoopHook } from '../systemd/block-loop-hook.ts';
+import { createSystemdNotifier } from '../systemd/notify.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command } from './command.ts';
 
 /** Shutdown must finish within 5 s (systemd's and the installer's expectation). */
@@ -9,7 +14,7 @@ export const SHUTDOWN_DEADLINE_MS = 4500;
 export const start: Command = {
   words: ['start'],
   summary: 'run the gateway service',
-  usage: 'canteen-edge start [--config FILE]\n  runs until SIGTERM or SIGINT; logs JSON lines on stdout',
+  usage: 'canteen-edge start [--config FILE]\n  runs until SIGTERM or SIGINT; logs JSON lines on stdout; SIGHUP reloads the config (what can change live)',
   options: { config: { type: 'string' } },
   async run(values) {
     const file = configFileFrom(values.config as string | undefined);
@@ -22,23 +27,44 @@ export const start: Command = {
       return EXIT_USAGE;
     }
     const logger = createLogger(config.log.level);
+    const systemd = createSystemdNotifier(logger);
+    armBlockLoopHook(logger);
+    // SIGHUP would end the process by default; until the service runs there is nothing to reload.
+    let onHup = () => logger.warn('SIGHUP during start-up ignored; send it again once started');
+    const hup = () => onHup();
+    process.on('SIGHUP', hup);
+    // `canteen-edge restore` refuses while this file names a live gateway
+    const dataDir = config.paths.data_dir;
+    mkdirSync(dataDir, { recursive: true });
+    const startedAt = Date.now();
+    writePidFile(dataDir, { pid: process.pid, port: null, startedAt });
     let service;
     try {
       service = await startService(config, logger);
     } catch (err) {
+      removePidFile(dataDir);
       logger.fatal({ err }, 'start failed');
+      await systemd.stopping(`start failed: ${(err as Error).message}`);
       return EXIT_FAILED;
     }
+    writePidFile(dataDir, { pid: process.pid, port: service.port, startedAt });
+    const reloader = new ConfigReloader(config, { logger, site: service.site, auth: service.auth });
+    onHup = () => void reloader.reload();
+    systemd.ready(`listening on port ${service.port}`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     logger.info({ signal }, 'stopping');
+    const told = systemd.stopping(`stopping on ${signal}`);
     const deadline = setTimeout(() => {
       logger.error({ ms: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting anyway');
       process.exit(EXIT_FAILED);
     }, SHUTDOWN_DEADLINE_MS);
     await service.stop();
+    process.off('SIGHUP', hup);
+    removePidFile(dataDir);
+    await told;
     clearTimeout(deadline);
     logger.info('stopped');
     return EXIT_OK;

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { shippedProfiles, validateProfile, type AnyProfile } from '../../drivers/modbus/profile.ts';
+import { resolveCameraPaths } from '../../drivers/camera/config.ts';
 import { canteenDeviceIssues } from '../canteen/config.ts';
+import { kitchenConfigIssues } from '../kitchen/config.ts';
+import { foodSafetyIssues } from '../kitchen/records/config.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
 import { describeIssue } from './issues.ts';
 
@@ -67,6 +70,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     ...unknownMeterRefs(config),
     ...duplicateUplinks(config),
     ...canteenDeviceIssues(config.canteen, config.devices),
+    ...kitchenConfigIssues(config.kitchen, config.devices),
+    ...foodSafetyIssues(config.food_safety, config.canteen),
   ];
   const dir = path.dirname(file);
 
@@ -98,7 +103,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
         return { ...u, aes_key: readSecret(`${at}.aes_key`, u.aes_key, dir, issues) ?? '', login_key: readSecret(`${at}.login_key`, u.login_key, dir, issues) ?? '' };
     }
   });
-  for (const cam of config.devices.cameras) cam.source.path = path.resolve(dir, cam.source.path);
+  config.devices.cameras = config.devices.cameras.map((c) => resolveCameraPaths(c, dir));
 
   if (issues.length) throw new ConfigError(file, issues);
   return {

@@ -2,9 +2,13 @@
 // is generated from this file (`npm run docs:config`) and a test keeps them in step.
 // Objects are strict: an unknown key is an error, so a typo never passes silently.
 import { z } from 'zod';
+import { cameraConfigSchema } from '../../drivers/camera/config.ts';
 import { scaleDeviceSchema } from '../../drivers/scale/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
+import { biometricsConfigSchema } from '../biometrics/config.ts';
 import { canteenConfigSchema } from '../canteen/config.ts';
+import { kitchenConfigSchema } from '../kitchen/config.ts';
+import { foodSafetyConfigSchema } from '../kitchen/records/config.ts';
 import { paymentsConfigSchema } from '../payments/config.ts';
 import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
 import { mqttUplinkSchema } from '../uplink/mqtt.ts';
@@ -164,19 +168,8 @@ export const uplinkSchema = z.discriminatedUnion('type', [
 
 export const scaleSchema = scaleDeviceSchema;
 
-export const cameraSchema = z.strictObject({
-  id: id.describe('unique camera id'),
-  source: z
-    .strictObject({
-      type: z.literal('files').describe('image files from a directory, in name order, looped'),
-      path: z.string().min(1).describe('directory of JPEG/PNG/SVG images (relative to the config file)'),
-    })
-    .describe('where frames come from'),
-  fps: z.number().positive().max(30).default(1).describe('frames per second'),
-  width: z.number().int().min(16).max(4096).default(640).describe('frame width in pixels (frames are resized to fit)'),
-  height: z.number().int().min(16).max(4096).default(360).describe('frame height in pixels'),
-  required: z.boolean().default(false).describe('when true, /readyz answers 503 while this camera is not online'),
-});
+// the camera driver's own schema: files, RTSP, V4L2 and video files through ffmpeg, motion gating
+export const cameraSchema = cameraConfigSchema;
 
 export const configSchema = z.strictObject({
   site: z
@@ -193,6 +186,10 @@ export const configSchema = z.strictObject({
       metrics_token: secret
         .optional()
         .describe('when set, GET /metrics needs `Authorization: Bearer <token>`; inline or `{file: PATH}`'),
+      trust_proxy: z
+        .union([z.boolean(), z.array(z.string().min(1)).min(1)])
+        .default(false)
+        .describe('behind a reverse proxy: take the client address (sign-in rate limit, audit log) from X-Forwarded-For — `true` trusts any proxy, or list the proxies\' addresses/CIDRs; false (the default): the address of the connection'),
     })
     .prefault({})
     .describe('the HTTP + Socket.IO service'),
@@ -266,6 +263,9 @@ export const configSchema = z.strictObject({
   energy: energySchema,
   canteen: canteenConfigSchema,
   payments: paymentsConfigSchema,
+  biometrics: biometricsConfigSchema,
+  kitchen: kitchenConfigSchema,
+  food_safety: foodSafetyConfigSchema,
   outbox: outboxSchema,
   uplinks: z.array(uplinkSchema).default([]).describe('where records go upstream'),
   devices: z

@@ -1,6 +1,8 @@
 // The `payments:` section: meal rules and the accounts the box starts with.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
-import { id } from '../config/shapes.ts';
+import { id, secret } from '../config/shapes.ts';
 
 const fen = z.number().int().min(0);
 
@@ -15,6 +17,17 @@ export const paymentsConfigSchema = z
       .prefault({})
       .describe('meal rules; which meal a payment belongs to follows canteen.meals'),
     daily_cap_fen: fen.optional().describe('the most an account may be charged in one day (fen); none when unset'),
+    qr_secret: secret
+      .optional()
+      .describe('key of the campus app\'s payment codes (CE1.<account>.<expiry>.<HMAC-SHA256>); inline or `{file: PATH}` (relative to the config file). QR pay is off without it'),
+    qr_max_validity_s: z.number().int().min(10).max(86_400).default(300).describe('a payment code whose expiry lies further ahead than this is refused (a screenshot must not pay for days)'),
+    pin: z
+      .strictObject({
+        max_failures: z.number().int().min(1).max(20).default(5).describe('wrong PINs in a row that lock PIN pay for the account'),
+        lock_minutes: z.number().int().min(1).max(1440).default(15).describe('how long PIN pay stays locked'),
+      })
+      .prefault({})
+      .describe('PIN payment (PINs are set by an admin and stored as scrypt hashes)'),
     accounts: z
       .array(
         z.strictObject({
@@ -33,3 +46,18 @@ export const paymentsConfigSchema = z
   .describe('the meal-card ledger');
 
 export type PaymentsConfig = z.output<typeof paymentsConfigSchema>;
+
+/** payments.qr_secret as text: inline, or read from its file (relative to the config file's directory). */
+export function readQrSecret(cfg: PaymentsConfig, configFile: string): string | undefined {
+  const s = cfg.qr_secret;
+  if (s === undefined || typeof s === 'string') return s;
+  const file = path.resolve(path.dirname(configFile), s.file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new Error(`payments.qr_secret.file: cannot read ${file} (${(err as NodeJS.ErrnoException).code}); expected a readable file`);
+  }
+  if (!text) throw new Error(`payments.qr_secret.file: ${file} is empty; expected the secret`);
+  return text;
+}

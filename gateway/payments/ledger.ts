@@ -57,7 +57,7 @@ export interface DebitRequest {
   at: number;
 }
 
-export type Decline = 'unknown_account' | 'account_frozen' | 'account_closed' | 'insufficient_balance' | 'daily_cap_reached';
+export type Decline = 'unknown_account' | 'account_frozen' | 'account_closed' | 'insufficient_balance' | 'daily_cap_reached' | 'wrong_pin' | 'pin_locked' | 'no_pin';
 
 export class LedgerError extends Error {
   constructor(
@@ -115,6 +115,25 @@ export class PaymentLedger {
       if (decline) return this.insert({ ...base, status: 'declined', reason: decline, balance_after_fen: null });
       return this.apply({ ...base, status: 'approved', reason: null }, -charge);
     }, { kind: 'debit', account_id: req.accountId });
+  }
+
+  /** A debit refused before the ledger saw it (a wrong PIN), recorded under its key like any decline. */
+  declined(req: DebitRequest, reason: Decline): Transaction {
+    return this.once(req.key, () => {
+      const subsidy = Math.min(req.priceFen, this.rules.meals[req.meal]?.subsidy_fen ?? 0);
+      return this.insert({ id: req.key, account_id: req.accountId, kind: 'debit', status: 'declined', reason, amount_fen: req.priceFen - subsidy, subsidy_fen: subsidy, balance_after_fen: null, sale_id: req.saleId ?? null, station: req.station ?? null, method: req.method, meal: req.meal, day: req.day, original_id: null, actor: null, at: req.at });
+    }, { kind: 'debit', account_id: req.accountId });
+  }
+
+  /** Why a debit of `priceFen` would be declined now (checked again, atomically, by debit()). */
+  wouldDecline(accountId: string, priceFen: number, meal: string, day: string): Decline | undefined {
+    const charge = priceFen - Math.min(priceFen, this.rules.meals[meal]?.subsidy_fen ?? 0);
+    return this.declineReason(this.account(accountId), charge, day);
+  }
+
+  /** What a meal of `priceFen` costs the account after the subsidy. */
+  chargeFor(priceFen: number, meal: string): number {
+    return priceFen - Math.min(priceFen, this.rules.meals[meal]?.subsidy_fen ?? 0);
   }
 
   /** Gives back (part of) an approved debit; a supervisor's act, referencing it. */

@@ -32,9 +32,12 @@ export interface AppDeps {
    */
   auth: Auth | null;
   metricsToken?: string;
+  /** server.trust_proxy: take the client address from X-Forwarded-For (rate limits, audit) */
+  trustProxy?: boolean | string[];
   outbox?: HealthOptions['outbox'];
   lines?: HealthOptions['lines'];
   models?: HealthOptions['models'];
+  sections?: HealthOptions['sections'];
   /** the feature modules' own routes (energy, …) */
   areas?: FastifyPluginAsync[];
 }
@@ -52,6 +55,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // additionalProperties: false refuses unknown keys (400) instead of dropping them silently
     ajv: { customOptions: { removeAdditional: false } },
+    trustProxy: deps.trustProxy ?? false,
     ...(httpsServer ? { serverFactory: httpsServer } : {}),
   });
   const routes = installAccessControl(app, deps.auth, { tls: !!tls });
@@ -67,7 +71,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
 
-  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, metricsPublic: deps.auth?.settings.metricsPublic ?? false, outbox: deps.outbox, lines: deps.lines, models: deps.models });
+  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, metricsPublic: deps.auth?.settings.metricsPublic ?? false, outbox: deps.outbox, lines: deps.lines, models: deps.models, sections: deps.sections });
   await app.register(cameraRoutes, { live: deps.live });
   await app.register(kioskRoutes, { files: deps.kioskFiles });
   if (deps.auth) await app.register(authRoutes, { auth: deps.auth, routes: () => routes });

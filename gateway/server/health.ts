@@ -25,9 +25,11 @@ export interface HealthOptions {
   lines?: () => { id: string; description: string; counters: ModbusCounters; meters: string[] }[];
   /** models and whether their weights are there and intact; a missing model degrades a feature, not readiness */
   models?: () => Promise<{ name: string; family: string; state: string; detail?: string | null }[]>;
+  /** more parts of /readyz by name (cameras with their stream and detection health, the kitchen's outputs …); informative, not readiness */
+  sections?: () => Record<string, unknown>;
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, metricsPublic, outbox, lines, models }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, metricsPublic, outbox, lines, models, sections }) => {
   app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { config: { access: 'public' } }, async (_req, reply) => {
@@ -64,6 +66,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
       uplinks: out.links,
       models: modelStates.map(({ name, family, state, detail }) => ({ name, family, state, ...(detail ? { detail } : {}) })),
       alarms: out.alarms,
+      ...sections?.(),
     };
     return reply.code(body.ready ? 200 : 503).send(body);
   });

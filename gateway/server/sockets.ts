@@ -3,7 +3,7 @@
 // connects (gateway/auth/sockets.ts); a paired kiosk hears only its own station
 // and scale on /kiosk, staff with the right (admin) hear every station.
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Namespace } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Auth } from '../auth/auth.ts';
 import { guardSockets, principalOf, sameOriginHandshake } from '../auth/sockets.ts';
 import type { EventBus } from '../bus/event-bus.ts';
@@ -11,7 +11,7 @@ import type { DeviceTracker } from '../devices/tracker.ts';
 import type { Logger } from '../log.ts';
 import { frameMessage, type LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AdminEvents, CanteenKioskEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenEvents, OutboxStatusMsg, SiteInfo } from './wire.ts';
+import type { AdminEvents, CanteenKioskEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenAlertMsg, KitchenEvents, KitchenRecordsMsg, OutboxStatusMsg, SiteInfo } from './wire.ts';
 
 export const NAMESPACES = ['/kiosk', '/kitchen', '/energy', '/admin'] as const;
 
@@ -32,12 +32,20 @@ export interface SocketDeps {
   /** who may connect; null only in in-process test harnesses (see AppDeps.auth) */
   auth: Auth | null;
   logger?: Logger;
+  /** areas that take client events on /kiosk register their handlers here (rules: SOCKET_EVENTS) */
+  kioskHandlers?: ((socket: Socket) => void)[];
+  /** largest client message, bytes (default 64 KB; face frames need more) */
+  maxMessageBytes?: number;
+  /** today's food-safety records for /kitchen (gateway/kitchen/records) */
+  records?: { today(): KitchenRecordsMsg; onUpdate(fn: (m: KitchenRecordsMsg) => void): () => void };
+  /** the kitchen's alert book for /kitchen (gateway/kitchen) */
+  alerts?: { current(): KitchenAlertMsg[]; subscribe(fn: (event: 'alert:new' | 'alert:update', m: KitchenAlertMsg) => void): () => void };
 }
 
 /** Returns the Socket.IO server and a function that stops the bus feeding it. */
 export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server; detach: () => void } {
   const { bus, tracker, live, metrics, site, startedAt, energySummary, outboxStatus } = deps;
-  const io = new Server(http, { serveClient: false, cors: { origin: false }, allowRequest: sameOriginHandshake, maxHttpBufferSize: 64 * 1024 });
+  const io = new Server(http, { serveClient: false, cors: { origin: false }, allowRequest: sameOriginHandshake, maxHttpBufferSize: deps.maxMessageBytes ?? 64 * 1024 });
   const devicesOf = (kind: string) => tracker.list().filter((d) => d.kind === kind);
 
   const energy: Namespace<Record<string, never>, EnergyEvents> = io.of('/energy');
@@ -56,8 +64,9 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
     else void s.join(ALL);
     const mine = <T,>(list: T[], id: (x: T) => string) => (scale === undefined ? list : list.filter((x) => id(x) === scale));
     s.emit('snapshot', { site, devices: mine(devicesOf('scale'), (d) => d.id), weights: mine([...live.weights.values()], (w) => w.deviceId) });
+    for (const register of deps.kioskHandlers ?? []) register(s);
   });
-  kitchen.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('camera'), frames: live.frameMessages() }));
+  kitchen.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('camera'), frames: live.frameMessages(), alerts: deps.alerts?.current() ?? [], records: deps.records?.today() ?? null }));
   admin.on('connection', (s) => s.emit('snapshot', { site, devices: tracker.list(), startedAt, outbox: outboxStatus() }));
 
   for (const name of NAMESPACES) {
@@ -79,6 +88,8 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
     }),
     bus.on('scale:weight', (m) => kiosk.to([ALL, scaleRoom(m.deviceId)]).volatile.emit('scale:weight', m)),
     bus.on('camera:frame', (f) => kitchen.volatile.emit('camera:frame', frameMessage(f))),
+    ...(deps.records ? [deps.records.onUpdate((m) => kitchen.emit('records:update', m))] : []),
+    ...(deps.alerts ? [deps.alerts.subscribe((event, m) => kitchen.emit(event, m))] : []),
     bus.on('device:state', (d) => {
       admin.emit('device:state', d);
       if (d.kind === 'meter') energy.emit('device:state', d);

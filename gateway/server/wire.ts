@@ -58,7 +58,7 @@ export interface SiteInfo { name: string; version: string; timezone: string }
 
 export interface EnergySnapshot { site: SiteInfo; devices: DeviceStatus[]; readings: MeterReadingMsg[]; summary: EnergySummaryMsg | null }
 export interface KioskSnapshot { site: SiteInfo; devices: DeviceStatus[]; weights: ScaleWeightMsg[] }
-export interface KitchenSnapshot { site: SiteInfo; devices: DeviceStatus[]; frames: CameraFrameMsg[] }
+export interface KitchenSnapshot { site: SiteInfo; devices: DeviceStatus[]; frames: CameraFrameMsg[]; /** open + acknowledged + today's resolved alerts, newest first (gateway/kitchen) */ alerts: KitchenAlertMsg[]; /** today's food-safety records (gateway/kitchen/records) */ records?: KitchenRecordsMsg | null }
 /** Store-and-forward at a glance, pushed on `/admin` as `outbox:status` every few seconds. */
 export interface OutboxStatusMsg {
   at: number;
@@ -73,6 +73,42 @@ export interface OutboxStatusMsg {
 
 export interface AdminSnapshot { site: SiteInfo; devices: DeviceStatus[]; startedAt: number; outbox: OutboxStatusMsg | null }
 
+// ── Operations (gateway/ops, issue 8): GET /api/admin/ops ────────────────────
+
+export interface OpsDiskMsg {
+  dataDir: string;
+  /** bytes of the files under the data directory (apparent sizes) */
+  usedBytes: number;
+  files: number;
+  /** the filesystem holding the data directory (statfs) */
+  fs: { totalBytes: number; freeBytes: number; availableBytes: number; usedPercent: number };
+}
+export interface OpsVersionsMsg {
+  canteenEdge: string;
+  node: string;
+  onnxruntime: string | null;
+  sqlite: string;
+  betterSqlite3: string | null;
+  /** the database's schema version (newest migration applied) */
+  schema: number;
+  os: { name: string; kernel: string; arch: string };
+}
+/** One of the last warnings or errors logged (secrets already redacted). */
+export interface OpsLogLineMsg { time: string; level: 'warn' | 'error' | 'fatal'; msg: string; module: string | null; detail: string | null }
+export interface OpsMsg {
+  at: number;
+  boxId: string;
+  site: SiteInfo;
+  startedAt: number;
+  devices: DeviceStatus[];
+  models: { name: string; family: string; state: string; detail: string | null; loaded: boolean }[];
+  outbox: OutboxStatusMsg | null;
+  /** newest first */
+  lastErrors: OpsLogLineMsg[];
+  disk: OpsDiskMsg;
+  versions: OpsVersionsMsg;
+}
+
 /** Server → client events per namespace. Every namespace sends `snapshot` on
  * connect and `device:state` whenever a device changes state. */
 export interface EnergyEvents {
@@ -82,7 +118,7 @@ export interface EnergyEvents {
   'device:state': (d: DeviceStatus) => void;
 }
 export interface KioskEvents { snapshot: (s: KioskSnapshot) => void; 'scale:weight': (m: ScaleWeightMsg) => void; 'device:state': (d: DeviceStatus) => void }
-export interface KitchenEvents { snapshot: (s: KitchenSnapshot) => void; 'camera:frame': (m: CameraFrameMsg) => void; 'device:state': (d: DeviceStatus) => void }
+export interface KitchenEvents { snapshot: (s: KitchenSnapshot) => void; 'camera:frame': (m: CameraFrameMsg) => void; 'device:state': (d: DeviceStatus) => void; 'alert:new': (m: KitchenAlertMsg) => void; 'alert:update': (m: KitchenAlertMsg) => void; 'records:update': (m: KitchenRecordsMsg) => void }
 export interface AdminEvents { snapshot: (s: AdminSnapshot) => void; 'device:state': (d: DeviceStatus) => void; 'outbox:status': (s: OutboxStatusMsg) => void }
 
 export type Medium = 'electricity' | 'water' | 'gas';
@@ -183,7 +219,7 @@ export interface PricedLineMsg {
 }
 
 export type SaleStatus = 'awaiting_payment' | 'paid' | 'cancelled';
-export type PayMethod = 'counter' | 'card' | 'qr' | 'face';
+export type PayMethod = 'counter' | 'card' | 'qr' | 'face' | 'pin';
 
 /** GET /api/canteen/sales/:id — the receipt. */
 export interface SaleMsg {
@@ -234,3 +270,130 @@ export interface CatalogChangedMsg { version: number; at: number }
 
 /** Events the canteen module adds to `/kiosk` (and `canteen:catalog` to `/admin`). */
 export interface CanteenKioskEvents { 'station:state': (m: StationStateMsg) => void; 'canteen:catalog': (m: CatalogChangedMsg) => void }
+
+// ── Daily food-safety records (gateway/kitchen/records, issue 7) ─────────────
+
+export type FoodSymptom = 'fever' | 'diarrhoea' | 'vomiting' | 'sore_throat' | 'hand_wound' | 'jaundice';
+export type FoodAttireItem = 'uniform' | 'cap' | 'mask' | 'no_jewellery';
+
+/** One morning check (晨检); pass or fail is computed by the gateway. */
+export interface MorningCheckMsg {
+  id: string;
+  day: string;
+  staffId: string;
+  staffName: string;
+  temperatureC: number;
+  /** every item asked: a symptom true = present; an attire item true = in order */
+  answers: Partial<Record<FoodSymptom | FoodAttireItem, boolean>>;
+  passed: boolean;
+  /** why it failed: 'temperature', a symptom present, an attire item not in order */
+  failures: string[];
+  note: string | null;
+  /** the signed-in account that recorded it (the signature) */
+  checkedBy: string;
+  checkedAt: number;
+  /** a re-check replaced this one; kept as history */
+  supersededBy: string | null;
+}
+
+/** A person expected today: due (before due_by), missing (after), passed, failed (off the kitchen today). */
+export interface StaffDayMsg { id: string; name: string; status: 'due' | 'missing' | 'passed' | 'failed'; check: MorningCheckMsg | null }
+
+/** One food sample (留样). */
+export interface FoodSampleMsg {
+  id: string;
+  day: string;
+  meal: Meal;
+  dishId: string;
+  dishName: string;
+  grams: number;
+  source: 'typed' | 'scale';
+  /** under the minimum in force when it was taken */
+  underweight: boolean;
+  minGrams: number;
+  cabinet: string;
+  takenBy: string;
+  takenAt: number;
+  retainUntil: number;
+  discardedAt: number | null;
+  discardedBy: string | null;
+}
+
+/** A meal's samples against its menu; `missing`: menu dishes without a sample of at least the minimum. */
+export interface MealSamplesMsg {
+  meal: Meal;
+  /** null: no menu set for the meal, so nothing can be missing */
+  menu: { dishId: string; dishName: string }[] | null;
+  missing: { dishId: string; dishName: string }[];
+  /** when missing samples become an alert */
+  dueAt: number;
+  overdue: boolean;
+}
+
+/** GET /api/kitchen/records/today, GET /api/kitchen/records?date= and `records:update` on /kitchen. */
+export interface KitchenRecordsMsg {
+  date: string;
+  at: number;
+  rules: { dueBy: string; maxTemperatureC: number; items: (FoodSymptom | FoodAttireItem)[]; minGrams: number; retentionHours: number };
+  cabinets: { id: string; name: string }[];
+  /** the station whose scale weighs samples, or null (weights are typed) */
+  scaleStation: string | null;
+  /** active dishes of the catalog, for the sample form */
+  dishes: { id: string; name: string }[];
+  /** the meal being served now (for the form's default) */
+  currentMeal: Meal;
+  staff: StaffDayMsg[];
+  /** the day's checks, replaced ones included (supersededBy set) */
+  checks: MorningCheckMsg[];
+  samples: FoodSampleMsg[];
+  meals: MealSamplesMsg[];
+  /** samples of any day kept past their retention time and not yet discarded */
+  retentionDue: FoodSampleMsg[];
+}
+
+/** Events the records module adds to `/kitchen`. */
+export interface KitchenRecordsEvents { 'records:update': (m: KitchenRecordsMsg) => void }
+
+// ── Face pay (gateway/biometrics, issue 6) ───────────────────────────────────
+
+export type FaceDecline = 'not_recognised' | 'liveness_failed' | 'no_face' | 'account_frozen' | 'account_closed'
+  | 'insufficient_balance' | 'daily_cap_reached' | 'face_pay_unavailable';
+export interface FaceProgress {
+  sessionId: string;
+  state: 'looking' | 'checking' | 'matched' | 'declined' | 'paid';
+  /** liveness frames collected / needed, and the running mean score (0..1) */
+  liveness: { frames: number; needed: number; score: number | null };
+  /** why this frame did not count, e.g. 'face too small', 'hold still' (quality reasons, short) */
+  hint: string | null;
+  /** once matched: masked name (张*明) and the balance the debit would leave, fen */
+  candidate: { person: string; balance_fen: number; balance_after_fen: number } | null;
+  decline: FaceDecline | null;
+  message: string | null;            // human-readable reason (en) for logs/tests
+  transaction: { id: string; status: 'approved' | 'declined'; reason: string | null } | null;
+}
+
+// ── Kitchen safety alerts (gateway/kitchen, issue 7) ─────────────────────────
+
+export type KitchenAlertSeverity = 'info' | 'warning' | 'critical';
+export type KitchenAlertState = 'open' | 'acknowledged' | 'resolved';
+/** One alert of the kitchen's alert book: pushed on `/kitchen` as `alert:new`, then `alert:update` on every change. Times epoch ms, null when unset. */
+export interface KitchenAlertMsg {
+  id: string;
+  type: string;
+  severity: KitchenAlertSeverity;
+  state: KitchenAlertState;
+  message: string;
+  camera: string | null;
+  zone: string | null;
+  rule: string | null;
+  openedAt: number;
+  ackedAt: number | null;
+  ackedBy: string | null;
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+  /** the resolution note (or the acknowledgement's, until resolved) */
+  note: string | null;
+  /** the snapshot with boxes drawn, and the clean copy (JPEG), when the alert has them */
+  snapshotUrl: string | null;
+  cleanUrl: string | null;
+}

@@ -4,21 +4,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SaleMsg } from '../../gateway/server/wire.ts';
 import { useLang } from '../i18n.ts';
-import { call } from './api.ts';
+import { payDeclineKey, paySale, type PayAnswer } from './payCall.ts';
 import { fmtYuan } from './money.ts';
-
-interface PayAnswer {
-  transaction: { status: 'approved' | 'declined'; reason: string | null };
-  person: string | null;
-  balance_fen: number | null;
-}
-
-/** A random idempotency key; crypto.randomUUID needs a secure context, getRandomValues does not (a kiosk on http://192.168.x.x). */
-function newKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-const DECLINES = ['unknown_account', 'account_frozen', 'account_closed', 'insufficient_balance', 'daily_cap_reached'] as const;
 
 export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
   const { t } = useLang();
@@ -33,8 +20,7 @@ export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
     setBusy(true);
     setError(null);
     try {
-      // One key per tap: a retried request after a lost answer is charged once.
-      setAnswer(await call<PayAnswer>('POST', `/api/payments/sales/${encodeURIComponent(sale.id)}/pay`, { key: newKey(), card_id: cardId }));
+      setAnswer(await paySale(sale.id, { card_id: cardId }));
     } catch (err) {
       setError((err as Error).message);
     } finally {
@@ -60,7 +46,7 @@ export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
         >
           <p>{t('pay.present')}</p>
           <input ref={input} class="co-input" data-testid="card-input" autocomplete="off" inputMode="numeric" aria-label={t('pay.present')} disabled={busy} />
-          {declined && <p class="alert" data-testid="card-declined" data-reason={declined}>{t(DECLINES.includes(declined as never) ? (`pay.${declined}` as 'pay.unknown_account') : 'pay.declined')}</p>}
+          {declined && <p class="alert" data-testid="card-declined" data-reason={declined}>{t(payDeclineKey(declined))}</p>}
           {error && <p class="alert">{error}</p>}
           <button type="button" class="co-btn" onClick={onClose}>{t('pay.otherWay')}</button>
         </form>

@@ -2,18 +2,40 @@ import type { PricedLineMsg } from '../../gateway/server/wire.ts';
 import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
 
+export type KioskMethod = 'face' | 'card' | 'qr' | 'pin';
+const METHODS: { m: KioskMethod; label: 'co.payFace' | 'co.payCard' | 'co.payQr' | 'co.payPin' }[] = [
+  { m: 'face', label: 'co.payFace' },
+  { m: 'card', label: 'co.payCard' },
+  { m: 'qr', label: 'co.payQr' },
+  { m: 'pin', label: 'co.payPin' },
+];
+
+/** Every way to pay here, side by side: face is never the only one (PIPL), so this strip stays on screen while paying. */
+export function PayMethods({ current, disabled, onPick, testid }: { current: KioskMethod | null; disabled: boolean; onPick(m: KioskMethod): void; testid: 'pay' | 'method' }) {
+  const { t } = useLang();
+  return (
+    <div class="co-methods pay-methods" data-testid={`${testid}-methods`}>
+      {METHODS.map(({ m, label }) => (
+        <button key={m} type="button" class={`co-btn${m === current ? ' co-current' : ''}`} data-testid={`${testid}-${m}`} aria-pressed={m === current} disabled={disabled} onClick={() => onPick(m)}>
+          {t(label)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 interface Props {
   line: PricedLineMsg | null;
   busy: boolean;
   onPayCounter(): void;
-  onPayCard(): void;
+  onPay(method: KioskMethod): void;
   onChangeDish(): void;
   onCancel(): void;
   changeLabel: 'co.changeDish' | 'co.pickDish';
 }
 
-/** The total and the hand-over to payment: the counter, or the meal card here. QR and face come later. */
-export function PayPanel({ line, busy, onPayCounter, onPayCard, onChangeDish, onCancel, changeLabel }: Props) {
+/** The total and the hand-over to payment: the counter, or face, meal card, QR code or PIN here. */
+export function PayPanel({ line, busy, onPayCounter, onPay, onChangeDish, onCancel, changeLabel }: Props) {
   const { t } = useLang();
   return (
     <section class="co-pay">
@@ -24,17 +46,7 @@ export function PayPanel({ line, busy, onPayCounter, onPayCard, onChangeDish, on
       <button type="button" class="co-btn co-primary" data-testid="pay-counter" disabled={!line || busy} onClick={onPayCounter}>
         {t('co.payCounter')}
       </button>
-      <div class="co-methods">
-        <button type="button" class="co-btn" data-testid="pay-card" disabled={!line || busy} onClick={onPayCard}>
-          {t('co.payCard')}
-        </button>
-        {(['co.payFace', 'co.payQr'] as const).map((k) => (
-          <button key={k} type="button" class="co-btn" disabled aria-disabled="true">
-            {t(k)}
-            <small>{t('co.soon')}</small>
-          </button>
-        ))}
-      </div>
+      <PayMethods current={null} disabled={!line || busy} onPick={onPay} testid="pay" />
       <div class="co-row">
         <button type="button" class="co-btn" data-testid="change-dish" disabled={busy} onClick={onChangeDish}>{t(changeLabel)}</button>
         <button type="button" class="co-btn" data-testid="cancel" disabled={busy} onClick={onCancel}>{t('co.cancel')}</button>

@@ -9,7 +9,11 @@ import { DishPicker } from './DishPicker.tsx';
 import { fmtYuan } from './money.ts';
 import { Nutrition } from './Nutrition.tsx';
 import { CardPay } from './CardPay.tsx';
-import { PayPanel } from './PayPanel.tsx';
+import { FacePay } from './FacePay.tsx';
+import { PayMethods, PayPanel, type KioskMethod } from './PayPanel.tsx';
+import { PinPay } from './PinPay.tsx';
+import { QrPay } from './QrPay.tsx';
+import { KioskEnrol } from '../biometrics/KioskEnrol.tsx';
 import { Receipt } from './Receipt.tsx';
 import type { Canteen } from './useCanteen.ts';
 import { Weight } from './Weight.tsx';
@@ -33,7 +37,8 @@ function weightTags(s: StationStateMsg, t: T): string[] {
 export function Station({ c, device, connected }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean }) {
   const { t } = useLang();
   const [picking, setPicking] = useState(false);
-  const [byCard, setByCard] = useState(false);
+  const [method, setMethod] = useState<KioskMethod | null>(null);
+  const [enrolling, setEnrolling] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const s = c.state;
@@ -44,7 +49,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
     if (phase !== 'priced' && phase !== 'stable') setPicking(false);
     if (phase === 'zero') {
       setError(null);
-      setByCard(false);
+      setMethod(null);
     }
   }, [phase]);
 
@@ -86,8 +91,21 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
   );
 
   let body;
-  if (phase === 'awaiting_payment' && s.sale && byCard) body = <CardPay sale={s.sale} onClose={() => setByCard(false)} />;
-  else if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
+  // Enrolment stays open over the scale's phases (the diner may put a plate down meanwhile) until closed.
+  if (enrolling) body = <KioskEnrol onClose={() => setEnrolling(false)} />;
+  else if (phase === 'awaiting_payment' && s.sale && method) {
+    const sale = s.sale;
+    const close = () => setMethod(null);
+    body = (
+      <div class="co-paying" data-testid="paying" data-method={method}>
+        {method === 'face' ? <FacePay sale={sale} onClose={close} />
+          : method === 'qr' ? <QrPay sale={sale} />
+          : method === 'pin' ? <PinPay sale={sale} />
+          : <CardPay sale={sale} onClose={close} />}
+        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" />
+      </div>
+    );
+  } else if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
   else if (phase === 'cancelled') body = <p class="co-message" data-testid="co-message">{t('co.cancelled')} · {t('co.takePlate')}</p>;
   else if (phase === 'priced' && picking) body = picker(() => setPicking(false));
   else if (phase === 'priced') {
@@ -104,7 +122,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           busy={busy}
           changeLabel={s.dishId ? 'co.changeDish' : 'co.pickDish'}
           onPayCounter={() => s.line && run(() => stationApi.confirm(info.id, s.line!.id))}
-          onPayCard={() => s.line && run(() => stationApi.confirm(info.id, s.line!.id)).then(() => setByCard(true))}
+          onPay={(m) => s.line && run(() => stationApi.confirm(info.id, s.line!.id)).then(() => setMethod(m))}
           onChangeDish={() => setPicking(true)}
           onCancel={() => run(() => stationApi.cancel(info.id))}
         />
@@ -135,6 +153,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
         {empty && c.catalog?.pricing.mode === 'uniform' && (
           <p class="co-hint">{t('co.uniform', { p: t('co.perGrams', { p: fmtYuan(c.catalog.pricing.fen), g: c.catalog.pricing.perGrams }) })}</p>
         )}
+        {empty && <button type="button" class="co-btn co-enrol-link" data-testid="enrol-link" onClick={() => setEnrolling(true)}>{t('enrol.link')}</button>}
       </div>
     );
   }

@@ -7,6 +7,8 @@ import { useLang } from '../i18n.ts';
 import { Shell } from '../ui/Shell.tsx';
 import { OutboxPanel } from '../ui/OutboxPanel.tsx';
 import { CatalogAdmin } from '../ui/CatalogAdmin.tsx';
+import { OpsPanel } from '../ops/OpsPanel.tsx';
+import { BiometricsAdmin } from '../biometrics/BiometricsAdmin.tsx';
 import { StateBadge } from '../ui/StateBadge.tsx';
 
 function SiteSummary({ snap }: { snap: AdminSnapshot }) {
@@ -72,7 +74,9 @@ function Admin() {
           {snap.devices.length > 0 ? <DeviceTable devices={snap.devices} /> : <p class="empty">{t('admin.noDevices')}</p>}
           <h2>{t('outbox.title')}</h2>
           {snap.outbox && <OutboxPanel status={snap.outbox} />}
+          <OpsPanel />
           <CatalogAdmin />
+          <BiometricsAdmin />
         </>
       )}
     </Shell>

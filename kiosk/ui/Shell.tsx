@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Conn } from '../gateway.ts';
 import { setLang, useLang, type Key } from '../i18n.ts';
 import { ConnBanner } from './ConnBanner.tsx';
@@ -18,6 +18,34 @@ interface Props {
   /** The diner page hides the page nav and keeps only a small corner link to admin. */
   nav?: boolean;
   children: ComponentChildren;
+}
+
+/** The signed-in staff member's name and a sign-out button (nothing for a paired kiosk alone). */
+function SignedIn() {
+  const { t } = useLang();
+  const [name, setName] = useState<string | null>(null);
+  useEffect(() => {
+    fetch('/api/auth/session')
+      .then((r) => r.json() as Promise<{ principals: { kind: string; name: string }[] }>)
+      .then(
+        (r) => setName(r.principals.find((p) => p.kind === 'staff')?.name ?? null),
+        () => setName(null),
+      );
+  }, []);
+  if (!name) return null;
+  const signOut = async () => {
+    try {
+      await fetch('/api/auth/logout', { method: 'POST' });
+    } finally {
+      location.assign('/login');
+    }
+  };
+  return (
+    <span class="who" data-testid="signed-in">
+      {name}
+      <button type="button" data-testid="sign-out" onClick={() => void signOut()}>{t('shell.signOut')}</button>
+    </span>
+  );
 }
 
 export function Shell({ path, conn, siteName, nav = true, children }: Props) {
@@ -41,6 +69,7 @@ export function Shell({ path, conn, siteName, nav = true, children }: Props) {
           </nav>
         )}
         <ConnBanner conn={conn} />
+        <SignedIn />
         <button type="button" class="lang" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
           {t('lang.toggle')}
         </button>

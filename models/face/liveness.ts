@@ -143,6 +143,11 @@ export class LivenessTracker {
     return { state: 'live', mean, min, frames: n };
   }
 
+  /** The scores of the frames counted so far (at most `frames`), oldest first. */
+  get window(): readonly number[] {
+    return this.scores;
+  }
+
   /** The face left (or another one came): start over. */
   reset(): void {
     this.scores = [];

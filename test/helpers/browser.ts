@@ -2,7 +2,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * `fakeCamera`: a .y4m or .mjpeg file Chromium plays (looped) as the camera, with the
+ * permission prompt auto-accepted: what getUserMedia sees in page tests of the kiosk camera.
+ */
+export async function launchBrowser(opts: { fakeCamera?: string } = {}): Promise<Browser> {
+  const camera = opts.fakeCamera
+    ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${opts.fakeCamera}`]
+    : [];
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -15,6 +22,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...camera,
     ],
   });
 }

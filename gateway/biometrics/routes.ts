@@ -1,0 +1,99 @@
+// The HTTP API of face enrolment and the person's rights (docs: gateway/biometrics/README.md).
+// Staff enrol at /admin: consent first (with a guardian for a minor), then 1–5 photos;
+// withdrawal, deletion and export on the person's request. Every act is audited with the
+// signed-in staff member as the actor. Photos come as base64 JPEG; only the enrolment
+// route takes bodies up to 2 MB.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BiometricsModule } from './module.ts';
+import { BiometricError } from './vault.ts';
+
+export const ENROL_BODY_LIMIT = 2 * 1024 * 1024;
+
+const accountId = { type: 'string', minLength: 1, maxLength: 63 } as const;
+const accountParams = { type: 'object', properties: { account_id: accountId }, required: ['account_id'], additionalProperties: false } as const;
+const actorOf = (req: FastifyRequest) => req.principal?.name ?? 'unknown';
+
+export function biometricsRoutes(m: BiometricsModule) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.setErrorHandler(async (err: Error & { statusCode?: number; quality?: unknown }, req, reply) => {
+      const quality = err.quality;
+      if (err instanceof BiometricError) return reply.code(err.statusCode).send({ error: err.message, ...(quality ? { quality } : {}) });
+      if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+      req.log.error({ err }, 'biometrics request failed');
+      return reply.code(500).send({ error: 'internal error' });
+    });
+    const admin = { access: ['admin'] } as const;
+
+    app.get('/api/biometrics/consent-text', { config: { access: ['kiosk'] } }, async () => m.consentText());
+
+    app.get('/api/biometrics/people', { config: admin }, async () => ({ people: m.people() }));
+
+    app.post<{ Body: { account_id: string; given_by: 'self' | 'guardian'; minor: boolean; guardian_name?: string; text_version: string } }>(
+      '/api/biometrics/consents',
+      {
+        config: admin,
+        schema: {
+          body: {
+            type: 'object',
+            properties: {
+              account_id: accountId,
+              given_by: { type: 'string', enum: ['self', 'guardian'] },
+              minor: { type: 'boolean' },
+              guardian_name: { type: 'string', minLength: 1, maxLength: 80 },
+              text_version: { type: 'string', minLength: 1, maxLength: 40 },
+            },
+            required: ['account_id', 'given_by', 'minor', 'text_version'],
+            additionalProperties: false,
+          },
+        },
+      },
+      async (req, reply) => reply.code(201).send(m.recordConsent(req.body, actorOf(req))),
+    );
+
+    app.post<{ Body: { account_id: string; images: string[] } }>(
+      '/api/biometrics/enrolments',
+      {
+        config: admin,
+        bodyLimit: ENROL_BODY_LIMIT,
+        schema: {
+          body: {
+            type: 'object',
+            properties: {
+              account_id: accountId,
+              images: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', minLength: 16, pattern: '^[A-Za-z0-9+/=\\s]+$' } },
+            },
+            required: ['account_id', 'images'],
+            additionalProperties: false,
+          },
+        },
+      },
+      async (req, reply) => {
+        const images = req.body.images.map((b64) => Buffer.from(b64, 'base64'));
+        return reply.code(201).send(await m.enrol(req.body.account_id, images, actorOf(req)));
+      },
+    );
+
+    app.post<{ Params: { account_id: string } }>('/api/biometrics/people/:account_id/withdraw', { config: admin, schema: { params: accountParams } }, async (req) => {
+      m.withdraw(req.params.account_id, actorOf(req));
+      return { ok: true, account_id: req.params.account_id, face_pay: 'stopped' };
+    });
+
+    app.delete<{ Params: { account_id: string } }>('/api/biometrics/people/:account_id', { config: admin, schema: { params: accountParams } }, async (req) => {
+      const r = m.erase(req.params.account_id, actorOf(req));
+      return { ok: true, account_id: req.params.account_id, template_deleted: r.template, consents_deleted: r.consents };
+    });
+
+    app.get<{ Params: { account_id: string } }>('/api/biometrics/people/:account_id/export', { config: admin, schema: { params: accountParams } }, async (req) =>
+      m.exportPerson(req.params.account_id, actorOf(req)),
+    );
+
+    app.get<{ Querystring: { account_id?: string; limit?: number } }>(
+      '/api/biometrics/audit',
+      {
+        config: admin,
+        schema: { querystring: { type: 'object', properties: { account_id: accountId, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } }, additionalProperties: false } },
+      },
+      async (req) => ({ audit: m.vault.auditLog(req.query.limit ?? 200, req.query.account_id) }),
+    );
+  };
+}

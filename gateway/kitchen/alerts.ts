@@ -1,0 +1,232 @@
+// The kitchen's alert book (SQLite, migration 008): every alert from any producer —
+// the camera rules here, the morning checks and food samples (gateway/kitchen/records) —
+// with its lifecycle open → acknowledged (who, when) → resolved (who, when, note), its two
+// snapshots on disk, and every alert and change appended to the outbox stream `alerts`.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../store/sqlite.ts';
+import type { KitchenAlertMsg } from '../server/wire.ts';
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
+
+/** What any producer hands in. */
+export interface RaiseAlert {
+  /** e.g. no_mask, phone, person_in_zone, rodent, morning_check_failed, sample_underweight … */
+  type: string;
+  severity: AlertSeverity;
+  /** short text shown on the board */
+  message: string;
+  camera?: string | null;
+  zone?: string | null;
+  rule?: string | null;
+  /** while an alert with this key is not resolved, raising it again makes no new alert */
+  dedupeKey?: string;
+  /** JPEGs: with boxes drawn, and the same frame clean */
+  snapshot?: { annotated: Buffer; clean: Buffer };
+}
+/** null when deduplicated */
+export type RaiseAlertFn = (a: RaiseAlert) => KitchenAlertMsg | null;
+
+export const SNAPSHOT_DIR = 'kitchen-snapshots';
+
+/** A client mistake: the route answers with this status and message. */
+export class AlertError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Row {
+  id: string;
+  type: string;
+  severity: AlertSeverity;
+  state: AlertState;
+  message: string;
+  camera: string | null;
+  zone: string | null;
+  rule: string | null;
+  dedupe_key: string | null;
+  opened_at: number;
+  acked_at: number | null;
+  acked_by: string | null;
+  ack_note: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  note: string | null;
+  snapshot: string | null;
+  clean: string | null;
+}
+
+export interface AlertFilter {
+  state?: AlertState;
+  camera?: string;
+  type?: string;
+  limit?: number;
+}
+
+export type AlertEvent = 'alert:new' | 'alert:update';
+type Listener = (event: AlertEvent, alert: KitchenAlertMsg) => void;
+/** appends to the outbox; resolves once on disk */
+export type PutAlert = (payload: Record<string, unknown>, key: string) => Promise<unknown>;
+
+export class AlertBook {
+  private readonly listeners = new Set<Listener>();
+  readonly snapshotDir: string;
+
+  constructor(
+    private readonly db: Db,
+    dataDir: string,
+    private readonly put: PutAlert,
+    private readonly onPutError: (err: unknown) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.snapshotDir = path.join(dataDir, SNAPSHOT_DIR);
+    mkdirSync(this.snapshotDir, { recursive: true });
+  }
+
+  /** alert:new and alert:update, for the board; returns the unsubscribe. */
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  raise: RaiseAlertFn = (a) => {
+    if (a.dedupeKey) {
+      const dup = this.db.prepare(`SELECT id FROM kitchen_alerts WHERE dedupe_key = ? AND state <> 'resolved'`).get(a.dedupeKey);
+      if (dup) return null;
+    }
+    const id = randomUUID();
+    const openedAt = this.now();
+    let snapshot: string | null = null;
+    let clean: string | null = null;
+    if (a.snapshot) {
+      snapshot = `${id}.jpg`;
+      clean = `${id}-clean.jpg`;
+      writeFileSync(path.join(this.snapshotDir, snapshot), a.snapshot.annotated);
+      writeFileSync(path.join(this.snapshotDir, clean), a.snapshot.clean);
+    }
+    this.db
+      .prepare(
+        `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean)
+         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean);
+    const msg = this.get(id)!;
+    this.publish('alert:new', msg, 'opened', a.snapshot?.annotated);
+    return msg;
+  };
+
+  get(id: string): KitchenAlertMsg | undefined {
+    const row = this.db.prepare('SELECT * FROM kitchen_alerts WHERE id = ?').get(id) as Row | undefined;
+    return row && toMsg(row);
+  }
+
+  list(f: AlertFilter = {}): KitchenAlertMsg[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const k of ['state', 'camera', 'type'] as const) {
+      if (f[k] !== undefined) {
+        where.push(`${k} = ?`);
+        args.push(f[k]);
+      }
+    }
+    const sql = `SELECT * FROM kitchen_alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, rowid DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[]).map(toMsg);
+  }
+
+  /** What the board starts with: open and acknowledged alerts, and those resolved since `since`. */
+  current(since: number): KitchenAlertMsg[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM kitchen_alerts WHERE state <> 'resolved' OR resolved_at >= ? ORDER BY opened_at DESC, rowid DESC LIMIT 500`)
+      .all(since) as Row[];
+    return rows.map(toMsg);
+  }
+
+  /** Severities with an alert that is open and not yet acknowledged. */
+  unacknowledgedSeverities(): Set<AlertSeverity> {
+    const rows = this.db.prepare(`SELECT DISTINCT severity FROM kitchen_alerts WHERE state = 'open'`).all() as { severity: AlertSeverity }[];
+    return new Set(rows.map((r) => r.severity));
+  }
+
+  acknowledge(id: string, by: string, note?: string): KitchenAlertMsg {
+    const a = this.mustGet(id);
+    if (a.state !== 'open') throw new AlertError(409, `alert ${id} is ${a.state}; only an open alert can be acknowledged`);
+    this.db.prepare(`UPDATE kitchen_alerts SET state = 'acknowledged', acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ? AND state = 'open'`).run(this.now(), by, note ?? null, id);
+    const msg = this.get(id)!;
+    this.publish('alert:update', msg, 'acknowledged');
+    return msg;
+  }
+
+  resolve(id: string, by: string, note: string): KitchenAlertMsg {
+    const a = this.mustGet(id);
+    if (a.state === 'resolved') throw new AlertError(409, `alert ${id} is already resolved`);
+    this.db.prepare(`UPDATE kitchen_alerts SET state = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ? AND state <> 'resolved'`).run(this.now(), by, note, id);
+    const msg = this.get(id)!;
+    this.publish('alert:update', msg, 'resolved');
+    return msg;
+  }
+
+  /** Snapshot file of an alert: path on disk, or undefined when it has none. */
+  snapshotFile(id: string, which: 'snapshot' | 'clean'): string | undefined {
+    const row = this.db.prepare(`SELECT snapshot, clean FROM kitchen_alerts WHERE id = ?`).get(id) as Pick<Row, 'snapshot' | 'clean'> | undefined;
+    if (!row) throw new AlertError(404, `no alert ${id}`);
+    const name = row[which];
+    return name ? path.join(this.snapshotDir, name) : undefined;
+  }
+
+  /**
+   * Deletes resolved alerts (rows and snapshot files) opened before their type's
+   * retention; open and acknowledged alerts stay whatever their age. Returns how many.
+   */
+  purge(retentionDays: (type: string) => number): number {
+    const now = this.now();
+    const rows = this.db.prepare(`SELECT id, type, opened_at, snapshot, clean FROM kitchen_alerts WHERE state = 'resolved'`).all() as Row[];
+    const expired = rows.filter((r) => r.opened_at < now - retentionDays(r.type) * 86_400_000);
+    const del = this.db.prepare('DELETE FROM kitchen_alerts WHERE id = ?');
+    this.db.transaction(() => expired.forEach((r) => del.run(r.id)))();
+    for (const r of expired) for (const f of [r.snapshot, r.clean]) if (f) rmSync(path.join(this.snapshotDir, f), { force: true });
+    return expired.length;
+  }
+
+  private mustGet(id: string): KitchenAlertMsg {
+    const a = this.get(id);
+    if (!a) throw new AlertError(404, `no alert ${id}`);
+    return a;
+  }
+
+  private publish(event: AlertEvent, msg: KitchenAlertMsg, change: 'opened' | 'acknowledged' | 'resolved', annotated?: Buffer): void {
+    const { snapshotUrl: _s, cleanUrl: _c, ...record } = msg;
+    const payload: Record<string, unknown> = { kind: 'kitchen-alert', change, ...record, hasSnapshot: msg.snapshotUrl !== null };
+    if (annotated) payload.snapshotJpegBase64 = annotated.toString('base64');
+    // never dropped: the outbox keeps alerts whatever the budget; a failure to write is logged loudly
+    this.put(payload, `kitchen-alert:${msg.id}:${change}`).catch(this.onPutError);
+    for (const l of this.listeners) l(event, msg);
+  }
+}
+
+function toMsg(r: Row): KitchenAlertMsg {
+  const url = (which: string) => `/api/kitchen/alerts/${r.id}/${which}.jpg`;
+  return {
+    id: r.id,
+    type: r.type,
+    severity: r.severity,
+    state: r.state,
+    message: r.message,
+    camera: r.camera,
+    zone: r.zone,
+    rule: r.rule,
+    openedAt: r.opened_at,
+    ackedAt: r.acked_at,
+    ackedBy: r.acked_by,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    note: r.note ?? r.ack_note,
+    snapshotUrl: r.snapshot ? url('snapshot') : null,
+    cleanUrl: r.clean ? url('clean') : null,
+  };
+}

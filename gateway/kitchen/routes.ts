@@ -1,0 +1,74 @@
+// /api/kitchen/*: the alert book (list, acknowledge, resolve, snapshots) and the camera
+// wall's annotated frames. Acknowledge and resolve are for kitchen staff and supervisors
+// (and admin); the actor is whoever is signed in.
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { AlertState } from './alerts.ts';
+import type { KitchenModule } from './module.ts';
+
+const KITCHEN = { access: ['kitchen'] } as const;
+const alertId = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f-]{36}$' } }, required: ['id'], additionalProperties: false } as const;
+const cameraId = { type: 'object', properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } }, required: ['id'], additionalProperties: false } as const;
+const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
+const note = { type: 'string', minLength: 1, maxLength: 500 } as const;
+
+type Id = { Params: { id: string } };
+
+export async function kitchenRoutes(app: FastifyInstance, m: KitchenModule): Promise<void> {
+  // AlertError carries its statusCode: the app's error handler answers it with the message
+  app.get<{ Querystring: { state?: AlertState; camera?: string; type?: string; limit?: number } }>(
+    '/api/kitchen/alerts',
+    {
+      config: KITCHEN,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            state: { type: 'string', enum: ['open', 'acknowledged', 'resolved'] },
+            camera: { type: 'string', minLength: 1, maxLength: 63 },
+            type: { type: 'string', minLength: 1, maxLength: 40 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req) => ({ alerts: m.book.list(req.query) }),
+  );
+
+  app.post<Id & { Body: { note?: string } }>(
+    '/api/kitchen/alerts/:id/ack',
+    { config: KITCHEN, schema: { params: alertId, querystring: noQuery, body: { type: 'object', properties: { note }, additionalProperties: false } } },
+    async (req) => m.book.acknowledge(req.params.id, req.principal?.name ?? 'unknown', req.body?.note),
+  );
+
+  app.post<Id & { Body: { note: string } }>(
+    '/api/kitchen/alerts/:id/resolve',
+    { config: KITCHEN, schema: { params: alertId, querystring: noQuery, body: { type: 'object', properties: { note }, required: ['note'], additionalProperties: false } } },
+    async (req) => m.book.resolve(req.params.id, req.principal?.name ?? 'unknown', req.body.note),
+  );
+
+  for (const which of ['snapshot', 'clean'] as const) {
+    app.get<Id>(`/api/kitchen/alerts/:id/${which}.jpg`, { config: KITCHEN, schema: { params: alertId, querystring: noQuery } }, async (req, reply) => {
+      const file = m.book.snapshotFile(req.params.id, which);
+      if (!file) return reply.code(404).send({ error: `alert ${req.params.id} has no snapshot` });
+      const jpeg = await readFile(file).catch(() => undefined);
+      if (!jpeg) return reply.code(404).send({ error: `the snapshot of alert ${req.params.id} is gone (retention)` });
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').send(jpeg);
+    });
+  }
+
+  app.get<Id>(
+    '/api/kitchen/cameras/:id/annotated.jpg',
+    {
+      config: KITCHEN,
+      // the frame's sequence number, only so that the browser fetches each new frame
+      schema: { params: cameraId, querystring: { type: 'object', properties: { seq: { type: 'integer', minimum: 0 } }, additionalProperties: false } },
+    },
+    async (req, reply) => {
+      const jpeg = m.annotatedJpeg(req.params.id);
+      if (!jpeg) return reply.code(404).send({ error: `no frame from camera ${req.params.id}` });
+      return reply.type('image/jpeg').header('cache-control', 'no-store').send(await jpeg);
+    },
+  );
+}

@@ -1,0 +1,257 @@
+// One camera watched for its rules: frames → motion gate → the configured detectors
+// (and the mask check for `without_mask` rules) → each rule's timing → an alert with
+// its snapshot. A frame the gate finds unchanged is not run through the models: the
+// rules see the last detections again at the new frame's time, so time still counts.
+// A model that cannot be loaded puts this camera in `degraded` with the reason (retried
+// every RETRY_MS); the other cameras are not affected.
+import { createMotionGate, type CameraConfig } from '../../drivers/camera/config.ts';
+import type { MotionGate } from '../../drivers/camera/motion.ts';
+import type { Detection } from '../../models/detector/detector.ts';
+import { Detector } from '../../models/detector/detector.ts';
+import { MaskChecker } from '../../models/detector/mask.ts';
+import { detectAll } from '../../models/detector/multi.ts';
+import type { ModelRegistry } from '../../models/registry.ts';
+import type { CameraFrame } from '../bus/event-bus.ts';
+import type { Logger } from '../log.ts';
+import type { RaiseAlertFn } from './alerts.ts';
+import type { KitchenCameraConfig, KitchenConfig } from './config.ts';
+import { snapshotPair } from './draw.ts';
+import { evaluate, RuleTracker, ruleSpec, zoneInPixels, type FaceCheck, type Observation, type RuleFire } from './rules.ts';
+
+export const RETRY_MS = 30_000;
+
+export interface WatchStats {
+  state: 'starting' | 'ok' | 'degraded';
+  reason: string | null;
+  frames: number;
+  inferences: number;
+  skipped: number;
+  dropped: number;
+  lastInferenceMs: number | null;
+  fired: number;
+}
+
+export interface WatchDeps {
+  registry: ModelRegistry;
+  kitchen: KitchenConfig;
+  camera: CameraConfig;
+  cfg: KitchenCameraConfig;
+  timeZone: string;
+  raise: RaiseAlertFn;
+  /** the reason detection cannot run on this camera, or null once it can */
+  onProblem: (reason: string | null) => void;
+  logger: Logger;
+  /** every fire of a rule, with its frame time and the boxes (logs, tests) */
+  onFire?: (fire: RuleFire) => void;
+}
+
+/** The latest detections, for the camera wall's annotated frame. */
+export interface LatestDetections {
+  seq: number;
+  detections: Detection[];
+  /** boxes that currently make a rule's condition true */
+  alerting: Detection[];
+}
+
+export class CameraWatch {
+  readonly id: string;
+  private detectors: Detector[] | undefined;
+  private mask: MaskChecker | undefined;
+  private readonly maskLabels: Set<string>;
+  private readonly gate: MotionGate | undefined;
+  private readonly trackers: RuleTracker[];
+  private readonly minScore: number;
+  private lastLoadAt = -Infinity;
+  private loading: Promise<boolean> | undefined;
+  private busy = false;
+  /** stream clock: frames to look at in order; null marks a drop (reset in its place, not before the frames ahead of it) */
+  private readonly queue: (CameraFrame | null)[] = [];
+  private streamIndex = 0;
+  private last: { detections: Detection[]; faces: FaceCheck[] } = { detections: [], faces: [] };
+  private drained: (() => void)[] = [];
+  latest: LatestDetections | undefined;
+  /** stream clock: the wall time of the first frame, from which frame times count (so rule hours still mean local hours) */
+  streamOrigin: number | undefined;
+  readonly stats: WatchStats = { state: 'starting', reason: null, frames: 0, inferences: 0, skipped: 0, dropped: 0, lastInferenceMs: null, fired: 0 };
+
+  constructor(private readonly deps: WatchDeps) {
+    const { cfg, camera, kitchen } = deps;
+    this.id = cfg.camera;
+    const zones = cfg.zones.map((z) => zoneInPixels(z, camera.width, camera.height));
+    this.trackers = cfg.rules.map((r) => new RuleTracker(ruleSpec(r, zones, { minScore: kitchen.min_score, timeZone: deps.timeZone })));
+    this.maskLabels = new Set(cfg.rules.filter((r) => r.when.is === 'without_mask').map((r) => r.when.label));
+    this.minScore = Math.min(...this.trackers.map((t) => t.spec.when.min_score));
+    this.gate = createMotionGate(camera);
+  }
+
+  get modelNames(): string[] {
+    return this.deps.cfg.models ?? this.deps.kitchen.models;
+  }
+
+  /** Loads the models now (also done on the first frame); false when one is missing. */
+  start(): Promise<boolean> {
+    return this.ensureModels();
+  }
+
+  onFrame(frame: CameraFrame): void {
+    this.stats.frames++;
+    if (this.deps.cfg.clock === 'stream') {
+      this.queue.push(frame);
+      if (!this.busy) void this.drain();
+      return;
+    }
+    if (this.busy) {
+      this.stats.dropped++;
+      return;
+    }
+    this.busy = true;
+    void this.process(frame, frame.at).finally(() => this.settle());
+  }
+
+  /** The stream dropped: events in progress end (cooldowns stay). */
+  reset(): void {
+    if (this.deps.cfg.clock === 'stream' && (this.busy || this.queue.length)) {
+      this.queue.push(null);
+      return;
+    }
+    this.resetNow();
+  }
+
+  private resetNow(): void {
+    for (const t of this.trackers) t.reset();
+    this.gate?.reset();
+    this.last = { detections: [], faces: [] };
+  }
+
+  /** Resolves when every queued frame has been looked at. */
+  idle(): Promise<void> {
+    if (!this.busy && !this.queue.length) return Promise.resolve();
+    return new Promise((r) => this.drained.push(r));
+  }
+
+  private settle(): void {
+    this.busy = false;
+    if (!this.queue.length) for (const r of this.drained.splice(0)) r();
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    const period = 1000 / this.deps.camera.fps;
+    while (this.queue.length) {
+      const frame = this.queue.shift();
+      if (!frame) {
+        this.resetNow();
+        continue;
+      }
+      this.streamOrigin ??= frame.at;
+      const t = this.streamOrigin + this.streamIndex++ * period;
+      await this.process(frame, t);
+    }
+    this.settle();
+  }
+
+  private async process(frame: CameraFrame, t: number): Promise<void> {
+    try {
+      if (!(await this.ensureModels())) return;
+      const decision = this.gate?.check({ rgb: frame.rgb, width: frame.width, height: frame.height, at: t });
+      if (decision && !decision.run) this.stats.skipped++;
+      else await this.infer(frame);
+      const obs: Observation = { at: t, detections: this.last.detections, faces: this.last.faces };
+      const alerting = new Set<Detection>();
+      for (const tr of this.trackers) {
+        for (const d of evaluate(tr.spec, obs).matches) alerting.add(d);
+        const fire = tr.observe(obs);
+        if (fire) await this.fire(frame, fire);
+      }
+      this.latest = { seq: frame.seq, detections: this.last.detections, alerting: [...alerting] };
+    } catch (err) {
+      this.deps.logger.error({ err }, 'kitchen detection failed on a frame');
+    }
+  }
+
+  private async infer(frame: CameraFrame): Promise<void> {
+    const t0 = performance.now();
+    const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
+    const detections = await detectAll(this.detectors!, image, { minScore: this.minScore });
+    let faces: FaceCheck[] = [];
+    if (this.mask) {
+      const persons = detections.filter((d) => this.maskLabels.has(d.label));
+      const found = persons.length ? await this.mask.checkMasks(image, persons) : [];
+      const best = new Map<number, { score: number; masked: boolean }>();
+      for (const f of found) {
+        if (f.person === undefined) continue;
+        const prev = best.get(f.person);
+        if (!prev || f.score > prev.score) best.set(f.person, { score: f.score, masked: f.masked });
+      }
+      faces = [...best].map(([i, f]) => ({ person: persons[i]!, masked: f.masked }));
+    }
+    this.last = { detections, faces };
+    this.stats.inferences++;
+    this.stats.lastInferenceMs = performance.now() - t0;
+  }
+
+  private async fire(frame: CameraFrame, f: RuleFire): Promise<void> {
+    const r = f.rule;
+    const snapshot = await snapshotPair(frame, f.matches.map((d) => d.box), this.deps.kitchen.snapshot_quality);
+    const seconds = Math.round((f.at - f.since) / 1000);
+    const what = r.when.is === 'absent' ? `no ${r.when.label}` : r.when.is === 'without_mask' ? `${r.when.label} without mask` : r.when.label;
+    const where = r.zones.length ? ` in ${r.zones.map((z) => z.id).join(', ')}` : '';
+    const alert = this.deps.raise({
+      type: r.alert,
+      severity: r.severity,
+      message: r.message ?? `${this.id}: ${what}${where} for ${seconds} s`,
+      camera: this.id,
+      zone: r.zones.length ? r.zones.map((z) => z.id).join(',') : null,
+      rule: r.id,
+      dedupeKey: `camera:${this.id}:${r.id}`,
+      snapshot,
+    });
+    this.stats.fired++;
+    this.deps.onFire?.(f);
+    this.deps.logger.info({ rule: r.id, alert: alert?.id ?? null, deduplicated: !alert, frames: f.frames }, 'kitchen rule fired');
+  }
+
+  private ensureModels(): Promise<boolean> {
+    if (this.detectors) return Promise.resolve(true);
+    if (this.loading) return this.loading;
+    if (Date.now() - this.lastLoadAt < RETRY_MS) return Promise.resolve(false);
+    this.lastLoadAt = Date.now();
+    this.loading = this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(): Promise<boolean> {
+    const { registry, kitchen } = this.deps;
+    try {
+      const detectors = this.modelNames.map((n) => new Detector(registry, n));
+      const labels: (string[] | undefined)[] = [];
+      for (const d of detectors) labels.push((await d.load()).labels);
+      const mask = this.maskLabels.size ? new MaskChecker(registry, kitchen.mask_model) : undefined;
+      if (mask) await mask.detector.load();
+      for (const tr of this.trackers) this.checkLabel(tr.spec.when.label, tr.spec.id, labels);
+      this.detectors = detectors;
+      this.mask = mask;
+      this.setProblem(null);
+      return true;
+    } catch (err) {
+      this.setProblem(`detection off: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** A rule whose label no model of this camera produces would silently never fire. */
+  private checkLabel(label: string, rule: string, labels: (string[] | undefined)[]): void {
+    if (labels.some((l) => !l)) return; // a model without labels names its classes "#n"
+    if (!labels.some((l) => l!.includes(label))) {
+      throw new Error(`rule ${rule}: no model of this camera (${this.modelNames.join(', ')}) produces the label "${label}"`);
+    }
+  }
+
+  private setProblem(reason: string | null): void {
+    this.stats.state = reason ? 'degraded' : 'ok';
+    if (reason === this.stats.reason) return;
+    this.stats.reason = reason;
+    if (reason) this.deps.logger.warn({ reason }, 'kitchen detection degraded');
+    this.deps.onProblem(reason);
+  }
+}
