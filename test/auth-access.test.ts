@@ -27,6 +27,9 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'GET /api/kitchen/alerts/:id/snapshot.jpg': [KI, S, A],
   'GET /api/kitchen/alerts/:id/clean.jpg': [KI, S, A],
   'GET /api/kitchen/cameras/:id/annotated.jpg': [KI, S, A],
+  // kitchen zones drawn at /admin (gateway/kitchen/zones.ts)
+  'GET /api/kitchen/cameras/:id/zones': [S, A],
+  'PUT /api/kitchen/cameras/:id/zones': [S, A],
   // daily food-safety records (gateway/kitchen/records)
   'GET /api/kitchen/records/today': [KI, S, A],
   'GET /api/kitchen/records': [KI, S, A],

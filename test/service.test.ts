@@ -118,6 +118,7 @@ describe('gateway on simulators', () => {
       { version: 8, name: 'kitchen_alerts' },
       { version: 9, name: 'food_safety' },
       { version: 10, name: 'payment_pins' },
+      { version: 11, name: 'kitchen_zones' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

@@ -86,7 +86,7 @@ export class AuthStore {
     this.db.transaction(() => {
       this.db.prepare('UPDATE auth_accounts SET password_hash = ?, password_changed_at = ? WHERE id = ?').run(hash, this.now(), account.id);
       this.db.prepare('DELETE FROM auth_sessions WHERE account_id = ?').run(account.id);
-    })();
+    }).immediate();
   }
 
   /** Removes the account; its sessions go with it. */
@@ -161,7 +161,7 @@ export class AuthStore {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM auth_pairing_codes WHERE station = ?').run(station);
       return this.db.prepare("DELETE FROM auth_sessions WHERE kind = 'kiosk' AND station = ?").run(station).changes;
-    })();
+    }).immediate();
   }
 
   // ── kiosk pairing ──
@@ -181,7 +181,7 @@ export class AuthStore {
       const row = this.db.prepare('SELECT station, scale FROM auth_pairing_codes WHERE code_hash = ? AND expires_at > ?').get(hash, this.now()) as { station: string; scale: string } | undefined;
       this.db.prepare('DELETE FROM auth_pairing_codes WHERE code_hash = ?').run(hash);
       return row;
-    })();
+    }).immediate();
   }
 
   // ── audit ──

@@ -108,7 +108,7 @@ export class FaceVault {
       this.db.prepare('UPDATE face_consents SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL').run(this.now(), accountId);
       this.db.prepare('DELETE FROM face_templates WHERE account_id = ?').run(accountId);
       this.audit(actor, 'withdraw', accountId, 'consent withdrawn; template deleted');
-    })();
+    }).immediate();
   }
 
   /** What the box holds about a person (never the template itself), for their request; audited. */
@@ -127,7 +127,7 @@ export class FaceVault {
       const consents = this.db.prepare('DELETE FROM face_consents WHERE account_id = ?').run(accountId).changes;
       this.audit(actor, 'delete', accountId, `template ${template ? 'deleted' : 'none held'}; ${consents} consent record(s) deleted`);
       return { template, consents };
-    })();
+    }).immediate();
   }
 
   /** Everyone with a template or a consent on record: the latest consent, when enrolled. */

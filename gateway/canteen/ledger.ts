@@ -89,7 +89,7 @@ export class Ledger {
       const no = this.st.nextNo.get(day) as number;
       this.st.insertSale.run(id, day, no, station, lineId, line.total_fen, at);
       this.st.event.run(id, at, 'awaiting_payment', null, null, station);
-    })();
+    }).immediate();
     return this.sale(id)!;
   }
 
@@ -103,7 +103,7 @@ export class Ledger {
       this.st.setStatus.run(to, to === 'paid' ? at : null, method, reference, saleId, row.status);
       this.st.event.run(saleId, at, to, method, reference, actor);
       return this.sale(saleId)!;
-    })();
+    }).immediate();
   }
 
   sale(id: string): SaleMsg | undefined {

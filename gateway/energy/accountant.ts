@@ -141,7 +141,7 @@ export class EnergyAccountant {
         const b = this.baselines.get(meter)!;
         this.saveBaseline.run(meter, b.value, b.at);
       }
-    })();
+    }).immediate();
     this.pending.clear();
     this.dirtyBaselines.clear();
     this.announceClosed(now);

@@ -14,6 +14,6 @@ export function pruneHistory(db: Db, keepDays: Retention, now = Date.now()): num
     }
     const anomalyDays = keepDays['1d'];
     if (anomalyDays !== null) db.prepare('DELETE FROM energy_anomalies WHERE at < ?').run(now - anomalyDays * PERIOD_MS['1d']);
-  })();
+  }).immediate();
   return removed;
 }

@@ -188,7 +188,7 @@ export class AlertBook {
     const rows = this.db.prepare(`SELECT id, type, opened_at, snapshot, clean FROM kitchen_alerts WHERE state = 'resolved'`).all() as Row[];
     const expired = rows.filter((r) => r.opened_at < now - retentionDays(r.type) * 86_400_000);
     const del = this.db.prepare('DELETE FROM kitchen_alerts WHERE id = ?');
-    this.db.transaction(() => expired.forEach((r) => del.run(r.id)))();
+    this.db.transaction(() => expired.forEach((r) => del.run(r.id))).immediate();
     for (const r of expired) for (const f of [r.snapshot, r.clean]) if (f) rmSync(path.join(this.snapshotDir, f), { force: true });
     return expired.length;
   }

@@ -1,7 +1,8 @@
-// The `kitchen:` section of the config: which models look at which camera, the zones
-// drawn on each camera's frame, the rules that turn detections into alerts, how long
-// alerts are kept, and the GPIO buzzers/lights per severity. Cross-references (cameras,
-// zones) are checked by `kitchenConfigIssues` once the whole file has parsed.
+// The `kitchen:` section of the config: which models look at which camera, the default
+// zones of each camera's frame (the site redraws them at /admin: zones.ts), the rules
+// that turn detections into alerts, how long alerts are kept, and the GPIO
+// buzzers/lights per severity. Cross-references (cameras, zones) are checked by
+// `kitchenConfigIssues` once the whole file has parsed.
 import { z } from 'zod';
 import { MASK_MODEL } from '../../models/detector/mask.ts';
 import type { ConfigIssue } from '../config/load.ts';
@@ -62,7 +63,7 @@ export const kitchenCameraSchema = z.strictObject({
     .enum(['wall', 'stream'])
     .default('wall')
     .describe('wall: frame arrival time, frames dropped while the detector is busy (live cameras); stream: the first frame arrival plus frame number ÷ fps, every frame evaluated (recorded videos, tests)'),
-  zones: z.array(zoneSchema).default([]).describe('areas of the frame rules can be limited to'),
+  zones: z.array(zoneSchema).default([]).describe('areas of the frame rules can be limited to; the defaults: a zone drawn at /admin replaces the one of the same id (stored in the database, see gateway/kitchen/README.md)'),
   rules: z.array(ruleSchema).min(1).describe('what raises an alert on this camera'),
 });
 

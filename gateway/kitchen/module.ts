@@ -18,6 +18,7 @@ import { AlertOutputs, type OutputStatus } from './outputs.ts';
 import { kitchenRoutes } from './routes.ts';
 import type { RuleFire } from './rules.ts';
 import { CameraWatch, type WatchStats } from './watch.ts';
+import { KitchenZones } from './zones.ts';
 
 export interface KitchenDeps {
   db: Db;
@@ -43,6 +44,8 @@ export class KitchenModule {
   readonly book: AlertBook;
   readonly watches = new Map<string, CameraWatch>();
   readonly outputs: AlertOutputs;
+  /** zones drawn at /admin over the config's */
+  readonly zones: KitchenZones;
   private readonly unsubscribe: (() => void)[] = [];
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly annotated = new Map<string, { key: string; jpeg: Promise<Buffer> }>();
@@ -52,14 +55,17 @@ export class KitchenModule {
     this.book = new AlertBook(db, dataDir, put, (err) => logger.error({ err }, 'kitchen alert could not be written to the outbox'));
     this.outputs = new AlertOutputs(config.outputs, deps.pins ?? onoffPins, logger);
     const cams = new Map(deps.cameras.map((c) => [c.id, c]));
+    this.zones = new KitchenZones(db, cams, new Map(config.cameras.map((c) => [c.camera, c])), (camera, zones) => this.watches.get(camera)?.setZones(zones));
     for (const cfg of config.cameras) {
       const camera = cams.get(cfg.camera);
       if (!camera) continue; // refused by the config check
+      const { zones, revived } = this.zones.effective(cfg.camera);
+      if (revived.length) logger.warn({ camera: cfg.camera, zones: revived }, 'zones taken away at /admin are back: a rule in the config needs them');
       const watch = new CameraWatch({
         registry: deps.registry,
         kitchen: config,
         camera,
-        cfg,
+        cfg: { ...cfg, zones },
         timeZone: deps.timeZone,
         raise: this.book.raise,
         onProblem: (reason) => deps.onCameraProblem(cfg.camera, reason),

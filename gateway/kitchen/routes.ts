@@ -1,16 +1,42 @@
-// /api/kitchen/*: the alert book (list, acknowledge, resolve, snapshots) and the camera
-// wall's annotated frames. Acknowledge and resolve are for kitchen staff and supervisors
-// (and admin); the actor is whoever is signed in.
+// /api/kitchen/*: the alert book (list, acknowledge, resolve, snapshots), the camera
+// wall's annotated frames and the zones drawn at /admin. Acknowledge and resolve are for
+// kitchen staff and supervisors (and admin); zones for supervisors and admin; the actor is
+// whoever is signed in.
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { AlertState } from './alerts.ts';
 import type { KitchenModule } from './module.ts';
+import { MAX_ZONE_POINTS, ZONE_ID_PATTERN, type ZoneInput } from './zones.ts';
 
 const KITCHEN = { access: ['kitchen'] } as const;
+const SUPERVISOR = { access: ['supervisor'] } as const;
 const alertId = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f-]{36}$' } }, required: ['id'], additionalProperties: false } as const;
 const cameraId = { type: 'object', properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } }, required: ['id'], additionalProperties: false } as const;
 const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
 const note = { type: 'string', minLength: 1, maxLength: 500 } as const;
+const zonesBody = {
+  type: 'object',
+  properties: {
+    zones: {
+      type: 'array',
+      maxItems: 64,
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string', pattern: ZONE_ID_PATTERN },
+          name: { type: 'string', maxLength: 60 },
+          anchor: { type: 'string', enum: ['centre', 'bottom'] },
+          // normalised [x, y]: 0–1 of the frame's width and height
+          points: { type: 'array', minItems: 3, maxItems: MAX_ZONE_POINTS, items: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', minimum: 0, maximum: 1 } } },
+        },
+        required: ['id', 'points'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['zones'],
+  additionalProperties: false,
+} as const;
 
 type Id = { Params: { id: string } };
 
@@ -70,5 +96,14 @@ export async function kitchenRoutes(app: FastifyInstance, m: KitchenModule): Pro
       if (!jpeg) return reply.code(404).send({ error: `no frame from camera ${req.params.id}` });
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(await jpeg);
     },
+  );
+
+  // ZoneError carries its statusCode (404 unknown camera, 400 with every reason)
+  app.get<Id>('/api/kitchen/cameras/:id/zones', { config: SUPERVISOR, schema: { params: cameraId, querystring: noQuery } }, async (req) => m.zones.view(req.params.id));
+
+  app.put<Id & { Body: { zones: ZoneInput[] } }>(
+    '/api/kitchen/cameras/:id/zones',
+    { config: SUPERVISOR, schema: { params: cameraId, querystring: noQuery, body: zonesBody } },
+    async (req) => m.zones.save(req.params.id, req.body.zones, { actor: req.principal?.name ?? 'unknown', role: req.principal?.role ?? null, client: req.ip }),
   );
 }

@@ -14,7 +14,7 @@ import type { ModelRegistry } from '../../models/registry.ts';
 import type { CameraFrame } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import type { RaiseAlertFn } from './alerts.ts';
-import type { KitchenCameraConfig, KitchenConfig } from './config.ts';
+import type { KitchenCameraConfig, KitchenConfig, ZoneConfig } from './config.ts';
 import { snapshotPair } from './draw.ts';
 import { evaluate, RuleTracker, ruleSpec, zoneInPixels, type FaceCheck, type Observation, type RuleFire } from './rules.ts';
 
@@ -121,6 +121,19 @@ export class CameraWatch {
     for (const t of this.trackers) t.reset();
     this.gate?.reset();
     this.last = { detections: [], faces: [] };
+  }
+
+  /** Zones saved at /admin: every rule looks in the new polygons from the next frame on (events in progress and cooldowns stay). */
+  setZones(zones: ZoneConfig[]): void {
+    const byId = new Map(zones.map((z) => [z.id, zoneInPixels(z, this.deps.camera.width, this.deps.camera.height)]));
+    const next = this.trackers.map((tr) =>
+      tr.spec.zones.map((z) => {
+        const zone = byId.get(z.id);
+        if (!zone) throw new Error(`rule ${tr.spec.id}: unknown zone ${z.id}`);
+        return zone;
+      }),
+    );
+    this.trackers.forEach((tr, i) => (tr.spec.zones = next[i]!));
   }
 
   /** Resolves when every queued frame has been looked at. */

@@ -136,7 +136,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
           done.push([p, { stream: p.stream, seq, id: recordId, at: p.at, payload: p.payload }]);
         }
         for (const [stream, n] of next) this.st.bump.run(n.seq, n.bytes, n.records, stream);
-      })();
+      }).immediate();
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
       return;
@@ -170,7 +170,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.st.deadLetter.run(uplink, stream, record.seq, record.id, Date.now(), reason, record.json);
       }
       this.st.setCursor.run(uplink, stream, seq);
-    })();
+    }).immediate();
   }
 
   /**
@@ -228,7 +228,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       drops: unreported.map((d) => ({ stream: d.stream, reason: d.reason, count: d.count - d.reported, total: d.count })),
     });
     const mark = this.db.prepare('UPDATE outbox_drops SET reported = ? WHERE stream = ? AND reason = ?');
-    this.db.transaction(() => unreported.forEach((d) => mark.run(d.count, d.stream, d.reason)))();
+    this.db.transaction(() => unreported.forEach((d) => mark.run(d.count, d.stream, d.reason))).immediate();
   }
 
   /** Deletes records every listed uplink has acknowledged and that are older than `before`. */
@@ -252,7 +252,7 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       this.db.prepare(`DELETE FROM outbox_records WHERE stream = ? AND ${where}`).run(stream, ...params);
       this.db.prepare('UPDATE outbox_streams SET bytes = bytes - ?, records = records - ? WHERE stream = ?').run(gone.bytes, gone.n, stream);
       return gone.n;
-    })();
+    }).immediate();
   }
 
   /** Commits what is queued; called on shutdown. */

@@ -231,7 +231,7 @@ export class PaymentLedger {
         throw new LedgerError(409, `key "${key}" was already used for a ${seen.kind} on account ${seen.account_id}`);
       }
       return seen;
-    })();
+    }).immediate();
   }
 
   private apply(t: Omit<Transaction, 'balance_after_fen'>, delta: number): Transaction {

@@ -42,6 +42,11 @@ export function openDatabase(dataDir: string, migrations: Migration[] = readMigr
     // batch their writes into one transaction rather than weaken this.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // The CLI (user add, kiosk pair, backup) opens this file from another process while
+    // the gateway runs: a writer waits up to 5 s for the other. Every transaction in the
+    // stores is BEGIN IMMEDIATE, because a deferred one that read first and then writes
+    // after another process committed fails at once with SQLITE_BUSY (stale snapshot),
+    // without waiting.
     db.pragma('busy_timeout = 5000');
     migrate(db, migrations);
     return db;
@@ -67,7 +72,7 @@ export function migrate(db: Db, migrations: Migration[]): number[] {
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-    })();
+    }).immediate();
     done.push(m.version);
   }
   return done;

@@ -3,8 +3,8 @@ import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
 
 export type KioskMethod = 'face' | 'card' | 'qr' | 'pin';
-const METHODS: { m: KioskMethod; label: 'co.payFace' | 'co.payCard' | 'co.payQr' | 'co.payPin' }[] = [
-  { m: 'face', label: 'co.payFace' },
+const METHODS: { m: KioskMethod; label: 'face.title' | 'co.payCard' | 'co.payQr' | 'co.payPin' }[] = [
+  { m: 'face', label: 'face.title' },
   { m: 'card', label: 'co.payCard' },
   { m: 'qr', label: 'co.payQr' },
   { m: 'pin', label: 'co.payPin' },

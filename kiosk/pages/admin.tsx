@@ -9,7 +9,12 @@ import { OutboxPanel } from '../ui/OutboxPanel.tsx';
 import { CatalogAdmin } from '../ui/CatalogAdmin.tsx';
 import { OpsPanel } from '../ops/OpsPanel.tsx';
 import { BiometricsAdmin } from '../biometrics/BiometricsAdmin.tsx';
+import { ZoneEditor } from '../kitchen/ZoneEditor.tsx';
 import { StateBadge } from '../ui/StateBadge.tsx';
+import '../i18n/admin.ts';
+import '../i18n/checkout.ts';
+import '../i18n/biometrics.ts';
+import '../i18n/kitchen.ts';
 
 function SiteSummary({ snap }: { snap: AdminSnapshot }) {
   const { t } = useLang();
@@ -77,6 +82,7 @@ function Admin() {
           <OpsPanel />
           <CatalogAdmin />
           <BiometricsAdmin />
+          <ZoneEditor cameras={snap.devices.filter((d) => d.kind === 'camera').map((d) => d.id)} />
         </>
       )}
     </Shell>

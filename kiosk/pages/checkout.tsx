@@ -7,6 +7,8 @@ import { Weight } from '../checkout/Weight.tsx';
 import { byDevice, idsOfKind, upsertDevice, useGateway } from '../gateway.ts';
 import { useLang } from '../i18n.ts';
 import { Shell } from '../ui/Shell.tsx';
+import '../i18n/checkout.ts';
+import '../i18n/biometrics.ts';
 
 /** `?station=<id>` or `?scale=<id>` picks this kiosk's station; otherwise the first one. */
 const params = new URLSearchParams(location.search);

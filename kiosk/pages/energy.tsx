@@ -10,6 +10,7 @@ import { DailyChart, PowerChart } from '../energy/Charts.tsx';
 import { fetchSeries, fetchSummary, newer, useMinuteRefresh } from '../energy/data.ts';
 import { Consumption, Groups, Indicators, SitePower, type SilentMeter } from '../energy/Figures.tsx';
 import { Anomalies, liveKw, MeterCard, meterName, type MeterRow } from '../energy/Meters.tsx';
+import '../i18n/energy.ts';
 
 /** A summary older than this is fetched over HTTP on the minute refresh (no readings push one). */
 const SUMMARY_STALE_MS = 30_000;

@@ -7,6 +7,7 @@ import { Alerts, upsertAlert } from '../kitchen/Alerts.tsx';
 import { CameraWall } from '../kitchen/CameraWall.tsx';
 import { Records } from '../kitchen/Records.tsx';
 import { Shell } from '../ui/Shell.tsx';
+import '../i18n/kitchen.ts';
 
 function Kitchen() {
   const { t } = useLang();

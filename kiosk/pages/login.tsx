@@ -5,6 +5,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call } from '../checkout/api.ts';
 import { setLang, useLang, type Key } from '../i18n.ts';
+import '../i18n/login.ts';
 
 interface Who { kind: 'staff' | 'kiosk'; role: string; name: string; station?: string; expiresAt: number }
 

@@ -2,7 +2,10 @@
 // own, and a guardian's for a minor) against the consent text version shown,
 // enrol a face by uploading a real photo (../shared/images, cropped into a temp
 // dir), export what is held, then withdraw consent: face pay stops, the template
-// is gone, and the audit view lists each act by the signed-in admin.
+// is gone, and the audit view lists each act by the signed-in admin. The minor is
+// enrolled from the admin's webcam (Chromium's fake camera playing a real photo),
+// then deleted on request.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +35,9 @@ beforeAll(async () => {
       },
     },
   });
-  browser = await launchBrowser();
+  const webcam = path.join(tmp, 'webcam.y4m');
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', path.join(SHARED, 'images/minivision_image_T1.jpg'), '-t', '1', '-r', '10', '-vf', 'scale=-2:480,pad=640:480:(ow-iw)/2:0:gray,format=yuv420p', webcam]);
+  browser = await launchBrowser({ fakeCamera: webcam });
 }, 120_000);
 
 afterAll(async () => {
@@ -53,7 +58,7 @@ async function photoFile(): Promise<string> {
 const row = (page: Page, account: string) => page.locator(`[data-testid="bio-person"][data-account="${account}"]`);
 const people = async () => (await (await fetch(`${gw.url}/api/biometrics/people`, { headers: (await gw.loginAs('admin')).headers })).json()).people as { account_id: string; enrolled_at: number | null; consent: { given_by: string; guardian_name: string | null; minor: boolean; text_version: string } | null }[];
 
-it('records consent (self and guardian), enrols by upload, exports, and withdraws', async () => {
+it('records consent (self and guardian), enrols by upload and from the webcam, exports, withdraws and deletes', async () => {
   const { page, errors, close } = await newKioskPage(browser);
   page.on('dialog', (d) => void d.accept());
   try {
@@ -113,7 +118,22 @@ it('records consent (self and guardian), enrols by upload, exports, and withdraw
       .poll(async () => page.locator('[data-testid="bio-audit-view"] [data-testid="audit-line"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action'))), { timeout: 10_000 })
       .toEqual(['withdraw', 'export', 'enrol', 'consent']);
     expect(await page.getByTestId('bio-audit-view').textContent()).toContain('test-admin');
+
+    // the minor, from the webcam; then deleted on request (the audit record stays)
+    await page.getByTestId('enrol-webcam').click();
+    await expect.poll(() => page.getByTestId('enrol-shot').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await page.getByTestId('enrol-shot').click();
+    await expect.poll(() => page.getByTestId('enrol-count').getAttribute('data-count'), { timeout: 10_000 }).toBe('1');
+    await page.getByTestId('enrol-account').selectOption('xiaoli');
+    await page.getByTestId('enrol-submit').click();
+    await expect.poll(() => row(page, 'xiaoli').getAttribute('data-enrolled'), { timeout: 60_000 }).toBe('true');
+    expect(await page.locator('video').count()).toBe(0); // the webcam closes after enrolling
     await page.screenshot({ path: '/tmp/canteen-edge-pages/admin-biometrics.png', fullPage: true });
+    await row(page, 'xiaoli').getByTestId('bio-delete').click();
+    await expect.poll(() => row(page, 'xiaoli').count(), { timeout: 10_000 }).toBe(0);
+    expect((await people()).find((p) => p.account_id === 'xiaoli')).toBeUndefined();
+    const audit = (await (await fetch(`${gw.url}/api/biometrics/audit?account_id=xiaoli`, { headers: (await gw.loginAs('admin')).headers })).json()).audit;
+    expect(audit.map((l: { action: string }) => l.action)).toEqual(['delete', 'enrol', 'consent']);
     expect(errors).toEqual([]);
   } finally {
     await close();

@@ -58,8 +58,8 @@ beforeAll(async () => {
     env: { CANTEEN_EDGE_MODELS_DIR: path.join(SHARED, 'models') },
     config: {
       ...base,
-      // a long weighing cycle: the plate stays on the scale ~11 s, time for a wrong PIN and a retry on a busy box
-      simulators: { ...sims, scale: { ...sims.scale, plates_g: [487], cycle_ms: 24_000 } },
+      // a long weighing cycle: the plate stays on the scale ~18 s, time for a wrong PIN and a retry on a busy box
+      simulators: { ...sims, scale: { ...sims.scale, plates_g: [487], cycle_ms: 40_000 } },
       canteen: { pricing: { mode: 'uniform', price_fen: 1280, per_grams: 500 }, stations: [{ id: 'checkout-1', scale: 'checkout-1', interval_g: 2, trays: [{ id: 'std', name: 'plate', tare_g: 136 }] }] },
       payments: {
         accounts: [
@@ -81,7 +81,7 @@ beforeAll(async () => {
   const enrolled = await post('/api/biometrics/enrolments', { account_id: 'zhang', images: [await enrolmentImage()] });
   expect(enrolled.images_used).toBe(1);
   await gw.pairKiosk('checkout-1');
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   for (const b of browsers) await b.close();
@@ -109,8 +109,8 @@ async function faceAtPricedPlate(photo: string, framing: string) {
 
 /** Waits for the next plate to be priced, then taps one way to pay. */
 async function payAtPricedPlate(page: Page, method: 'face' | 'card' | 'qr' | 'pin') {
-  await expect.poll(() => phase(page), { timeout: 60_000 }).toBe('zero');
-  await expect.poll(() => phase(page), { timeout: 60_000, interval: 50 }).toBe('priced');
+  await expect.poll(() => phase(page), { timeout: 90_000 }).toBe('zero');
+  await expect.poll(() => phase(page), { timeout: 90_000, interval: 50 }).toBe('priced');
   expect(await page.getByTestId('total').getAttribute('data-fen')).toBe(String(PRICE_FEN));
   await page.getByTestId(`pay-${method}`).click();
 }
@@ -148,7 +148,7 @@ it('pays by face: liveness, masked name and balances, confirm, receipt; the ledg
   } finally {
     await close();
   }
-}, 180_000);
+}, 240_000);
 
 it('says "not recognised" for someone not enrolled, keeps card / QR / PIN on screen, and the card then pays', async () => {
   const before = { zhang: await balance('zhang'), li: await balance('li') };
@@ -173,7 +173,7 @@ it('says "not recognised" for someone not enrolled, keeps card / QR / PIN on scr
   } finally {
     await close();
   }
-}, 180_000);
+}, 240_000);
 
 it('pays by PIN on the on-screen keypad (a wrong PIN is declined first) and by the campus app\'s QR code', async () => {
   const admin = { 'content-type': 'application/json', ...(await gw.loginAs('admin')).headers };
@@ -215,7 +215,7 @@ it('pays by PIN on the on-screen keypad (a wrong PIN is declined first) and by t
   } finally {
     await close();
   }
-}, 180_000);
+}, 240_000);
 
 it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), one photo from the camera', async () => {
   const browser = await launchBrowser({ fakeCamera: cameraClip('minivision_image_T1.jpg', FRAMING.whole) });
@@ -253,7 +253,7 @@ it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), 
   } finally {
     await close();
   }
-}, 180_000);
+}, 240_000);
 
 it('without the face models, "pay by face" says face pay is unavailable and the other ways stay on screen', async () => {
   const base = await simulatorConfig();
@@ -284,4 +284,4 @@ it('without the face models, "pay by face" says face pay is unavailable and the 
     await close();
     await bare.stop();
   }
-}, 180_000);
+}, 240_000);

@@ -81,7 +81,7 @@ export class RecordsStore {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(c.id, c.day, c.staffId, c.staffName, c.temperatureC, JSON.stringify(c.answers), c.passed ? 1 : 0, JSON.stringify(c.failures), c.note, c.checkedBy, c.checkedAt);
-    })();
+    }).immediate();
   }
 
   /** The check this one replaced, if it was a re-check. */
@@ -133,7 +133,7 @@ export class RecordsStore {
 
   markReminded(ids: string[], at: number): void {
     const stmt = this.db.prepare('UPDATE food_samples SET reminded_at = ? WHERE id = ?');
-    this.db.transaction(() => ids.forEach((id) => stmt.run(at, id)))();
+    this.db.transaction(() => ids.forEach((id) => stmt.run(at, id))).immediate();
   }
 
   hasReminder(key: string): boolean {
