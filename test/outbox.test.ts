@@ -33,9 +33,11 @@ describe('outbox', () => {
     const outbox = new Outbox(db, 'b');
     let commits = 0;
     const original = db.transaction.bind(db);
+    type Run = (...a: unknown[]) => unknown;
+    const counted = (run: Run): Run => (...args) => (commits++, run(...args));
     db.transaction = ((fn: () => unknown) => {
-      const t = original(fn as never);
-      return ((...args: unknown[]) => (commits++, (t as unknown as (...a: unknown[]) => unknown)(...args))) as never;
+      const t = original(fn as never) as unknown as Run & Record<'immediate' | 'deferred' | 'exclusive', Run>;
+      return Object.assign(counted(t), { immediate: counted(t.immediate), deferred: counted(t.deferred), exclusive: counted(t.exclusive) }) as never;
     }) as never;
     await Promise.all(Array.from({ length: 1000 }, (_, i) => outbox.append('readings', { i })));
     expect(commits).toBe(1);

@@ -1,7 +1,7 @@
 // Paying a sale by meal card: the card reader types the card's id and Enter into
 // the focused field (readers act as keyboards); the answer shows the holder's
 // masked name and the balance left, or why the card was declined.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SaleMsg } from '../../gateway/server/wire.ts';
 import { useLang } from '../i18n.ts';
 import { payDeclineKey, paySale, type PayAnswer } from './payCall.ts';
@@ -13,7 +13,8 @@ export function CardPay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
   const [answer, setAnswer] = useState<PayAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => input.current?.focus(), [answer]);
+  // a layout effect: the field has the focus again by the time the answer is on screen, so the next swipe is not lost
+  useLayoutEffect(() => input.current?.focus(), [answer, error, busy]);
 
   const pay = async (cardId: string) => {
     if (!cardId || busy) return;

@@ -1,6 +1,6 @@
 // Paying a sale with the campus app's payment code: the kiosk's QR scanner types
 // the code and Enter into the focused field, like the card reader.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SaleMsg } from '../../gateway/server/wire.ts';
 import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
@@ -12,7 +12,8 @@ export function QrPay({ sale }: { sale: SaleMsg }) {
   const [answer, setAnswer] = useState<PayAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  useEffect(() => input.current?.focus(), [answer, error, busy]);
+  // a layout effect: the field has the focus again by the time the answer is on screen, so the next scan is not lost
+  useLayoutEffect(() => input.current?.focus(), [answer, error, busy]);
 
   const pay = async (qr: string) => {
     if (!qr || busy) return;

@@ -207,6 +207,8 @@ it('pays by PIN on the on-screen keypad (a wrong PIN is declined first) and by t
     await page.keyboard.type(`${code.slice(0, -1)}${code.endsWith('0') ? '1' : '0'}`); // a scanner is a keyboard; one digit off first
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await page.getByTestId('qr-error').textContent()) ?? '', { timeout: 10_000 }).toContain('signature');
+    // the scanner types into whatever has the focus: the field must have it back
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('qr-input');
     await page.keyboard.type(code);
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('receipt').getAttribute('data-status'), { timeout: 10_000 }).toBe('paid');
