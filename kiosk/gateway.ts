@@ -11,6 +11,13 @@ export type Handlers<E> = { [K in keyof E]?: E[K] };
 
 export const OFFLINE_AFTER_MS = 3000;
 
+// Set while this page signs out: the sign-out goes to /login itself, and the sockets
+// refused meanwhile must not race it with a redirect of their own.
+let signingOut = false;
+export function markSigningOut(): void {
+  signingOut = true;
+}
+
 /** Subscribes to a gateway namespace on the page's own origin for the lifetime of the component. */
 export function useGateway<E extends object>(namespace: string, handlers: Handlers<E>): Conn {
   const latest = useRef(handlers);
@@ -45,7 +52,7 @@ export function useGateway<E extends object>(namespace: string, handlers: Handle
     });
     // The sign-in or pairing ended (signed out elsewhere, expired, kiosk unpaired): sign in again, then come back here.
     socket.on('connect_error', (err) => {
-      if (err.message === 'unauthorized') location.assign(loginUrl(location));
+      if (err.message === 'unauthorized' && !signingOut) location.assign(loginUrl(location));
     });
     // Every namespace's snapshot carries the site: show times in its zone on every page.
     socket.on('snapshot', (s: { site?: { timezone?: string } } | undefined) => setTimeZone(s?.site?.timezone));

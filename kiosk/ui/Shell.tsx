@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { Conn } from '../gateway.ts';
+import { markSigningOut, type Conn } from '../gateway.ts';
 import { setLang, useLang, type Key } from '../i18n.ts';
 import { ConnBanner } from './ConnBanner.tsx';
 
@@ -34,6 +34,7 @@ function SignedIn() {
   }, []);
   if (!name) return null;
   const signOut = async () => {
+    markSigningOut();
     try {
       await fetch('/api/auth/logout', { method: 'POST' });
     } finally {
