@@ -2,7 +2,7 @@
 // who, the consent text is read and explicitly agreed to (nothing pre-ticked),
 // then one photo from the screen's camera goes to `face:enrol`. Minors are sent
 // to the staff, who record a guardian's consent at /admin.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { CameraView } from '../checkout/CameraView.tsx';
 import { useKioskSocket } from '../checkout/kioskSocket.ts';
 import { useCamera } from '../checkout/useCamera.ts';
@@ -38,7 +38,7 @@ export function KioskEnrol({ onClose }: { onClose(): void }) {
 function CardStep({ onCard }: { onCard(card: string): void }) {
   const { t } = useLang();
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  useLayoutEffect(() => input.current?.focus(), []); // focused as it appears: the card reader types at once
   return (
     <form
       onSubmit={(e) => {

@@ -42,6 +42,7 @@ async function payByCard(page: Page, card: string) {
   expect(await page.getByTestId('total').getAttribute('data-fen')).toBe('901');
   await page.getByTestId('pay-card').click();
   await page.getByTestId('card-input').waitFor();
+  await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT'); // the reader types into the focused field
   await page.keyboard.type(card); // a card reader is a keyboard
   await page.keyboard.press('Enter');
 }

@@ -164,6 +164,7 @@ it('says "not recognised" for someone not enrolled, keeps card / QR / PIN on scr
 
     await page.getByTestId('method-card').click();
     await page.getByTestId('card-input').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT');
     await page.keyboard.type('0087654321');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('receipt').getAttribute('data-status'), { timeout: 10_000 }).toBe('paid');
@@ -202,6 +203,7 @@ it('pays by PIN on the on-screen keypad (a wrong PIN is declined first) and by t
 
     await payAtPricedPlate(page, 'qr');
     await page.getByTestId('qr-input').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT');
     const expiry = Math.floor(Date.now() / 1000) + 120;
     const code = `CE1.zhang.${expiry}.${createHmac('sha256', QR_SECRET).update(`zhang.${expiry}`).digest('hex')}`;
     await page.keyboard.type(`${code.slice(0, -1)}${code.endsWith('0') ? '1' : '0'}`); // a scanner is a keyboard; one digit off first
@@ -229,6 +231,7 @@ it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), 
     await expect.poll(() => phase(page), { timeout: 60_000 }).toBe('zero');
     await page.getByTestId('enrol-link').click();
     await page.getByTestId('enrol-card').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT');
     await page.keyboard.type('0087654321'); // li's card, on the reader
     await page.keyboard.press('Enter');
     const text = await (await fetch(`${gw.url}/api/biometrics/consent-text`, { headers: (await gw.loginAs('admin')).headers })).json();
