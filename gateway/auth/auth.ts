@@ -95,7 +95,7 @@ export class Auth {
   /** First start without accounts: an `admin` with a random password, written to a file only the service user can read. */
   async bootstrap(dataDir: string): Promise<void> {
     if (!this.settings.initialAdmin || this.store.countAccounts() > 0) return;
-    const password = randomPassword();
+    const password = randomPassword('admin');
     await this.store.addAccount('admin', 'admin', password);
     const file = path.join(dataDir, INITIAL_ADMIN_FILE);
     writeFileSync(

@@ -62,4 +62,10 @@ export function randomCode(length: number, groupOf = 0): string {
   return groupOf ? s.match(new RegExp(`.{1,${groupOf}}`, 'g'))!.join('-') : s;
 }
 
-export const randomPassword = () => randomCode(25, 5);
+/** A random password that passes passwordProblem for this account (a short username such as "wu" turns up in about 1 in 50 codes). */
+export function randomPassword(username?: string): string {
+  for (;;) {
+    const password = randomCode(25, 5);
+    if (!passwordProblem(password, username)) return password;
+  }
+}

@@ -54,9 +54,9 @@ const name = (values: Values): string => {
 };
 
 /** The new password: --generate (printed once), --password-stdin, or typed twice at a hidden prompt. */
-async function newPassword(values: Values): Promise<{ password: string; generated: boolean }> {
+async function newPassword(values: Values, username: string): Promise<{ password: string; generated: boolean }> {
   if (values.generate && values['password-stdin']) throw new UsageError('give --generate or --password-stdin, not both');
-  if (values.generate) return { password: randomPassword(), generated: true };
+  if (values.generate) return { password: randomPassword(username), generated: true };
   if (values['password-stdin']) {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -110,7 +110,7 @@ export const userAdd: Command = {
     const role = values.role;
     if (typeof role !== 'string') throw new UsageError(`--role is required: one of ${STAFF_ROLES.join(', ')}`);
     return withStore(values, async (store) => {
-      const { password, generated } = await newPassword(values);
+      const { password, generated } = await newPassword(values, username);
       const account = await store.addAccount(username, role, password);
       store.audit({ actor: actor(), role: null, action: 'user add', detail: { username, role }, result: 'ok' });
       printJson({ ok: true, username: account.username, role: account.role, ...(generated ? { password } : {}) });
@@ -128,7 +128,7 @@ export const userPasswd: Command = {
     const username = name(values);
     return withStore(values, async (store, cfg) => {
       if (!store.account(username)) throw new AuthError(404, `no account "${username}"`);
-      const { password, generated } = await newPassword(values);
+      const { password, generated } = await newPassword(values, username);
       await store.setPassword(username, password);
       if (username === 'admin') rmSync(initialAdminFile(cfg.paths.data_dir), { force: true });
       store.audit({ actor: actor(), action: 'user passwd', detail: { username }, result: 'ok' });
