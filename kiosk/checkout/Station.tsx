@@ -8,11 +8,10 @@ import { DishHeader } from './DishHeader.tsx';
 import { DishPicker } from './DishPicker.tsx';
 import { fmtYuan } from './money.ts';
 import { Nutrition } from './Nutrition.tsx';
-import { CardPay } from './CardPay.tsx';
+import { ReaderPay } from './ReaderPay.tsx';
 import { FacePay } from './FacePay.tsx';
 import { PayMethods, PayPanel, type KioskMethod } from './PayPanel.tsx';
 import { PinPay } from './PinPay.tsx';
-import { QrPay } from './QrPay.tsx';
 import { KioskEnrol } from '../biometrics/KioskEnrol.tsx';
 import { Receipt } from './Receipt.tsx';
 import type { Canteen } from './useCanteen.ts';
@@ -99,9 +98,9 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
     body = (
       <div class="co-paying" data-testid="paying" data-method={method}>
         {method === 'face' ? <FacePay sale={sale} onClose={close} />
-          : method === 'qr' ? <QrPay sale={sale} />
+          : method === 'qr' ? <ReaderPay sale={sale} reader="qr" />
           : method === 'pin' ? <PinPay sale={sale} />
-          : <CardPay sale={sale} onClose={close} />}
+          : <ReaderPay sale={sale} reader="card" onClose={close} />}
         <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" />
       </div>
     );

@@ -70,7 +70,7 @@ export const checkoutDict = {
   'co.priceChanged': ['重量或价格已变化，请确认新的金额', 'The weight or the price changed: check the new total'],
   'co.noDishes': ['暂无可选菜品', 'No dishes on sale'],
   'co.corrected': ['已更正', 'Corrected'],
-  // QR and PIN pay (kiosk/checkout/QrPay.tsx, PinPay.tsx)
+  // QR and PIN pay (kiosk/checkout/ReaderPay.tsx, PinPay.tsx)
   'co.payPin': ['密码支付', 'PIN'],
   'co.method.pin': ['密码', 'PIN'],
   'pay.scanQr': ['请出示付款码对准扫码器', 'Hold your payment code to the scanner'],
