@@ -119,6 +119,8 @@ describe('gateway on simulators', () => {
       { version: 9, name: 'food_safety' },
       { version: 10, name: 'payment_pins' },
       { version: 11, name: 'kitchen_zones' },
+      { version: 12, name: 'payment_amount_checks' },
+      { version: 13, name: 'auth_attempts' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();
