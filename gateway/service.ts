@@ -143,6 +143,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     running.push({ name: 'canteen', stop: () => canteen.stop() });
     const payments = new PaymentsModule(db, config.payments, canteen, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'payments' }), Date.now, {
       qrSecret: readQrSecret(config.payments, config.file),
+      dataDir: config.paths.data_dir,
     });
     payments.start();
     // Face pay: unavailable (not an error) without the face models or when switched off.

@@ -7,7 +7,7 @@ import { openDatabase } from '../gateway/store/sqlite.ts';
 
 const DAY = '2026-11-26';
 function ledger(dailyCapFen?: number) {
-  const l = new PaymentLedger(openDatabase(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-pay-'))), { meals: { lunch: { subsidy_fen: 500 } }, dailyCapFen });
+  const l = new PaymentLedger(openDatabase(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-pay-'))), { meals: { lunch: { subsidy_fen: 500 } }, dailyCapFen, bounds: { maxTopupFen: 200_000, maxBalanceFen: 1_000_000 } });
   l.upsertAccount({ id: 'zhang', person: '张三明', card_id: 'C001', opening_balance_fen: 2000 }, 0);
   l.upsertAccount({ id: 'li', person: '李四', card_id: 'C002', opening_balance_fen: 100, credit_limit_fen: 300 }, 0);
   return l;
@@ -27,7 +27,33 @@ describe('meal-card ledger', () => {
   it('refuses a key reused for another account', () => {
     const l = ledger();
     l.debit(lunch('k1', 'zhang', 900));
-    expect(() => l.debit(lunch('k1', 'li', 900))).toThrow(/already used for a debit on account zhang/);
+    expect(() => l.debit(lunch('k1', 'li', 900))).toThrow(/already used for another request \(account differ\)/);
+  });
+
+  it('binds a key to what it first paid: another sale, method or amount is a 409, not the first answer', () => {
+    const l = ledger();
+    l.debit({ ...lunch('k1', 'zhang', 900), saleId: 'sale-a' });
+    expect(() => l.debit({ ...lunch('k1', 'zhang', 900), saleId: 'sale-b' })).toThrow(/sale differ/);
+    expect(() => l.debit({ ...lunch('k1', 'zhang', 900), saleId: 'sale-a', method: 'qr' })).toThrow(/method differ/);
+    expect(() => l.debit({ ...lunch('k1', 'zhang', 901), saleId: 'sale-a' })).toThrow(/amount differ/);
+    expect(() => l.topUp('k1', 'zhang', 900, 2, DAY)).toThrow(/\(kind differ\)/);
+    // a credential that did not verify never gets an approved key's answer
+    expect(() => l.declined({ ...lunch('k1', 'zhang', 900), saleId: 'sale-a' }, 'wrong_pin')).toThrow(/approved with a credential that verified/);
+    expect(l.account('zhang')!.balance_fen).toBe(1600);
+  });
+
+  it('takes amounts only as whole fen within the bounds, and the database refuses anything else', () => {
+    const l = ledger();
+    for (const bad of [1e308, Infinity, NaN, 2 ** 53 + 2, 12.5, -1, 0, '100' as unknown as number, 200_001]) expect(() => l.topUp(`t-${String(bad)}`, 'zhang', bad, 1, DAY)).toThrow(/amount_fen/);
+    expect(() => l.refund('r', 'x', 1e308, 'sup', 1, DAY)).toThrow(/amount_fen/);
+    l.topUp('big', 'zhang', 200_000, 1, DAY);
+    for (let i = 0; i < 3; i++) l.topUp(`more-${i}`, 'zhang', 200_000, 1, DAY); // 802000
+    expect(() => l.topUp('over', 'zhang', 200_000, 1, DAY)).toThrow(/above the most an account may hold/);
+    const db = (l as unknown as { db: import('better-sqlite3').Database }).db;
+    for (const v of [1e308, Infinity, -Infinity, 2 ** 53 + 2, 1.5]) {
+      expect(() => db.prepare('UPDATE payment_accounts SET balance_fen = ? WHERE id = ?').run(v, 'zhang')).toThrow(/CHECK constraint failed/);
+      expect(() => db.prepare("INSERT INTO payment_transactions (id, account_id, kind, status, amount_fen, day, at) VALUES ('z', 'zhang', 'topup', 'approved', ?, 'd', 1)").run(v)).toThrow(/CHECK constraint failed/);
+    }
   });
 
   it('never goes below the credit limit, and declines with the reason', () => {

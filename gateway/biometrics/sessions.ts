@@ -24,6 +24,8 @@ interface Session {
   tracker: LivenessTracker;
   progress: FaceProgress;
   accountId: string | null;
+  /** the payment credential of the match (PaymentsModule.issueFaceToken): this sale, station and account only */
+  faceToken: string | null;
   /** the confirm key that paid or declined it */
   key: string | null;
   busy: boolean;
@@ -53,6 +55,7 @@ export class FacePaySessions {
       tracker: new LivenessTracker({ threshold: liveness.threshold, frames: liveness.frames, maxGapMs: liveness.max_gap_ms }),
       progress: { sessionId: id, state: 'looking', liveness: { frames: 0, needed: liveness.frames, score: null }, hint: null, candidate: null, decline: null, message: null, transaction: null },
       accountId: null,
+      faceToken: null,
       key: null,
       busy: false,
       timer: this.idleTimer(id),
@@ -123,7 +126,7 @@ export class FacePaySessions {
     s.key = key;
     let r;
     try {
-      r = await this.m.payments.paySale(s.saleId, { key, account_id: s.accountId, method: 'face' });
+      r = await this.m.payments.paySale(s.saleId, { key, face_token: s.faceToken ?? '', method: 'face' });
     } catch (err) {
       if (err instanceof LedgerError) throw new BiometricError(err.statusCode, err.message);
       throw err;
@@ -170,6 +173,7 @@ export class FacePaySessions {
     this.m.vault.audit(s.actor, 'match', accountId, `sale ${s.saleId} at ${s.station}: similarity ${similarity.toFixed(3)}, margin ${margin === null ? 'n/a' : margin.toFixed(3)}`);
     if (!account) return this.decline(s, p, 'not_recognised', `matched account ${accountId} is not in the ledger`);
     s.accountId = accountId;
+    s.faceToken = this.m.payments.issueFaceToken({ station: s.station, saleId: s.saleId, accountId });
     const sale = this.m.payments.canteen.ledger.sale(s.saleId)!;
     const { meal, day } = this.m.payments.mealNow();
     const charge = this.m.payments.ledger.chargeFor(sale.totalFen, meal);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { id, secret } from '../config/shapes.ts';
 
-const fen = z.number().int().min(0);
+// Whole fen, at most the ledger's column bound (10^11 fen, migration 012).
+const fen = z.number().int().min(0).max(100_000_000_000);
 
 export const paymentsConfigSchema = z
   .strictObject({
@@ -17,6 +18,8 @@ export const paymentsConfigSchema = z
       .prefault({})
       .describe('meal rules; which meal a payment belongs to follows canteen.meals'),
     daily_cap_fen: fen.optional().describe('the most an account may be charged in one day (fen); none when unset'),
+    max_topup_fen: fen.min(1).default(200_000).describe('the most one top-up may add (fen; 200000 = 2000 yuan); a larger one is refused 400'),
+    max_balance_fen: fen.min(1).default(1_000_000).describe('a top-up that would take an account above this balance is refused 409 (fen; 1000000 = 10000 yuan)'),
     qr_secret: secret
       .optional()
       .describe('key of the campus app\'s payment codes (CE1.<account>.<expiry>.<HMAC-SHA256>); inline or `{file: PATH}` (relative to the config file). QR pay is off without it'),
@@ -36,7 +39,7 @@ export const paymentsConfigSchema = z
           card_id: z.string().min(1).optional().describe('the meal card\'s id as its reader reports it'),
           status: z.enum(['active', 'frozen', 'closed']).default('active').describe('a frozen or closed account is declined'),
           credit_limit_fen: fen.default(0).describe('how far below zero the balance may go (fen)'),
-          opening_balance_fen: z.number().int().default(0).describe('the balance when the account is first created on this box; afterwards only transactions move it'),
+          opening_balance_fen: z.number().int().min(-100_000_000_000).max(100_000_000_000).default(0).describe('the balance when the account is first created on this box; afterwards only transactions move it'),
         }),
       )
       .default([])

@@ -59,6 +59,48 @@ export interface DebitRequest {
 
 export type Decline = 'unknown_account' | 'account_frozen' | 'account_closed' | 'insufficient_balance' | 'daily_cap_reached' | 'wrong_pin' | 'pin_locked' | 'no_pin';
 
+/** What a key is bound to: a replay must match every field given. */
+export interface Binding {
+  kind: TxKind;
+  account_id?: string;
+  sale_id?: string | null;
+  method?: string | null;
+  /** debit: the price before the subsidy; refund, top-up: the amount */
+  amount_fen?: number;
+  original_id?: string;
+}
+
+function bindingDiffers(seen: Transaction, b: Binding): string[] {
+  const out: string[] = [];
+  if (seen.kind !== b.kind) out.push('kind');
+  if (b.account_id !== undefined && seen.account_id !== b.account_id) out.push('account');
+  if (b.sale_id !== undefined && seen.sale_id !== b.sale_id) out.push('sale');
+  if (b.method !== undefined && seen.method !== b.method) out.push('method');
+  if (b.original_id !== undefined && seen.original_id !== b.original_id) out.push('original transaction');
+  if (b.amount_fen !== undefined) {
+    const first = seen.kind === 'debit' ? seen.amount_fen + seen.subsidy_fen : seen.amount_fen;
+    if (first !== b.amount_fen) out.push('amount');
+  }
+  return out;
+}
+
+/** The most any single money column may hold (the migration's CHECK: 10^11 fen). */
+export const MAX_FEN = 100_000_000_000;
+
+export interface AmountBounds {
+  /** the most one top-up may add */
+  maxTopupFen: number;
+  /** a top-up that would take the balance above this is refused */
+  maxBalanceFen: number;
+}
+
+/** An amount of money as the ledger takes it: a whole number of fen from `min` to `max`, nothing else. */
+export function checkFen(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new LedgerError(400, `${field}: got ${JSON.stringify(value) ?? String(value)}; expected a whole number of fen`);
+  if (value < min || value > max) throw new LedgerError(400, `${field}: got ${value}; expected ${min} to ${max} fen`);
+  return value;
+}
+
 export class LedgerError extends Error {
   constructor(
     readonly statusCode: 400 | 404 | 409,
@@ -71,7 +113,7 @@ export class LedgerError extends Error {
 export class PaymentLedger {
   constructor(
     private readonly db: Db,
-    private readonly rules: { meals: Record<string, MealRule>; dailyCapFen?: number },
+    private readonly rules: { meals: Record<string, MealRule>; dailyCapFen?: number; bounds: AmountBounds },
   ) {}
 
   account(id: string): Account | undefined {
@@ -102,6 +144,7 @@ export class PaymentLedger {
 
   /** Charges a meal: subsidy first, the rest from the balance (down to the credit limit), within the daily cap. */
   debit(req: DebitRequest): Transaction {
+    checkFen('price', req.priceFen, 0, MAX_FEN);
     return this.once(req.key, () => {
       const acc = this.account(req.accountId);
       const subsidy = Math.min(req.priceFen, this.rules.meals[req.meal]?.subsidy_fen ?? 0);
@@ -114,15 +157,22 @@ export class PaymentLedger {
       const decline = this.declineReason(acc, charge, req.day);
       if (decline) return this.insert({ ...base, status: 'declined', reason: decline, balance_after_fen: null });
       return this.apply({ ...base, status: 'approved', reason: null }, -charge);
-    }, { kind: 'debit', account_id: req.accountId });
+    }, debitBinding(req));
   }
 
-  /** A debit refused before the ledger saw it (a wrong PIN), recorded under its key like any decline. */
+  /**
+   * A debit refused before the ledger saw it (a wrong PIN), recorded under its key like
+   * any decline. A key already approved is not answered here: the approval was for a
+   * credential that verified, and this request's did not.
+   */
   declined(req: DebitRequest, reason: Decline): Transaction {
-    return this.once(req.key, () => {
+    checkFen('price', req.priceFen, 0, MAX_FEN);
+    const tx = this.once(req.key, () => {
       const subsidy = Math.min(req.priceFen, this.rules.meals[req.meal]?.subsidy_fen ?? 0);
       return this.insert({ id: req.key, account_id: req.accountId, kind: 'debit', status: 'declined', reason, amount_fen: req.priceFen - subsidy, subsidy_fen: subsidy, balance_after_fen: null, sale_id: req.saleId ?? null, station: req.station ?? null, method: req.method, meal: req.meal, day: req.day, original_id: null, actor: null, at: req.at });
-    }, { kind: 'debit', account_id: req.accountId });
+    }, debitBinding(req));
+    if (tx.status === 'approved') throw new LedgerError(409, `key "${req.key}" was approved with a credential that verified; this request's (${reason}) did not: use a new key`);
+    return tx;
   }
 
   /** Why a debit of `priceFen` would be declined now (checked again, atomically, by debit()). */
@@ -138,16 +188,17 @@ export class PaymentLedger {
 
   /** Gives back (part of) an approved debit; a supervisor's act, referencing it. */
   refund(key: string, originalId: string, amountFen: number | undefined, actor: string, at: number, day: string): Transaction {
+    if (amountFen !== undefined) checkFen('amount_fen', amountFen, 1, MAX_FEN);
     return this.once(key, () => {
       const original = this.originalDebit(originalId);
       const refunded = this.undone(originalId);
       const amount = amountFen ?? original.amount_fen - refunded;
-      if (!Number.isInteger(amount) || amount <= 0) throw new LedgerError(400, `amount_fen: got ${amountFen}; expected a positive number of fen`);
+      if (amount <= 0) throw new LedgerError(409, `debit ${originalId} is already given back in full`);
       if (refunded + amount > original.amount_fen) {
         throw new LedgerError(409, `debit ${originalId} charged ${original.amount_fen} fen and ${refunded} is already given back; ${amount} more would exceed it`);
       }
       return this.apply(this.undo(key, original, 'refund', amount, actor, at, day), amount);
-    }, { kind: 'refund' });
+    }, { kind: 'refund', original_id: originalId, ...(amountFen !== undefined ? { amount_fen: amountFen } : {}) });
   }
 
   /** Cancels an approved debit of the same day in full, subsidy included. */
@@ -157,19 +208,24 @@ export class PaymentLedger {
       if (original.day !== day) throw new LedgerError(409, `debit ${originalId} is from ${original.day}; only the same day's debits can be voided (refund it instead)`);
       if (this.undone(originalId) > 0) throw new LedgerError(409, `debit ${originalId} was already refunded or voided`);
       return this.apply({ ...this.undo(key, original, 'void', original.amount_fen, actor, at, day), subsidy_fen: -original.subsidy_fen }, original.amount_fen);
-    }, { kind: 'void' });
+    }, { kind: 'void', original_id: originalId });
   }
 
   /** A top-up from the central card system; its transaction id is the key, so a resent one is merged once. */
   topUp(key: string, accountId: string, amountFen: number, at: number, day: string): Transaction {
+    const { maxTopupFen, maxBalanceFen } = this.rules.bounds;
+    checkFen('amount_fen', amountFen, 1, maxTopupFen);
     return this.once(key, () => {
-      if (!this.account(accountId)) throw new LedgerError(404, `no account "${accountId}"`);
-      if (!Number.isInteger(amountFen) || amountFen <= 0) throw new LedgerError(400, `amount_fen: got ${amountFen}; expected a positive number of fen`);
+      const acc = this.account(accountId);
+      if (!acc) throw new LedgerError(404, `no account "${accountId}"`);
+      if (acc.balance_fen + amountFen > maxBalanceFen) {
+        throw new LedgerError(409, `a top-up of ${amountFen} fen would take account ${accountId} to ${acc.balance_fen + amountFen} fen, above the most an account may hold (payments.max_balance_fen: ${maxBalanceFen})`);
+      }
       return this.apply(
         { id: key, account_id: accountId, kind: 'topup', status: 'approved', reason: null, amount_fen: amountFen, subsidy_fen: 0, sale_id: null, station: null, method: 'central', meal: null, day, original_id: null, actor: null, at },
         amountFen,
       );
-    }, { kind: 'topup', account_id: accountId });
+    }, { kind: 'topup', account_id: accountId, amount_fen: amountFen });
   }
 
   /** Counts and sums of approved transactions per meal and station for one day, from the ledger itself. */
@@ -218,18 +274,18 @@ export class PaymentLedger {
   }
 
   /**
-   * Runs `make` unless the key was seen; either way returns the stored row. A key
-   * reused for another kind of request or another account is refused, not answered
-   * with the first request's result.
+   * Runs `make` unless the key was seen. A key is bound to what it first did: the same
+   * request again gets the stored row; the key used for anything else (another sale,
+   * account, method, amount or kind) is refused with 409 naming what differs, never
+   * answered with the first request's result.
    */
-  private once(key: string, make: () => Transaction, same: Pick<Transaction, 'kind'> & { account_id?: string }): Transaction {
+  private once(key: string, make: () => Transaction, binding: Binding): Transaction {
     if (!key || key.length > 128) throw new LedgerError(400, 'key: expected an idempotency key of 1 to 128 characters');
     return this.db.transaction(() => {
       const seen = this.transaction(key);
       if (!seen) return make();
-      if (seen.kind !== same.kind || (same.account_id !== undefined && seen.account_id !== same.account_id)) {
-        throw new LedgerError(409, `key "${key}" was already used for a ${seen.kind} on account ${seen.account_id}`);
-      }
+      const differs = bindingDiffers(seen, binding);
+      if (differs.length) throw new LedgerError(409, `key "${key}" was already used for another request (${differs.join(', ')} differ); a key stands for one request: use a new key`);
       return seen;
     }).immediate();
   }
@@ -250,3 +306,5 @@ export class PaymentLedger {
     return t;
   }
 }
+
+const debitBinding = (req: DebitRequest): Binding => ({ kind: 'debit', account_id: req.accountId, sale_id: req.saleId ?? null, method: req.method, amount_fen: req.priceFen });

@@ -1,6 +1,7 @@
 // Payment PINs: set by an admin, kept as scrypt hashes (the same format as staff
 // passwords), checked at the kiosk. Wrong PINs in a row lock PIN pay for the
-// account for a while, so that 4 to 6 digits cannot be tried through.
+// account for a while, so that 4 to 6 digits cannot be tried through, however
+// many tries are sent at once (each is reserved before it is hashed).
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import type { Db } from '../store/sqlite.ts';
 import { LedgerError } from './ledger.ts';
@@ -31,30 +32,36 @@ export class PinStore {
     return !!this.db.prepare('SELECT 1 FROM payment_pins WHERE account_id = ?').get(accountId);
   }
 
-  /** Checks a PIN; a wrong one counts towards the lock, a right one clears the count. */
+  /**
+   * Checks a PIN. The attempt is reserved first, in one SQLite transaction, before the
+   * slow scrypt hash: it counts as a failure from that moment (a crash mid-hash too),
+   * and the attempt that reaches `maxFailures` locks PIN pay at once. So however many
+   * tries arrive in parallel, at most `maxFailures` are ever checked before the lock;
+   * the rest are refused 'pin_locked' without a hash. A right PIN clears the count.
+   */
   async check(accountId: string, pin: string): Promise<PinCheck> {
-    const row = this.row(accountId);
-    if (!row) return 'no_pin';
-    if (row.locked_until !== null && row.locked_until > this.now()) return 'pin_locked';
-    const ok = PIN_PATTERN.test(pin) && (await verifyPassword(pin, row.hash));
-    // counted in one statement after the (slow) hash: concurrent wrong attempts all count
-    if (ok) {
-      this.db.prepare('UPDATE payment_pins SET failures = 0, locked_until = NULL WHERE account_id = ?').run(accountId);
-      return 'ok';
-    }
-    this.db
-      .prepare(
-        `UPDATE payment_pins SET failures = failures + 1,
-           locked_until = CASE WHEN failures + 1 >= @max THEN @until ELSE locked_until END
-         WHERE account_id = @id`,
-      )
-      .run({ id: accountId, max: this.opts.maxFailures, until: this.now() + this.opts.lockMs });
-    const after = this.row(accountId)!;
-    if (after.failures >= this.opts.maxFailures) {
-      this.db.prepare('UPDATE payment_pins SET failures = 0 WHERE account_id = ?').run(accountId);
-      return 'pin_locked';
-    }
-    return 'wrong_pin';
+    const reserved = this.reserve(accountId);
+    if (typeof reserved === 'string') return reserved;
+    const ok = PIN_PATTERN.test(pin) && (await verifyPassword(pin, reserved.hash));
+    if (!ok) return 'wrong_pin';
+    this.db.prepare('UPDATE payment_pins SET failures = 0, locked_until = NULL WHERE account_id = ?').run(accountId);
+    return 'ok';
+  }
+
+  private reserve(accountId: string): { hash: string } | 'no_pin' | 'pin_locked' {
+    return this.db.transaction(() => {
+      const row = this.row(accountId);
+      if (!row) return 'no_pin' as const;
+      const now = this.now();
+      if (row.locked_until !== null && row.locked_until > now) return 'pin_locked' as const;
+      // a lock that has run out leaves a fresh count
+      const failures = (row.locked_until !== null ? 0 : row.failures) + 1;
+      const locks = failures >= this.opts.maxFailures;
+      this.db
+        .prepare('UPDATE payment_pins SET failures = ?, locked_until = ? WHERE account_id = ?')
+        .run(locks ? 0 : failures, locks ? now + this.opts.lockMs : null, accountId);
+      return { hash: row.hash };
+    }).immediate();
   }
 
   private row(accountId: string): { hash: string; failures: number; locked_until: number | null } | undefined {
