@@ -18,7 +18,7 @@ import type { SiteInfo } from './server/wire.ts';
 
 export const LIVE_KEYS = ['log.level', 'site.name'] as const;
 /** applied when the gateway hands over its auth settings */
-export const LIVE_AUTH_KEYS = ['auth.session_hours', 'auth.kiosk_days', 'auth.kiosk_staff_minutes', 'auth.pairing_minutes', 'auth.audit_retention_days', 'auth.login_rate_limit.max_failures', 'auth.login_rate_limit.max_failures_per_user', 'auth.login_rate_limit.window_minutes'] as const;
+export const LIVE_AUTH_KEYS = ['auth.session_hours', 'auth.kiosk_days', 'auth.kiosk_staff_minutes', 'auth.pairing_minutes', 'auth.audit_retention_days', 'auth.login_rate_limit.max_failures', 'auth.login_rate_limit.max_failures_per_client', 'auth.login_rate_limit.max_failures_per_user', 'auth.login_rate_limit.window_minutes'] as const;
 
 export interface ReloadResult {
   ok: boolean;

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Db } from '../store/sqlite.ts';
 import { authSettings, kioskTargets, type AuthConfig, type AuthSettings } from './config.ts';
 import { KIOSK_COOKIE, SESSION_COOKIE, parseCookies } from './cookies.ts';
-import { FailureLimiter } from './limiter.ts';
+import { AttemptLimiter } from './limiter.ts';
 import { randomPassword } from './passwords.ts';
 import type { Principal } from './roles.ts';
 import { AuthStore, type AuditEntry } from './store.ts';
@@ -25,7 +25,7 @@ export interface Credentials {
 
 export class Auth {
   readonly store: AuthStore;
-  readonly limiter: FailureLimiter;
+  readonly limiter: AttemptLimiter;
   private readonly revokeListeners = new Set<(sessions: Set<string> | 'check') => void>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -38,7 +38,7 @@ export class Auth {
     now: () => number = Date.now,
   ) {
     this.store = new AuthStore(db, now);
-    this.limiter = new FailureLimiter(settings.limiter, now);
+    this.limiter = new AttemptLimiter(db, settings.limiter, now);
   }
 
   get secureCookies(): boolean {
@@ -46,6 +46,7 @@ export class Auth {
   }
 
   start(): void {
+    this.limiter.recover();
     this.prune();
     this.timer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.timer.unref();
@@ -122,8 +123,23 @@ export class Auth {
     }
   }
 
+  /** One address failed too often on one username: recorded, and told to the admins on /admin (the ops view's warnings). */
+  loginLocked(username: string, client: string): void {
+    const minutes = Math.round(this.settings.limiter.windowMs / 60_000);
+    this.audit({ actor: username, action: 'login locked', detail: { username, failures: this.settings.limiter.maxFailures, minutes }, result: 'locked', client });
+    this.logger.warn({ username, client }, `sign-in as "${username}" from ${client} locked for up to ${minutes} min after ${this.settings.limiter.maxFailures} wrong passwords`);
+  }
+
+  /** A username failed often from all addresses together: not locked (anyone could lock an admin out), but the admins are told. */
+  loginAlert(username: string, failures: number): void {
+    const minutes = Math.round(this.settings.limiter.windowMs / 60_000);
+    this.audit({ actor: username, action: 'login alert', detail: { username, failures, minutes }, result: 'alert' });
+    this.logger.warn({ username, failures }, `${failures} wrong passwords for "${username}" from several addresses within ${minutes} min: someone may be guessing it`);
+  }
+
   private prune(): void {
     try {
+      this.limiter.prune();
       this.store.prune(this.settings.auditRetentionMs);
     } catch (err) {
       this.logger.error({ err }, 'auth pruning failed');

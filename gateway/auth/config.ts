@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { secretFile } from '../config/shapes.ts';
+import type { LimiterOptions } from './limiter.ts';
 
 export const authConfigSchema = z
   .strictObject({
@@ -20,8 +21,21 @@ export const authConfigSchema = z
     pairing_minutes: z.number().int().min(1).max(1440).default(10).describe('a kiosk pairing code is valid this long (minutes), and only once'),
     login_rate_limit: z
       .strictObject({
-        max_failures: z.number().int().min(1).max(1000).default(5).describe('failed sign-ins or pairing attempts from one client address before it is answered 429'),
-        max_failures_per_user: z.number().int().min(1).max(10_000).default(20).describe('failed sign-ins for one username, from any address, before it is answered 429'),
+        max_failures: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(5)
+          .describe('failed sign-ins for one username from one client address (and failed attempts of any kind before a pairing code is tried from that address) before it is answered 429'),
+        max_failures_per_client: z.number().int().min(1).max(10_000).default(20).describe('failed sign-ins from one client address, for any usernames, before it is answered 429'),
+        max_failures_per_user: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .default(20)
+          .describe('failed sign-ins for one username from all addresses after which the admins are alerted (audit log and /admin); the username is not locked for everyone, so nobody can lock an administrator out'),
         window_minutes: z.number().min(0.1).max(1440).default(15).describe('failures count for this long (minutes)'),
       })
       .prefault({})
@@ -53,7 +67,7 @@ export interface AuthSettings {
   kioskTtlMs: number;
   kioskStaffTtlMs: number;
   pairingTtlMs: number;
-  limiter: { maxFailures: number; maxFailuresPerUser: number; windowMs: number };
+  limiter: LimiterOptions;
   initialAdmin: boolean;
   metricsPublic: boolean;
   auditRetentionMs: number;
@@ -78,7 +92,12 @@ export function authSettings(cfg: AuthConfig, configFile: string): AuthSettings 
     kioskTtlMs: cfg.kiosk_days * 24 * HOUR,
     kioskStaffTtlMs: cfg.kiosk_staff_minutes * 60_000,
     pairingTtlMs: cfg.pairing_minutes * 60_000,
-    limiter: { maxFailures: cfg.login_rate_limit.max_failures, maxFailuresPerUser: cfg.login_rate_limit.max_failures_per_user, windowMs: cfg.login_rate_limit.window_minutes * 60_000 },
+    limiter: {
+      maxFailures: cfg.login_rate_limit.max_failures,
+      maxFailuresPerClient: cfg.login_rate_limit.max_failures_per_client,
+      alertFailuresPerUser: cfg.login_rate_limit.max_failures_per_user,
+      windowMs: cfg.login_rate_limit.window_minutes * 60_000,
+    },
     initialAdmin: cfg.initial_admin,
     metricsPublic: cfg.metrics_public,
     auditRetentionMs: cfg.audit_retention_days * 24 * HOUR,

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Auth } from './auth.ts';
 import { KIOSK_COOKIE, SESSION_COOKIE, clearCookie, parseCookies, serializeCookie } from './cookies.ts';
 import type { RouteEntry } from './http.ts';
+import { PAIRING } from './limiter.ts';
 import { MAX_PASSWORD_LENGTH } from './passwords.ts';
 import { NAMESPACE_ACCESS, ROLES, SOCKET_EVENTS, allowedRoles, type Principal } from './roles.ts';
 
@@ -37,18 +38,24 @@ export const authRoutes: FastifyPluginAsync<{ auth: Auth; routes: () => RouteEnt
       noStore(reply);
       const username = req.body.username.trim().toLowerCase();
       const client = req.ip;
-      const wait = auth.limiter.retryAfter(client, username);
-      if (wait) {
+      // reserved before the (slow) hash: parallel guesses never check more than the limit
+      const attempt = auth.limiter.reserve(client, username);
+      if (attempt.waitMs !== undefined) {
         auth.audit({ actor: username, action: 'login', result: 'rate-limited', client });
-        return tooMany(reply, wait);
+        return tooMany(reply, attempt.waitMs);
       }
-      const account = await auth.store.checkPassword(username, req.body.password);
+      const account = await auth.store.checkPassword(username, req.body.password).catch((err: unknown) => {
+        auth.limiter.failed(attempt.id, client, username);
+        throw err;
+      });
       if (!account) {
-        auth.limiter.fail(client, username);
+        const out = auth.limiter.failed(attempt.id, client, username);
         auth.audit({ actor: username, action: 'login', result: 'refused', client });
+        if (out.locked) auth.loginLocked(username, client);
+        if (out.alert) auth.loginAlert(username, out.userFailures);
         return reply.code(401).send({ error: 'wrong username or password' });
       }
-      auth.limiter.succeeded(username);
+      auth.limiter.succeeded(attempt.id, client, username);
       endStaffSession(req);
       // On a paired kiosk (a shared screen) a staff sign-in is short.
       const onKiosk = auth.principals({ cookie: req.headers.cookie }).some((p) => p.kind === 'kiosk');
@@ -83,17 +90,18 @@ export const authRoutes: FastifyPluginAsync<{ auth: Auth; routes: () => RouteEnt
     async (req, reply) => {
       noStore(reply);
       const client = req.ip;
-      const wait = auth.limiter.retryAfter(client);
-      if (wait) {
+      const attempt = auth.limiter.reserve(client, PAIRING);
+      if (attempt.waitMs !== undefined) {
         auth.audit({ actor: 'anonymous', action: 'kiosk pair', result: 'rate-limited', client });
-        return tooMany(reply, wait);
+        return tooMany(reply, attempt.waitMs);
       }
       const target = auth.store.redeemPairingCode(req.body.code);
       if (!target) {
-        auth.limiter.fail(client);
+        auth.limiter.failed(attempt.id, client, PAIRING);
         auth.audit({ actor: 'anonymous', action: 'kiosk pair', result: 'refused', client });
         return reply.code(401).send({ error: 'unknown or expired pairing code' });
       }
+      auth.limiter.succeeded(attempt.id, client, PAIRING);
       const old = parseCookies(req.headers.cookie).get(KIOSK_COOKIE);
       const ended = old ? auth.store.endSession(old) : null;
       if (ended) auth.revoked(new Set([ended.session]));
