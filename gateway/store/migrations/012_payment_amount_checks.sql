@@ -38,7 +38,7 @@ CREATE TABLE payment_transactions_new (
   original_id  TEXT,
   actor        TEXT,
   at           INTEGER NOT NULL,
-  CHECK (status = 'declined' OR kind = 'debit' OR amount_fen > 0)
+  CHECK (status = 'declined' OR kind IN ('debit', 'void') OR amount_fen > 0)
 );
 INSERT INTO payment_transactions_new (id, account_id, kind, status, reason, amount_fen, subsidy_fen, balance_after_fen, sale_id, station, method, meal, day, original_id, actor, at)
   SELECT id,
