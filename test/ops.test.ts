@@ -27,6 +27,11 @@ const S = {
   qrSecret: secret('qr-secret-from-file'),
   provinceToken: secret('province-token'),
 };
+/** holders and their cards: personal data the bundle must not carry (issue 11, hole 8) */
+const PEOPLE = [
+  { id: 'zhang', person: '张三明', card_id: 'C7734992100' },
+  { id: 'li', person: '李四', card_id: 'C0051' },
+];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-ops-'));
 const tokenFile = path.join(dir, 'uplink-token.txt');
 const qrFile = path.join(dir, 'qr-secret.txt');
@@ -43,7 +48,7 @@ beforeAll(async () => {
     ...base,
     server: { ...(base.server as object), metrics_token: S.metricsToken },
     simulators: { ...(base.simulators as object), province: { enabled: true, port: province, token: S.provinceToken, hmac_key: S.hmacKey } },
-    payments: { qr_secret: { file: qrFile } },
+    payments: { qr_secret: { file: qrFile }, accounts: PEOPLE },
     outbox: { readings_every_ms: 0 },
     uplinks: [
       { id: 'province', type: 'http', url: `http://127.0.0.1:${province}/ingest/{stream}`, token: { file: tokenFile }, hmac_key: S.hmacKey },
@@ -172,6 +177,19 @@ describe('GET /api/admin/support-bundle', () => {
     expect(fileYaml).toContain(tokenFile);
     expect(fileYaml).toContain(qrFile);
     expect(fileYaml).toContain('[redacted]');
+  });
+
+  it('holds no holder name and no card id, in the config files or anywhere else in its bytes', () => {
+    const tar = gunzipSync(gz);
+    for (const p of PEOPLE) {
+      for (const value of [p.person, p.card_id]) {
+        expect(tar.includes(Buffer.from(value, 'utf8')), `${value} in the bundle`).toBe(false);
+        expect(tar.includes(Buffer.from(JSON.stringify(value).slice(1, -1), 'utf8')), `${value} (JSON-escaped) in the bundle`).toBe(false);
+      }
+    }
+    const running = JSON.parse(files.get('canteen-edge-support/config/running.json')!);
+    // the account ids stay: a supporter can tell that two accounts are configured
+    expect(running.payments.accounts).toEqual(PEOPLE.map((p) => expect.objectContaining({ id: p.id, person: '[redacted]', card_id: '[redacted]' })));
   });
 
   it('is recorded in the audit log: who and when', async () => {

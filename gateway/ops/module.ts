@@ -16,7 +16,7 @@ import type { ModelStatus } from '../../models/index.ts';
 import type { OpsLogLineMsg, OpsMsg, OutboxStatusMsg, SiteInfo } from '../server/wire.ts';
 import type { Db } from '../store/sqlite.ts';
 import { diskUse } from './disk.ts';
-import { redactConfig, scrub, secretFiles, secretValues } from './redact.ts';
+import { personalValues, redactConfig, scrub, scrubbable, secretFiles, secretValues } from './redact.ts';
 import { TarWriter } from './tar.ts';
 import { versions } from './versions.ts';
 
@@ -62,7 +62,14 @@ export class OpsModule {
     const d = this.deps;
     const ops = await this.report();
     const fileConfig = readConfigFile(d.config.file);
-    const secrets = new Set([...secretValues(d.config), ...secretValues(fileConfig.parsed), ...fileSecrets(d.config.file, [...secretFiles(d.config), ...secretFiles(fileConfig.parsed)])]);
+    const secrets = new Set([
+      ...secretValues(d.config),
+      ...secretValues(fileConfig.parsed),
+      ...fileSecrets(d.config.file, [...secretFiles(d.config), ...secretFiles(fileConfig.parsed)]),
+      ...personalValues(d.config),
+      ...personalValues(fileConfig.parsed),
+      ...ledgerPersonalValues(d.db),
+    ]);
     const files = [
       { name: 'config/running.json', body: json(redactConfig({ ...d.config, profiles: [...d.config.profiles.keys()] })) },
       { name: 'config/file.yaml', body: fileConfig.error ? `# ${d.config.file}: ${fileConfig.error}\n` : `# ${d.config.file} (secrets redacted)\n${toYaml(redactConfig(fileConfig.parsed))}` },
@@ -117,6 +124,16 @@ function readConfigFile(file: string): { parsed?: unknown; error?: string } {
     return { parsed: parseYaml(readFileSync(file, 'utf8')) as unknown };
   } catch (err) {
     return { error: `cannot read or parse: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** The holders' names and card ids of every account in the ledger (the central sync adds accounts the config never names). */
+function ledgerPersonalValues(db: OpsDeps['db']): string[] {
+  try {
+    const rows = db.prepare('SELECT person, card_id FROM payment_accounts').all() as { person: string; card_id: string | null }[];
+    return rows.flatMap((r) => [r.person, r.card_id ?? '']).filter(scrubbable);
+  } catch {
+    return []; // no ledger in this database (a test harness)
   }
 }
 

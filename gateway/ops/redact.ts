@@ -8,8 +8,33 @@ export const REDACTED = '[redacted]';
 
 const SECRET_NAME = /(token|password|passphrase|secret|key)$/i;
 
+// Personal data is handled like a secret: a support bundle goes to whoever helps the
+// site, who needs no holder's name or card id (PIPL arts. 6 and 51: no more than the
+// purpose needs; security measures such as de-identification).
+const PERSONAL_NAME = /^(person|card_id|holder|guardian_name|birth_date)$/;
+
 export function isSecretKey(name: string): boolean {
-  return REDACTED_KEYS.includes(name) || SECRET_NAME.test(name);
+  return REDACTED_KEYS.includes(name) || SECRET_NAME.test(name) || PERSONAL_NAME.test(name);
+}
+
+/** Keys that hold personal data rather than secrets: their values are scrubbed even when short (李四, C01). */
+export const isPersonalKey = (name: string) => PERSONAL_NAME.test(name);
+
+/**
+ * A personal value worth scrubbing from every file: a Chinese name of two characters
+ * (李四) is, but a short Latin one or a 3-digit card id would match numbers and words
+ * everywhere and mangle the bundle (those are still redacted by key in the config files).
+ */
+export const scrubbable = (v: string) => v.length >= 4 || (v.length >= 2 && /[^\x00-\x7f]/.test(v));
+
+/** Every personal value in a (loaded) config: holder names and card ids. */
+export function personalValues(value: unknown, under = false, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string' || typeof value === 'number') {
+    if (under && scrubbable(String(value))) out.add(String(value));
+  } else if (Array.isArray(value)) value.forEach((v) => personalValues(v, under, out));
+  else if (value instanceof Map) personalValues(Object.fromEntries(value), under, out);
+  else if (value && typeof value === 'object' && !Buffer.isBuffer(value)) for (const [k, v] of Object.entries(value)) personalValues(v, under || isPersonalKey(k), out);
+  return out;
 }
 
 /** A deep copy with every secret-named key's value replaced (Maps become objects, Buffers are dropped). */
