@@ -83,7 +83,7 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'POST /api/canteen/sales/:id/paid': [C, A],
   'POST /api/canteen/sales/:id/cancel': [C, A],
   // payments
-  'POST /api/payments/sales/:id/pay': [K, C, A],
+  'POST /api/payments/sales/:id/pay': [K, A], // a cashier confirms counter sales, it does not debit accounts (issue 11)
   'POST /api/payments/refunds': [S, A],
   'POST /api/payments/voids': [S, A],
   'POST /api/payments/topups': [A],
