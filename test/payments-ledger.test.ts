@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PaymentLedger } from '../gateway/payments/ledger.ts';
-import { openDatabase } from '../gateway/store/sqlite.ts';
+import { openDatabase, readMigrations } from '../gateway/store/sqlite.ts';
 
 const DAY = '2026-11-26';
 function ledger(dailyCapFen?: number) {
@@ -115,5 +115,26 @@ describe('meal-card ledger', () => {
     ]);
     const balances = l.accounts().reduce((s, a) => s + a.balance_fen, 0);
     expect(balances).toBe(2000 + 100 - (780 + 400) + 100 - 0); // opening balances less what the ledger says was charged
+  });
+
+  it('migration 012 rebuilds the ledger tables with their CHECKs, keeping every row; an unknown card number goes', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-pay-012-'));
+    const all = readMigrations();
+    const before = openDatabase(dir, all.filter((m) => m.version < 12));
+    before.prepare("INSERT INTO payment_accounts (id, person, card_id, status, balance_fen, credit_limit_fen, updated_at) VALUES ('zhang', '张三明', 'C001', 'active', 4299, 300, 1)").run();
+    const tx = before.prepare('INSERT INTO payment_transactions (id, account_id, kind, status, reason, amount_fen, subsidy_fen, balance_after_fen, sale_id, method, day, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)');
+    tx.run('k1', 'zhang', 'debit', 'approved', null, 701, 200, 4299, 's1', 'card', DAY);
+    tx.run('k2', '6222021234567890', 'debit', 'declined', 'unknown_account', 701, 200, null, 's2', 'card', DAY);
+    before.close();
+    const after = openDatabase(dir, all);
+    expect(after.prepare('SELECT id, balance_fen, credit_limit_fen, typeof(balance_fen) AS t FROM payment_accounts').all()).toEqual([{ id: 'zhang', balance_fen: 4299, credit_limit_fen: 300, t: 'integer' }]);
+    expect(after.prepare('SELECT id, account_id, amount_fen FROM payment_transactions ORDER BY id').all()).toEqual([
+      { id: 'k1', account_id: 'zhang', amount_fen: 701 },
+      { id: 'k2', account_id: 'unknown:legacy', amount_fen: 701 },
+    ]);
+    expect(() => after.prepare("UPDATE payment_accounts SET balance_fen = 1e308 WHERE id = 'zhang'").run()).toThrow(/CHECK constraint failed/);
+    // the one-debit-per-sale index came back
+    expect(() => after.prepare("INSERT INTO payment_transactions (id, account_id, kind, status, amount_fen, sale_id, day, at) VALUES ('k3', 'zhang', 'debit', 'approved', 1, 's1', 'd', 1)").run()).toThrow(/UNIQUE constraint failed/);
+    after.close();
   });
 });
