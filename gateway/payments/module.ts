@@ -199,11 +199,10 @@ export class PaymentsModule {
     });
     const key = { type: 'string', minLength: 1, maxLength: 128 } as const;
     const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['id'] } as const;
-    // Who may call each route (gateway/auth/roles.ts; admin may call everything): a
-    // paired kiosk pays only sales of its own station; refunds and voids need a supervisor.
-    // Only the kiosk of the sale's station (and admin) takes payments, and only with a
-    // credential: a cashier confirms or cancels counter sales (/api/canteen/sales/:id/paid
-    // and /cancel), it does not debit accounts.
+    // Who may call each route (gateway/auth/roles.ts; admin may call everything): only the
+    // kiosk of the sale's station takes payments, and only with a credential; a cashier
+    // confirms or cancels counter sales (/api/canteen/sales/:id/paid and /cancel), it does
+    // not debit accounts; refunds and voids need a supervisor.
     const ownKiosk = { access: { roles: ['kiosk'], station: (req: FastifyRequest) => this.canteen.ledger.sale((req.params as { id: string }).id)?.station } satisfies Rule };
     const supervisor = { access: ['supervisor'] } as const;
     const admin = { access: ['admin'] } as const;
