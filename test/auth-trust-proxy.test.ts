@@ -43,5 +43,6 @@ it('with trust_proxy: true, counts per forwarded client and audits that address'
   const admin = await g.loginAs('admin');
   const audit = await (await fetch(`${g.url}/api/auth/audit?limit=20`, { headers: admin.headers })).json();
   const rows = (Array.isArray(audit) ? audit : audit.entries) as { actor: string; client: string; result: string }[];
-  expect(rows.filter((r) => r.actor === 'mallory').map((r) => `${r.client} ${r.result}`).sort()).toEqual(['10.0.0.1 rate-limited', '10.0.0.1 refused', '10.0.0.1 refused', '10.0.0.2 refused']);
+  // the lock of 10.0.0.1 on mallory is recorded for the admins, with the forwarded address
+  expect(rows.filter((r) => r.actor === 'mallory').map((r) => `${r.client} ${r.result}`).sort()).toEqual(['10.0.0.1 locked', '10.0.0.1 rate-limited', '10.0.0.1 refused', '10.0.0.1 refused', '10.0.0.2 refused']);
 }, 60_000);
