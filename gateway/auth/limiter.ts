@@ -65,12 +65,6 @@ export class AttemptLimiter {
     }).immediate();
   }
 
-  /** 0 when (client, username) may try now, else the ms until it may (nothing reserved). */
-  retryAfter(client: string, username: string): number {
-    const since = this.now() - this.opts.windowMs;
-    return username === PAIRING ? this.wait('client = ?', [client], since, this.opts.maxFailures) : this.wait('client = ? AND username = ?', [client, username], since, this.opts.maxFailures);
-  }
-
   failed(id: number, client: string, username: string): FailureOutcome {
     return this.db.transaction((): FailureOutcome => {
       this.db.prepare("UPDATE auth_attempts SET state = 'failed' WHERE id = ?").run(id);
