@@ -119,6 +119,9 @@ describe('gateway on simulators', () => {
       { version: 9, name: 'food_safety' },
       { version: 10, name: 'payment_pins' },
       { version: 11, name: 'kitchen_zones' },
+      { version: 12, name: 'reserved_part_a' },
+      { version: 13, name: 'reserved_part_a' },
+      { version: 14, name: 'face_law' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

@@ -10,6 +10,8 @@ import type { Logger } from '../log.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { PaymentsConfig } from './config.ts';
 import { LedgerError, PaymentLedger, type Transaction } from './ledger.ts';
+import { accountSyncRoute } from './account-sync.ts';
+import { setBirthDate } from './birth-date.ts';
 import { PinStore } from './pins.ts';
 import { verifyQr } from './qr.ts';
 
@@ -39,9 +41,10 @@ export class PaymentsModule {
   readonly ledger: PaymentLedger;
   readonly pins: PinStore;
   private readonly qrSecret: string | undefined;
+  private readonly accountListeners: ((accountId: string, actor: string) => void)[] = [];
 
   constructor(
-    db: Db,
+    readonly db: Db,
     private readonly cfg: PaymentsConfig,
     readonly canteen: CanteenModule,
     private readonly put: PutFn,
@@ -61,7 +64,19 @@ export class PaymentsModule {
   }
 
   start(): void {
-    for (const a of this.cfg.accounts) this.ledger.upsertAccount(a, this.now());
+    for (const a of this.cfg.accounts) {
+      this.ledger.upsertAccount(a, this.now());
+      if (a.birth_date !== undefined) setBirthDate(this.db, a.id, a.birth_date);
+    }
+  }
+
+  /** Called after an account was created or changed (closed, its birth date corrected …). */
+  onAccountChange(fn: (accountId: string, actor: string) => void): void {
+    this.accountListeners.push(fn);
+  }
+
+  accountChanged(accountId: string, actor: string): void {
+    for (const fn of this.accountListeners) fn(accountId, actor);
   }
 
   /**
@@ -188,6 +203,7 @@ export class PaymentsModule {
       async (req) => this.topUp(req.body.key, req.body.account_id, req.body.amount_fen),
     );
     app.get('/api/payments/accounts', { config: admin }, async () => this.ledger.accounts());
+    accountSyncRoute(app, this);
     app.get<{ Querystring: { date: string } }>(
       '/api/payments/reconciliation',
       { config: supervisor, schema: { querystring: { type: 'object', properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }, required: ['date'], additionalProperties: false } } },

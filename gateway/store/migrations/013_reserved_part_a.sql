@@ -1,0 +1,2 @@
+-- Placeholder so that this branch (i11b) starts: migrations must be numbered without gaps,
+-- and 012/013 belong to issue 11 part A (branch i11a). Delete this file at merge.
