@@ -89,7 +89,14 @@ export const biometricsConfigSchema = z
       .min(100_000)
       .max(40_000_000)
       .default(2_000_000)
-      .describe('largest image (width × height, read from its header before decoding) a kiosk frame, a kiosk enrolment photo or a staff enrolment photo may have; a larger one is refused unread (a 10000 × 10000 PNG of 97 KB would take 300 MB to decode)'),
+      .describe('largest image (width × height, read from its header before decoding) a kiosk frame or a kiosk enrolment photo may have; a larger one is refused unread (a 10000 × 10000 PNG of 97 KB would take 300 MB to decode)'),
+    max_photo_pixels: z
+      .number()
+      .int()
+      .min(1_000_000)
+      .max(100_000_000)
+      .default(12_000_000)
+      .describe('largest staff enrolment photo at /admin (a phone photo), checked from its header before decoding; a larger one is refused with 413'),
     retention_days: z.number().int().min(1).max(3650).default(365).describe('a template not used to pay for this many days is deleted, with an audit line (swept hourly and at start); closing an account deletes its template at once'),
     unknown_birth_date: z
       .enum(['ask_staff', 'minor', 'adult'])

@@ -76,7 +76,10 @@ export function registerFaceEvents(m: BiometricsModule, socket: Socket): void {
     if (!jpeg?.length) throw new BiometricError(400, 'jpeg: expected the photo as binary JPEG');
     if (jpeg.length > m.cfg.max_frame_kb * 1024) throw new BiometricError(400, `jpeg: ${jpeg.length} bytes; expected at most ${m.cfg.max_frame_kb * 1024}`);
     const req = { card_id: b.card_id, pin: b.pin, text_version: b.text_version, agree: b.agree === true };
-    return oneAtATime(() => m.enrolSelf(req, jpeg, station, actor));
+    return oneAtATime(async () => {
+      await m.checkImage(jpeg, 'jpeg');
+      return m.enrolSelf(req, jpeg, station, actor);
+    });
   });
   socket.on('disconnect', () => m.sessions.dropOwner(owner));
 }

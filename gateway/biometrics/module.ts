@@ -260,10 +260,10 @@ export class BiometricsModule {
   }
 
   /** Refuses an image whose header says it is too large to decode (413), or that is no image (400). */
-  async checkImage(image: Buffer, what: string): Promise<void> {
+  async checkImage(image: Buffer, what: string, maxPixels = this.cfg.max_frame_pixels): Promise<void> {
     const h = await readImageHeader(image);
     if (!h) throw new BiometricError(400, `${what}: not a readable JPEG or PNG image`, 'not_an_image');
-    const why = tooManyPixels(h, this.cfg.max_frame_pixels, what);
+    const why = tooManyPixels(h, maxPixels, what);
     if (why) throw new BiometricError(413, why, 'image_too_large');
   }
 
@@ -308,9 +308,10 @@ export class BiometricsModule {
    */
   async enrol(accountId: string, images: Buffer[], actor: string, opts: { self?: boolean; replace?: boolean } = {}): Promise<{ account_id: string; images_used: number; quality: ImageQuality[] }> {
     const pipeline = this.requirePipeline();
+    // sizes first, from the headers: nothing oversized is ever decoded (hole 7)
+    for (const [i, image] of images.entries()) await this.checkImage(image, `images[${i}]`, opts.self ? this.cfg.max_frame_pixels : this.cfg.max_photo_pixels);
     this.requireAccount(accountId);
     this.enrolAllowed(accountId, opts);
-    for (const [i, image] of images.entries()) await this.checkImage(image, `images[${i}]`);
     const quality: ImageQuality[] = [];
     const embeddings: Float32Array[] = [];
     for (const [i, image] of images.entries()) {
@@ -385,7 +386,6 @@ export class BiometricsModule {
     const age = this.ageClass(account.id);
     if (age === 'under14') throw new BiometricError(403, 'under 14: a guardian enrols the child with the staff at the service desk (PIPL art. 31)', 'under14');
     if (age === 'unknown') throw new BiometricError(403, 'no birth date on this account: staff enrol you at the service desk', 'ask_staff');
-    await this.checkImage(image, 'jpeg');
     // the face is checked before anything is recorded: no consent without a usable template
     const pipeline = this.requirePipeline();
     const analysis = await pipeline.analyse(image).catch(() => {
