@@ -129,6 +129,9 @@ export const biometricsDict = {
   'bio.action.withdraw': ['撤回授权', 'withdraw'],
   'bio.action.delete': ['删除', 'delete'],
   'bio.action.export': ['导出', 'export'],
+  'bio.action.re-enrol': ['重新录入（旧模板已删除）', 're-enrol (old template retired)'],
+  'bio.action.enrol-refused': ['自助开通被拒', 'self-enrolment refused'],
+  'bio.action.impact-assessment': ['登记影响评估', 'impact assessment recorded'],
 } satisfies Dict;
 
 addDict(biometricsDict);
