@@ -40,13 +40,13 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
   const [method, setMethod] = useState<KioskMethod | null>(null);
   const [enrolling, setEnrolling] = useState(false);
   // face pay is offered only when the box says so (models loaded, impact assessment on record); card, QR and PIN always
-  const [faceOn, setFaceOn] = useState(false);
+  const [faceOn, setFaceOn] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const s = c.state;
   const info = c.station!;
   const phase = s?.phase ?? 'idle';
-  useEffect(() => void bioApi.status().then((r) => setFaceOn(r.available), () => setFaceOn(false)), [phase === 'priced' || phase === 'zero' || phase === 'idle']);
+  useEffect(() => void bioApi.status().then((r) => setFaceOn(r.available), () => setFaceOn(false)), [phase]);
 
   useEffect(() => {
     if (phase !== 'priced' && phase !== 'stable') setPicking(false);
@@ -105,7 +105,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           : method === 'qr' ? <ReaderPay sale={sale} reader="qr" />
           : method === 'pin' ? <PinPay sale={sale} />
           : <ReaderPay sale={sale} reader="card" onClose={close} />}
-        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" face={faceOn} />
+        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" face={faceOn === true} />
       </div>
     );
   } else if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
@@ -121,7 +121,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           <Nutrition n={s.line?.nutrition ?? null} />
         </div>
         <PayPanel
-          face={faceOn}
+          face={faceOn === true}
           line={s.line}
           busy={busy}
           changeLabel={s.dishId ? 'co.changeDish' : 'co.pickDish'}
@@ -163,7 +163,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
   }
 
   return (
-    <section class="co" data-testid="station" data-station={info.id} data-phase={phase} data-reason={s.reason ?? ''}>
+    <section class="co" data-testid="station" data-station={info.id} data-phase={phase} data-face={faceOn === null ? 'unknown' : String(faceOn)} data-reason={s.reason ?? ''}>
       {body}
       {error && <p class="co-toast" role="alert" data-testid="co-error">{error}</p>}
     </section>
