@@ -360,7 +360,8 @@ export class BiometricsModule {
     const problem = this.consentProblem(accountId, consent);
     if (problem) throw new BiometricError(409, problem, 'guardian_needed');
     if (this.vault.hasTemplate(accountId) && (opts.self || !opts.replace)) {
-      throw new BiometricError(409, opts.self ? KIOSK_ENROL_REFUSED : `account ${accountId} is enrolled already; to re-enrol, send replace: true (the old template is retired, audited)`, 'already_enrolled');
+      if (opts.self) throw new BiometricError(403, KIOSK_ENROL_REFUSED, 'enrol_refused');
+      throw new BiometricError(409, `account ${accountId} is enrolled already; to re-enrol, send replace: true (the old template is retired, audited)`, 'already_enrolled');
     }
   }
 
