@@ -80,7 +80,7 @@ beforeAll(async () => {
   // face pay starts once the site's impact assessment is on record (PIPL art. 55)
   await recordImpactAssessment(gw.url, admin);
   // kiosk self-enrolment needs the card and the account's PIN
-  expect((await fetch(`${gw.url}/api/payments/accounts/li/pin`, { method: 'POST', headers: admin, body: JSON.stringify({ pin: '8642' }) })).status).toBe(204);
+  expect((await fetch(`${gw.url}/api/payments/accounts/li/pin`, { method: 'POST', headers: admin, body: JSON.stringify({ pin: '2580' }) })).status).toBe(204);
   const { version } = await (await fetch(`${gw.url}/api/biometrics/consent-text`, { headers: admin })).json();
   await post('/api/biometrics/consents', { account_id: 'zhang', given_by: 'self', minor: false, text_version: version });
   const enrolled = await post('/api/biometrics/enrolments', { account_id: 'zhang', images: [await enrolmentImage()] });
@@ -242,7 +242,7 @@ it('enrols at the kiosk: card, the account\'s PIN, the consent text agreed to (n
     // a card alone does not enrol a face: the account's PIN too
     await page.getByTestId('enrol-pin').waitFor();
     expect(await page.getByTestId('enrol-pin-next').isDisabled()).toBe(true);
-    await page.getByTestId('enrol-pin').fill('8642');
+    await page.getByTestId('enrol-pin').fill('2580'); // li's PIN (the PIN-pay test sets the same)
     await page.getByTestId('enrol-pin-next').click();
     const text = await (await fetch(`${gw.url}/api/biometrics/consent-text`, { headers: (await gw.loginAs('admin')).headers })).json();
     await expect.poll(() => page.getByTestId('consent-text').getAttribute('data-version'), { timeout: 10_000 }).toBe(text.version);
@@ -291,6 +291,8 @@ it('without the face models, the kiosk does not offer face pay (nor enrolment) a
     await expect.poll(() => phase(page), { timeout: 90_000 }).toBe('zero');
     expect(await page.getByTestId('enrol-link').count()).toBe(0);
     await payAtPricedPlate(page, 'card');
+    await page.getByTestId('paying').waitFor();
+    await page.getByTestId('method-card').waitFor();
     expect(await page.getByTestId('method-face').count()).toBe(0);
     await expectOtherWaysOnScreen(page);
     expect(await phase(page)).toBe('awaiting_payment');
