@@ -81,7 +81,8 @@ beforeAll(async () => {
         { id: 'leaver', person: '吴离职', card_id: 'CL', birth_date: '1980-01-01', opening_balance_fen: 800 },
       ],
     },
-    biometrics: { liveness: { max_gap_ms: 30_000 }, kiosk_enrol: { max_failures: 8 } },
+    // enrolment photos kept (encrypted, under face-images/): they must go with the template too
+    biometrics: { liveness: { max_gap_ms: 30_000 }, kiosk_enrol: { max_failures: 8 }, keep_enrolment_images: true },
   };
   gw = await startGateway({ config });
   admin = (await gw.loginAs('admin')).headers;
@@ -175,6 +176,8 @@ describe('hole 3: a card number does not take over a face', () => {
     const re = await api('POST', '/api/biometrics/enrolments', { account_id: 'x', images: [(await kioskFrame('compreface_002_A.jpg', 1400)).toString('base64')], replace: true });
     expect(re.status, JSON.stringify(re.body)).toBe(201);
     expect(template('x')!.ciphertext.equals(before.ciphertext)).toBe(false);
+    // the retired template is gone from the files too
+    expect(filesHolding(before.ciphertext)).toEqual([]);
     const lines = await audit('x');
     expect(lines[0]).toMatchObject({ action: 'enrol', actor: 'test-admin' });
     expect(lines[1]).toMatchObject({ action: 're-enrol', actor: 'test-admin', detail: expect.stringMatching(/old template .* retired/) });
@@ -242,7 +245,7 @@ describe('retention (PIPL art. 47)', () => {
 });
 
 describe('hole 5: a deleted template leaves no bytes in any file of the data directory', () => {
-  it('after DELETE (x) and withdrawal (y), neither the ciphertext nor the plaintext embedding is in the db, -wal, -shm or any other file — with the key at hand', async () => {
+  it('after DELETE (x) and withdrawal (y), neither the ciphertext nor the plaintext embedding nor the kept photos are in the db, -wal, -shm or any other file — with the key at hand', async () => {
     const key = readFileSync(path.join(gw.dataDir, 'biometric.key'));
     const secrets = (['x', 'y'] as const).map((id) => {
       const t = template(id)!;
@@ -253,6 +256,9 @@ describe('hole 5: a deleted template leaves no bytes in any file of the data dir
     });
     // the search finds them while they are held (the test can fail)
     for (const s of secrets) expect(filesHolding(s.ciphertext).length, s.id).toBeGreaterThan(0);
+    const kept = dataFiles().filter((f) => /face-images\/(x|y)\//.test(f));
+    expect(kept.length, 'kept enrolment photos of x and y').toBeGreaterThanOrEqual(2);
+    const photoBytes = kept.map((f) => readFileSync(f).subarray(28, 28 + 256)); // past the IV and tag: the encrypted photo
     expect((await api('DELETE', '/api/biometrics/people/x')).status).toBe(200);
     expect((await api('POST', '/api/biometrics/people/y/withdraw')).status).toBe(200);
     for (const s of secrets) {
@@ -262,6 +268,8 @@ describe('hole 5: a deleted template leaves no bytes in any file of the data dir
       for (let off = 0; off + 64 <= s.ciphertext.length; off += 64) expect(filesHolding(s.ciphertext.subarray(off, off + 64)), `${s.id} @${off}`).toEqual([]);
     }
     expect(statSync(path.join(gw.dataDir, 'canteen-edge.db-wal')).size).toBeLessThan(4096 * 64);
+    expect(dataFiles().filter((f) => /face-images\/(x|y)\//.test(f))).toEqual([]);
+    for (const b of photoBytes) expect(filesHolding(b)).toEqual([]);
   });
 });
 

@@ -343,7 +343,10 @@ export class BiometricsModule {
     if (twin) throw new BiometricError(409, opts.self ? 'this face is already enrolled for another account' : `this face is already enrolled for account ${twin.personId} (similarity ${twin.similarity.toFixed(2)}); delete that enrolment first`);
     // checked again now, after the slow part: consent withdrawn, account closed or birth date changed meanwhile
     this.enrolAllowed(accountId, opts);
+    const replacing = this.vault.hasTemplate(accountId);
     this.vault.enrol(accountId, template, pipeline.embedder.model, actor, { replace: opts.replace === true && !opts.self });
+    // the retired template's kept photos and its bytes in the files go with it
+    if (replacing) this.forgetFace(accountId);
     this.gallery.remove(accountId);
     this.gallery.add(accountId, template);
     if (this.cfg.keep_enrolment_images) this.keepImages(accountId, images.filter((_, i) => quality[i]!.ok));
