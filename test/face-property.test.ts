@@ -151,7 +151,8 @@ it(`keeps the face data rules over ${RUNS} random concurrent interleavings`, asy
       run++;
       for (const [i, id] of ids.entries()) {
         expect((await api('PUT', `/api/payments/accounts/${id}`, { person: '测试人', card_id: card(id), birth_date: BIRTH[kinds[i]!] })).status).toBe(201);
-        expect((await api('POST', `/api/payments/accounts/${id}/pin`, { pin: '2580' })).status).toBe(204);
+        // a PIN (an scrypt hash: slow on a loaded box) only where a kiosk enrolment will need one
+        if (cmds.some((c) => c.op === 'kiosk' && c.acc === i)) expect((await api('POST', `/api/payments/accounts/${id}/pin`, { pin: '2580' })).status).toBe(204);
       }
       const mine = cmds.filter((c) => c.acc < ids.length);
       const statuses = await Promise.all(mine.map((c) => perform(c, ids)));
