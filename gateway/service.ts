@@ -147,7 +147,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     });
     payments.start();
     // Face pay: unavailable (not an error) without the face models or when switched off.
-    const biometrics = new BiometricsModule(db, config.biometrics, { dataDir: config.paths.data_dir, configFile: config.file }, models, payments, logger.child({ module: 'biometrics' }));
+    const biometrics = new BiometricsModule(db, config.biometrics, { dataDir: config.paths.data_dir, configFile: config.file, processor: { name: config.site.processor.name ?? config.site.name, contact: config.site.processor.contact ?? null } }, models, payments, logger.child({ module: 'biometrics' }));
     await biometrics.start();
     running.push({ name: 'biometrics', stop: () => biometrics.stop() });
 
@@ -183,7 +183,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
     running.push({ name: 'auth', stop: () => auth.stop() });
     const outboxStatus = () => outbox.lastStatus() ?? outbox.statusMessage();
-    const ops = new OpsModule({ db, boxId: settings.data.boxId, config, site, startedAt, tracker, models: () => models.status(), outbox: outboxStatus, logs: recentLogOf(logger), auth });
+    const ops = new OpsModule({ db, boxId: settings.data.boxId, config, site, startedAt, tracker, models: () => models.status(), outbox: outboxStatus, logs: recentLogOf(logger), auth, impactAssessment: () => ({ face_pay: biometrics.status(), assessment: biometrics.assessments.latest(), earlier: Math.max(0, biometrics.assessments.all().length - 1) }) });
     const app = await createApp({
       auth,
       logger,

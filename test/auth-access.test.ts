@@ -90,8 +90,12 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'GET /api/payments/accounts': [A],
   'GET /api/payments/reconciliation': [S, A],
   'POST /api/payments/accounts/:id/pin': [A],
+  'PUT /api/payments/accounts/:id': [A],
   // face pay (gateway/biometrics)
   'GET /api/biometrics/consent-text': [K, A],
+  'GET /api/biometrics/status': [K, C, A],
+  'GET /api/biometrics/impact-assessment': [A],
+  'POST /api/biometrics/impact-assessment': [A],
   'GET /api/biometrics/people': [A],
   'POST /api/biometrics/consents': [A],
   'POST /api/biometrics/enrolments': [A],

@@ -43,7 +43,9 @@ describe('face vault', () => {
     const { vault: v } = vault();
     expect(() => v.enrol('zhang', unit(1), 'MobileFaceNet', 'staff-zhou')).toThrow(/no active consent/);
     expect(() => v.recordConsent({ ...consent, accountId: 'xiaoming', minor: true })).toThrow(/guardian/);
-    v.recordConsent({ ...consent, accountId: 'xiaoming', minor: true, givenBy: 'guardian', guardianName: '王芳' });
+    // the guardian's record names the relation too (PIPL art. 31)
+    expect(() => v.recordConsent({ ...consent, accountId: 'xiaoming', minor: true, givenBy: 'guardian', guardianName: '王芳' })).toThrow(/guardian_relation/);
+    v.recordConsent({ ...consent, accountId: 'xiaoming', minor: true, givenBy: 'guardian', guardianName: '王芳', guardianRelation: '母亲' });
     v.enrol('xiaoming', unit(2), 'MobileFaceNet', 'staff-zhou');
     expect(v.hasTemplate('xiaoming')).toBe(true);
   });

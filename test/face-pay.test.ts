@@ -15,6 +15,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_MODELS, photo, requireShared, SHARED_MODELS_DIR } from '../bench/face/photos.ts';
 import type { FaceProgress } from '../gateway/server/wire.ts';
+import { recordImpactAssessment } from './helpers/face.ts';
 import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
 
 const SUBSIDY = 200;
@@ -80,7 +81,7 @@ beforeAll(async () => {
           { id: 'zhang', person: '张三明', card_id: 'C001', opening_balance_fen: 5000 },
           { id: 'li', person: '李四', card_id: 'C002', status: 'frozen', opening_balance_fen: 5000 },
           { id: 'wang', person: '王小五', card_id: 'C003', opening_balance_fen: 100 },
-          { id: 'zhao', person: '赵六', card_id: 'C004', opening_balance_fen: 800 },
+          { id: 'zhao', person: '赵六', card_id: 'C004', birth_date: '1985-03-02', opening_balance_fen: 800 },
           { id: 'kid', person: '钱小七', card_id: 'C005', opening_balance_fen: 800 },
         ],
       },
@@ -89,6 +90,10 @@ beforeAll(async () => {
     },
   });
   admin = (await gw.loginAs('admin')).headers;
+  // face pay starts only once the site's impact assessment is on record (PIPL art. 55)
+  await recordImpactAssessment(gw.url, admin);
+  // self-service enrolment needs the card and the account's PIN
+  expect((await api('POST', '/api/payments/accounts/zhao/pin', { pin: '4321' })).status).toBe(204);
   const session = await gw.pairKiosk('checkout-1');
   kiosk = connect(`${gw.url}/kiosk`, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token: session.token } });
   await new Promise<void>((resolve, reject) => (kiosk.once('connect', resolve), kiosk.once('connect_error', reject)));
@@ -111,9 +116,9 @@ describe('enrolment and the person\'s rights', () => {
     expect(minor.body.error).toMatch(/guardian/);
     const outdated = await api('POST', '/api/biometrics/consents', { account_id: 'zhang', given_by: 'self', minor: false, text_version: 'v0' });
     expect(outdated.status).toBe(409);
-    const guardian = await api('POST', '/api/biometrics/consents', { account_id: 'kid', given_by: 'guardian', minor: true, guardian_name: '钱大', text_version: version });
+    const guardian = await api('POST', '/api/biometrics/consents', { account_id: 'kid', given_by: 'guardian', minor: true, guardian_name: '钱大', guardian_relation: '父亲', text_version: version });
     expect(guardian.status).toBe(201);
-    expect(guardian.body).toMatchObject({ account_id: 'kid', given_by: 'guardian', minor: true, guardian_name: '钱大', recorded_by: 'test-admin' });
+    expect(guardian.body).toMatchObject({ account_id: 'kid', given_by: 'guardian', minor: true, guardian_name: '钱大', guardian_relation: '父亲', recorded_by: 'test-admin' });
   });
 
   it('answers 422 with the reasons when no photo has a usable face', async () => {
@@ -236,13 +241,13 @@ describe('paying by face at the kiosk', () => {
 });
 
 describe('self-service enrolment and export', () => {
-  it('an adult enrols at the kiosk with their card and the current consent text; an outdated text is refused', async () => {
+  it('an adult enrols at the kiosk with their card, PIN and the current consent text; an outdated text is refused', async () => {
     const { version } = (await api('GET', '/api/biometrics/consent-text')).body;
     const jpeg = await frame('minivision_image_T1.jpg');
-    expect(await ack('face:enrol', { card_id: 'C004', text_version: 'old', agree: true, jpeg })).toMatchObject({ error: expect.stringMatching(/outdated/) });
-    expect(await ack('face:enrol', { card_id: 'C004', text_version: version, agree: false, jpeg })).toMatchObject({ error: expect.stringMatching(/agree/) });
-    expect(await ack('face:enrol', { card_id: 'C004', text_version: version, agree: true, jpeg: await frame('minivision_image_F1.jpg') })).toMatchObject({ error: expect.stringMatching(/live/) });
-    expect(await ack('face:enrol', { card_id: 'C004', text_version: version, agree: true, jpeg })).toEqual({ ok: true, person: '赵*' });
+    expect(await ack('face:enrol', { card_id: 'C004', pin: '4321', text_version: 'old', agree: true, jpeg })).toMatchObject({ error: expect.stringMatching(/outdated/) });
+    expect(await ack('face:enrol', { card_id: 'C004', pin: '4321', text_version: version, agree: false, jpeg })).toMatchObject({ error: expect.stringMatching(/agree/) });
+    expect(await ack('face:enrol', { card_id: 'C004', pin: '4321', text_version: version, agree: true, jpeg: await frame('minivision_image_F1.jpg') })).toMatchObject({ error: expect.stringMatching(/live/) });
+    expect(await ack('face:enrol', { card_id: 'C004', pin: '4321', text_version: version, agree: true, jpeg })).toEqual({ ok: true, person: '赵*' });
     const zhao = (await api('GET', '/api/biometrics/people')).body.people.find((p: { account_id: string }) => p.account_id === 'zhao');
     expect(zhao).toMatchObject({ enrolled_at: expect.any(Number), consent: { given_by: 'self', minor: false, text_version: version } });
   });

@@ -150,7 +150,7 @@ describe('GET /api/admin/support-bundle', () => {
     const listed = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).trim().split('\n');
     expect(listed).toEqual([...files.keys()]);
     expect(listed.sort()).toEqual(
-      ['manifest.json', 'config/running.json', 'config/file.yaml', 'logs/recent-warnings-errors.jsonl', 'metrics.txt', 'readyz.json', 'versions.json', 'ops.json'].map((f) => `canteen-edge-support/${f}`).sort(),
+      ['manifest.json', 'config/running.json', 'config/file.yaml', 'logs/recent-warnings-errors.jsonl', 'metrics.txt', 'readyz.json', 'versions.json', 'ops.json', 'biometrics/impact-assessment.json'].map((f) => `canteen-edge-support/${f}`).sort(),
     );
     const f = (name: string) => files.get(`canteen-edge-support/${name}`)!;
     expect(f('metrics.txt')).toMatch(/^# HELP canteen_edge_/m);

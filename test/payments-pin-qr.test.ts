@@ -147,7 +147,7 @@ describe('without the face models', () => {
     await new Promise<void>((resolve, reject) => (socket.once('connect', resolve), socket.once('connect_error', reject)));
     const answer = await socket.timeout(10_000).emitWithAck('face:start', { saleId: 'any' });
     socket.close();
-    expect(answer).toEqual({ error: expect.stringMatching(/face pay unavailable: model\(s\) .*MobileFaceNet.* missing/) });
+    expect(answer).toEqual({ code: 'face_pay_unavailable', error: expect.stringMatching(/face pay unavailable: model\(s\) .*MobileFaceNet.* missing/) });
     expect((await call(kiosk, 'GET', '/api/biometrics/consent-text')).status).toBe(200);
     expect(gw.stdout()).toMatch(/face pay unavailable/);
   });

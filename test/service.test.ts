@@ -121,6 +121,7 @@ describe('gateway on simulators', () => {
       { version: 11, name: 'kitchen_zones' },
       { version: 12, name: 'payment_amount_checks' },
       { version: 13, name: 'auth_attempts' },
+      { version: 14, name: 'face_law' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

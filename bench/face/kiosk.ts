@@ -8,6 +8,7 @@
 // usage: npx tsx bench/face/kiosk.ts [--sessions N] (default 40)
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { recordImpactAssessment } from '../../test/helpers/face.ts';
 import { io as connect } from 'socket.io-client';
 import type { FaceProgress } from '../../gateway/server/wire.ts';
 import { simulatorConfig, startGateway } from '../../test/helpers/gateway.ts';
@@ -34,6 +35,8 @@ try {
   const admin = (await gw.loginAs('admin')).headers;
   const api = async (method: string, url: string, body?: unknown) =>
     (await fetch(`${gw.url}${url}`, { method, headers: { ...admin, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined })).json();
+  // face pay starts only once the site's impact assessment is on record (PIPL art. 55)
+  await recordImpactAssessment(gw.url, admin);
   const { version } = await api('GET', '/api/biometrics/consent-text');
   await api('POST', '/api/biometrics/consents', { account_id: 't1', given_by: 'self', minor: false, text_version: version });
   const mirrored = await sharp(photo('minivision_image_T1.jpg')).rotate().flop().jpeg({ quality: 90 }).toBuffer();

@@ -5,6 +5,8 @@
 // route takes bodies up to 2 MB.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BiometricsModule } from './module.ts';
+import { isCalendarDate } from '../payments/birth-date.ts';
+import { ASSESSMENT_FIELDS, type ImpactAssessmentInput } from './assessment.ts';
 import { BiometricError } from './vault.ts';
 
 export const ENROL_BODY_LIMIT = 2 * 1024 * 1024;
@@ -25,10 +27,40 @@ export function biometricsRoutes(m: BiometricsModule) {
     const admin = { access: ['admin'] } as const;
 
     app.get('/api/biometrics/consent-text', { config: { access: ['kiosk'] } }, async () => m.consentText());
+    // the kiosk offers face pay (and self-enrolment) only when this says available
+    app.get('/api/biometrics/status', { config: { access: ['kiosk', 'cashier'] } }, async () => m.status());
+
+    const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const;
+    app.get('/api/biometrics/impact-assessment', { config: admin }, async () => ({ latest: m.assessments.latest(), history: m.assessments.all() }));
+    app.post<{ Body: ImpactAssessmentInput }>(
+      '/api/biometrics/impact-assessment',
+      {
+        config: admin,
+        schema: {
+          body: {
+            type: 'object',
+            properties: {
+              assessed_on: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+              assessor: text(120),
+              necessity: text(4000),
+              risks: text(4000),
+              measures: text(4000),
+              conclusion: text(2000),
+            },
+            required: [...ASSESSMENT_FIELDS],
+            additionalProperties: false,
+          },
+        },
+      },
+      async (req, reply) => {
+        if (!isCalendarDate(req.body.assessed_on)) throw new BiometricError(400, `assessed_on: got "${req.body.assessed_on}"; expected a real date YYYY-MM-DD`);
+        return reply.code(201).send(m.recordAssessment(req.body, actorOf(req)));
+      },
+    );
 
     app.get('/api/biometrics/people', { config: admin }, async () => ({ people: m.people() }));
 
-    app.post<{ Body: { account_id: string; given_by: 'self' | 'guardian'; minor: boolean; guardian_name?: string; text_version: string } }>(
+    app.post<{ Body: { account_id: string; given_by: 'self' | 'guardian'; minor: boolean; guardian_name?: string; guardian_relation?: string; text_version: string } }>(
       '/api/biometrics/consents',
       {
         config: admin,
@@ -40,6 +72,7 @@ export function biometricsRoutes(m: BiometricsModule) {
               given_by: { type: 'string', enum: ['self', 'guardian'] },
               minor: { type: 'boolean' },
               guardian_name: { type: 'string', minLength: 1, maxLength: 80 },
+              guardian_relation: { type: 'string', minLength: 1, maxLength: 40 },
               text_version: { type: 'string', minLength: 1, maxLength: 40 },
             },
             required: ['account_id', 'given_by', 'minor', 'text_version'],
@@ -50,7 +83,7 @@ export function biometricsRoutes(m: BiometricsModule) {
       async (req, reply) => reply.code(201).send(m.recordConsent(req.body, actorOf(req))),
     );
 
-    app.post<{ Body: { account_id: string; images: string[] } }>(
+    app.post<{ Body: { account_id: string; images: string[]; replace?: boolean } }>(
       '/api/biometrics/enrolments',
       {
         config: admin,
@@ -61,6 +94,7 @@ export function biometricsRoutes(m: BiometricsModule) {
             properties: {
               account_id: accountId,
               images: { type: 'array', minItems: 1, maxItems: 5, items: { type: 'string', minLength: 16, pattern: '^[A-Za-z0-9+/=\\s]+$' } },
+              replace: { type: 'boolean' },
             },
             required: ['account_id', 'images'],
             additionalProperties: false,
@@ -69,7 +103,8 @@ export function biometricsRoutes(m: BiometricsModule) {
       },
       async (req, reply) => {
         const images = req.body.images.map((b64) => Buffer.from(b64, 'base64'));
-        return reply.code(201).send(await m.enrol(req.body.account_id, images, actorOf(req)));
+        // replace: staff re-enrolment; the old template is retired with its own audit line
+        return reply.code(201).send(await m.enrol(req.body.account_id, images, actorOf(req), { replace: req.body.replace === true }));
       },
     );
 

@@ -39,7 +39,7 @@ export class FacePaySessions {
 
   /** Opens a session for a sale of `station` (null: staff, any station) awaiting payment. */
   start(saleId: string, station: string | null, owner: string, actor: string): FaceProgress {
-    if (!this.m.available) throw new BiometricError(409, this.m.unavailableReason ?? 'face pay unavailable');
+    if (!this.m.available) throw new BiometricError(409, this.m.unavailableReason ?? 'face pay unavailable', 'face_pay_unavailable');
     const sale = this.m.payments.canteen.ledger.sale(saleId);
     if (!sale || (station !== null && sale.station !== station)) throw new BiometricError(404, `no sale "${saleId}" at this station`);
     if (sale.status !== 'awaiting_payment') throw new BiometricError(409, `sale ${sale.no} is ${sale.status}, not awaiting payment`);
@@ -170,6 +170,7 @@ export class FacePaySessions {
 
   private matched(s: Session, p: FaceProgress, accountId: string, similarity: number, margin: number | null): FaceProgress {
     const account = this.m.payments.ledger.account(accountId);
+    this.m.vault.touch(accountId); // used: the retention clock starts again
     this.m.vault.audit(s.actor, 'match', accountId, `sale ${s.saleId} at ${s.station}: similarity ${similarity.toFixed(3)}, margin ${margin === null ? 'n/a' : margin.toFixed(3)}`);
     if (!account) return this.decline(s, p, 'not_recognised', `matched account ${accountId} is not in the ledger`);
     s.accountId = accountId;

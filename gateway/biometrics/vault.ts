@@ -11,6 +11,8 @@ export interface ConsentInput {
   givenBy: 'self' | 'guardian';
   minor: boolean;
   guardianName?: string;
+  /** the guardian's relation to the minor (父亲, 母亲, 法定监护人 …) */
+  guardianRelation?: string;
   textVersion: string;
   recordedBy: string;
 }
@@ -23,8 +25,10 @@ export interface Consent extends ConsentInput {
 
 export class BiometricError extends Error {
   constructor(
-    readonly statusCode: 400 | 403 | 404 | 409 | 422,
+    readonly statusCode: 400 | 403 | 404 | 409 | 413 | 422 | 429,
     message: string,
+    /** a stable word the kiosk turns into the diner's language (kiosk/i18n) */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -38,15 +42,16 @@ export class FaceVault {
   ) {}
 
   recordConsent(c: ConsentInput): Consent {
-    if (c.minor && (c.givenBy !== 'guardian' || !c.guardianName)) {
-      throw new BiometricError(400, 'a minor (under 14) needs the consent of a guardian: givenBy "guardian" and guardianName');
+    // PIPL art. 31: a minor under 14 — the guardian consents, and the record says who and in what relation
+    if (c.minor && (c.givenBy !== 'guardian' || !c.guardianName || !c.guardianRelation)) {
+      throw new BiometricError(400, 'a minor (under 14) needs the consent of a guardian: given_by "guardian", guardian_name and guardian_relation');
     }
     if (!c.textVersion) throw new BiometricError(400, 'textVersion: expected the version of the consent text the person was shown');
     const at = this.now();
     const id = this.db
-      .prepare('INSERT INTO face_consents (account_id, given_by, guardian_name, minor, text_version, recorded_by, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(c.accountId, c.givenBy, c.guardianName ?? null, c.minor ? 1 : 0, c.textVersion, c.recordedBy, at).lastInsertRowid as number;
-    this.audit(c.recordedBy, 'consent', c.accountId, `text ${c.textVersion}, given by ${c.givenBy}`);
+      .prepare('INSERT INTO face_consents (account_id, given_by, guardian_name, guardian_relation, minor, text_version, recorded_by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(c.accountId, c.givenBy, c.guardianName ?? null, c.guardianRelation ?? null, c.minor ? 1 : 0, c.textVersion, c.recordedBy, at).lastInsertRowid as number;
+    this.audit(c.recordedBy, 'consent', c.accountId, `text ${c.textVersion}, given by ${c.givenBy}${c.minor ? ` (${c.guardianRelation}), under 14` : ''}`);
     return { ...c, id, at, withdrawnAt: null };
   }
 
@@ -57,21 +62,55 @@ export class FaceVault {
     return r && toConsent(r);
   }
 
-  /** Stores a template; refused without an active consent. */
-  enrol(accountId: string, embedding: Float32Array, model: string, actor: string): void {
-    const consent = this.activeConsent(accountId);
-    if (!consent) throw new BiometricError(409, `account ${accountId} has no active consent to face payment; record it first`);
+  /**
+   * Stores a template; refused without an active consent. An account that has one already
+   * keeps it unless `replace` (staff re-enrolment): then the old one is retired — deleted —
+   * in the same transaction, with its own audit line. Never an upsert a kiosk could reach.
+   */
+  enrol(accountId: string, embedding: Float32Array, model: string, actor: string, opts: { replace?: boolean } = {}): void {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(accountId));
     const ciphertext = Buffer.concat([cipher.update(Buffer.from(embedding.buffer, embedding.byteOffset, embedding.byteLength)), cipher.final()]);
-    this.db
-      .prepare(
-        `INSERT INTO face_templates (account_id, model, iv, tag, ciphertext, consent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (account_id) DO UPDATE SET model = excluded.model, iv = excluded.iv, tag = excluded.tag, ciphertext = excluded.ciphertext, consent_id = excluded.consent_id, created_at = excluded.created_at`,
-      )
-      .run(accountId, model, iv, cipher.getAuthTag(), ciphertext, consent.id, this.now());
-    this.audit(actor, 'enrol', accountId, `model ${model}`);
+    const tag = cipher.getAuthTag();
+    this.db.transaction(() => {
+      const consent = this.activeConsent(accountId);
+      if (!consent) throw new BiometricError(409, `account ${accountId} has no active consent to face payment; record it first`);
+      const old = this.db.prepare('SELECT model, created_at FROM face_templates WHERE account_id = ?').get(accountId) as { model: string; created_at: number } | undefined;
+      if (old && !opts.replace) throw new BiometricError(409, `account ${accountId} is enrolled already; re-enrolment is a staff action (replace: true)`, 'already_enrolled');
+      if (old) {
+        this.db.prepare('DELETE FROM face_templates WHERE account_id = ?').run(accountId);
+        this.audit(actor, 're-enrol', accountId, `old template (model ${old.model}, enrolled ${new Date(old.created_at).toISOString()}) retired and deleted`);
+      }
+      this.db
+        .prepare('INSERT INTO face_templates (account_id, model, iv, tag, ciphertext, consent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(accountId, model, iv, tag, ciphertext, consent.id, this.now());
+      this.audit(actor, 'enrol', accountId, `model ${model}`);
+    }).immediate();
+  }
+
+  /** A match: the template was used now (the retention clock starts again). */
+  touch(accountId: string): void {
+    this.db.prepare('UPDATE face_templates SET last_used_at = ? WHERE account_id = ?').run(this.now(), accountId);
+  }
+
+  /** Every template with what the retention and minors sweep needs. */
+  templateRows(): { accountId: string; lastUsedAt: number; consent: Consent | undefined }[] {
+    const rows = this.db.prepare('SELECT account_id, created_at, last_used_at, consent_id FROM face_templates').all() as { account_id: string; created_at: number; last_used_at: number | null; consent_id: number }[];
+    return rows.map((r) => {
+      const c = this.db.prepare('SELECT * FROM face_consents WHERE id = ?').get(r.consent_id) as Record<string, unknown> | undefined;
+      return { accountId: r.account_id, lastUsedAt: r.last_used_at ?? r.created_at, consent: c && toConsent(c) };
+    });
+  }
+
+  /**
+   * Deleted rows leave no bytes behind (issue 11, hole 5): secure_delete (set at start)
+   * zeroes them in the pages, and a TRUNCATE checkpoint copies those pages into the
+   * database file and empties the WAL, where the old frames still held them.
+   */
+  scrubFiles(): { busy: boolean } {
+    const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return { busy: (r?.busy ?? 0) !== 0 };
   }
 
   /** Every template with an active consent, decrypted, for the in-memory gallery. */
@@ -109,6 +148,13 @@ export class FaceVault {
       this.db.prepare('DELETE FROM face_templates WHERE account_id = ?').run(accountId);
       this.audit(actor, 'withdraw', accountId, 'consent withdrawn; template deleted');
     }).immediate();
+  }
+
+  /** One consent withdrawn (a kiosk enrolment that made no template); the person's other records stay as they are. */
+  withdrawConsent(consentId: number, actor: string): void {
+    const r = this.db.prepare('SELECT account_id FROM face_consents WHERE id = ?').get(consentId) as { account_id: string } | undefined;
+    this.db.prepare('UPDATE face_consents SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL').run(this.now(), consentId);
+    if (r) this.audit(actor, 'withdraw', r.account_id, 'consent of a self-enrolment that made no template');
   }
 
   /** What the box holds about a person (never the template itself), for their request; audited. */
@@ -161,6 +207,7 @@ function toConsent(r: Record<string, unknown>): Consent {
     accountId: r.account_id as string,
     givenBy: r.given_by as 'self' | 'guardian',
     guardianName: (r.guardian_name as string | null) ?? undefined,
+    guardianRelation: (r.guardian_relation as string | null) ?? undefined,
     minor: r.minor === 1,
     textVersion: r.text_version as string,
     recordedBy: r.recorded_by as string,

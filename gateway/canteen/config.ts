@@ -102,6 +102,13 @@ export const canteenConfigSchema = z
       .prefault({})
       .describe('dish recognition at the stable moment (when a recognizer is loaded)'),
     stations: z.array(stationConfigSchema).default([]).describe('self-service weighing stations'),
+    max_photo_pixels: z
+      .number()
+      .int()
+      .min(1_000_000)
+      .max(100_000_000)
+      .default(12_000_000)
+      .describe('largest dish photo (width × height, read from its header before decoding) PUT /api/canteen/dishes/:id/photo takes; a larger one is refused unread with 413'),
   })
   .superRefine((c, ctx) => {
     const ids = c.stations.map((s) => s.id);

@@ -16,10 +16,10 @@ export class Photos {
   }
 
   /** Stores the image as `<dishId>-<hash>.jpg`, at most 640 px a side; returns the file name. */
-  async save(dishId: string, image: Buffer): Promise<string> {
+  async save(dishId: string, image: Buffer, maxPixels?: number): Promise<string> {
     let jpeg: Buffer;
     try {
-      jpeg = await sharp(image).rotate().resize(640, 640, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
+      jpeg = await sharp(image, maxPixels ? { limitInputPixels: maxPixels } : {}).rotate().resize(640, 640, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
     } catch {
       throw new CanteenError(415, 'not an image sharp can read (JPEG, PNG, WebP, …)');
     }

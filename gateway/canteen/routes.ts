@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Rule } from '../auth/roles.ts';
 import type { Meal } from '../server/wire.ts';
+import { readImageHeader, tooManyPixels } from '../image-size.ts';
 import { CanteenError } from './errors.ts';
 import { ImportFailed } from './import.ts';
 import type { CanteenModule } from './module.ts';
@@ -72,7 +73,12 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
   app.put<Id & { Body: Buffer }>('/api/canteen/dishes/:id/photo', { config: ADMIN, schema: { params: idParam }, bodyLimit: MAX_PHOTO_BYTES }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: 'send the photo as the body, Content-Type image/jpeg, image/png or image/webp' });
     if (!m.catalog.get(req.params.id)) throw new CanteenError(404, `no dish "${req.params.id}"`);
-    const name = await m.photos.save(req.params.id, req.body);
+    // the header says how big the decoded image would be: a 16000² PNG of a few KB is refused unread (issue 11, hole 7)
+    const header = await readImageHeader(req.body);
+    if (!header) return reply.code(415).send({ error: 'not an image sharp can read (JPEG, PNG, WebP, …)' });
+    const tooLarge = tooManyPixels(header, m.cfg.max_photo_pixels, 'photo');
+    if (tooLarge) return reply.code(413).send({ error: `${tooLarge} (canteen.max_photo_pixels)` });
+    const name = await m.photos.save(req.params.id, req.body, m.cfg.max_photo_pixels);
     await m.photos.remove(await m.catalog.setPhoto(req.params.id, name));
     return m.catalog.get(req.params.id);
   });

@@ -176,6 +176,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       name: z.string().min(1).default('示例食堂 Demo canteen').describe('shown on every page'),
       timezone: z.string().default('Asia/Shanghai').describe('IANA zone for days, meals and display; data is stored in UTC'),
+      processor: z
+        .strictObject({
+          name: z.string().min(1).max(120).optional().describe('the personal-information processor (个人信息处理者) named on the face-pay consent notice; default the site name'),
+          contact: z.string().min(1).max(200).optional().describe('how a person reaches it (phone, office, e-mail), shown on the consent notice; until set, the notice says to ask at the service desk'),
+        })
+        .prefault({})
+        .describe('who processes the diners\' personal information and how to reach them (PIPL arts. 17, 30)'),
     })
     .prefault({})
     .describe('the canteen or building this box serves'),

@@ -31,6 +31,8 @@ export interface OpsDeps {
   outbox: () => OutboxStatusMsg | null;
   logs: LogRing | undefined;
   auth: Auth | null;
+  /** face pay's status and the site's personal-information impact assessment (PIPL art. 55-56), for the bundle */
+  impactAssessment?: () => unknown;
 }
 
 /** How many of the last warnings/errors the ops view shows (the bundle has them all). */
@@ -78,6 +80,7 @@ export class OpsModule {
       { name: 'readyz.json', body: await fetchText('/readyz') },
       { name: 'versions.json', body: json(ops.versions) },
       { name: 'ops.json', body: json(ops) },
+      ...(d.impactAssessment ? [{ name: 'biometrics/impact-assessment.json', body: json(d.impactAssessment()) }] : []),
     ];
     const scrubbed = files.map((f) => ({ name: `canteen-edge-support/${f.name}`, body: scrub(f.body, secrets) }));
     const manifest = { kind: 'canteen-edge support bundle', createdAt: new Date().toISOString(), boxId: d.boxId, version: ops.versions.canteenEdge, files: scrubbed.map((f) => f.name) };

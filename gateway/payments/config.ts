@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { id, secret } from '../config/shapes.ts';
+import { birthDateSchema } from './birth-date.ts';
 
 // Whole fen, at most the ledger's column bound (10^11 fen, migration 012).
 const fen = z.number().int().min(0).max(100_000_000_000);
@@ -40,6 +41,7 @@ export const paymentsConfigSchema = z
           status: z.enum(['active', 'frozen', 'closed']).default('active').describe('a frozen or closed account is declined'),
           credit_limit_fen: fen.default(0).describe('how far below zero the balance may go (fen)'),
           opening_balance_fen: z.number().int().min(-100_000_000_000).max(100_000_000_000).default(0).describe('the balance when the account is first created on this box; afterwards only transactions move it'),
+          birth_date: birthDateSchema.optional(),
         }),
       )
       .default([])

@@ -12,6 +12,8 @@ import type { Db } from '../store/sqlite.ts';
 import type { PaymentsConfig } from './config.ts';
 import { CardRefs } from './card-ref.ts';
 import { LedgerError, MAX_FEN, PaymentLedger, type PayMethod, type Transaction } from './ledger.ts';
+import { accountSyncRoute } from './account-sync.ts';
+import { setBirthDate } from './birth-date.ts';
 import { PinStore } from './pins.ts';
 import { verifyQr } from './qr.ts';
 
@@ -74,9 +76,10 @@ export class PaymentsModule {
   private readonly qrSecret: string | undefined;
   private readonly refs: CardRefs;
   private readonly faceTokens = new Map<string, FaceToken>();
+  private readonly accountListeners: ((accountId: string, actor: string) => void)[] = [];
 
   constructor(
-    db: Db,
+    readonly db: Db,
     private readonly cfg: PaymentsConfig,
     readonly canteen: CanteenModule,
     private readonly put: PutFn,
@@ -97,7 +100,19 @@ export class PaymentsModule {
   }
 
   start(): void {
-    for (const a of this.cfg.accounts) this.ledger.upsertAccount(a, this.now());
+    for (const a of this.cfg.accounts) {
+      this.ledger.upsertAccount(a, this.now());
+      if (a.birth_date !== undefined) setBirthDate(this.db, a.id, a.birth_date);
+    }
+  }
+
+  /** Called after an account was created or changed (closed, its birth date corrected …). */
+  onAccountChange(fn: (accountId: string, actor: string) => void): void {
+    this.accountListeners.push(fn);
+  }
+
+  accountChanged(accountId: string, actor: string): void {
+    for (const fn of this.accountListeners) fn(accountId, actor);
   }
 
   /**
@@ -267,6 +282,7 @@ export class PaymentsModule {
       async (req) => this.topUp(req.body.key, req.body.account_id, req.body.amount_fen),
     );
     app.get('/api/payments/accounts', { config: admin }, async () => this.ledger.accounts());
+    accountSyncRoute(app, this);
     app.get<{ Querystring: { date: string } }>(
       '/api/payments/reconciliation',
       { config: supervisor, schema: { querystring: { type: 'object', properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }, required: ['date'], additionalProperties: false } } },

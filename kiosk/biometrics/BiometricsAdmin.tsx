@@ -9,6 +9,7 @@ import { bioApi, type AccountMsg, type ConsentText as Text, type PersonMsg } fro
 import { AuditView } from './AuditView.tsx';
 import { ConsentForm } from './ConsentForm.tsx';
 import { EnrolForm } from './EnrolForm.tsx';
+import { ImpactAssessmentForm } from './ImpactAssessmentForm.tsx';
 
 export function BiometricsAdmin() {
   const { t } = useLang();
@@ -52,6 +53,10 @@ export function BiometricsAdmin() {
     <section class="co-admin bio-admin" data-testid="biometrics-admin">
       <h2>{t('bio.title')}</h2>
       {error && <p class="alert" data-testid="bio-error">{error}</p>}
+      <section class="co-admin-block">
+        <h3>{t('pia.title')}</h3>
+        <ImpactAssessmentForm onSaved={reload} />
+      </section>
       <section class="co-admin-block">
         <h3>{t('bio.people')}</h3>
         {!people ? null : people.length === 0 ? (

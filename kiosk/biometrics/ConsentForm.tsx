@@ -12,6 +12,7 @@ export function ConsentForm({ text, accounts, onSaved }: { text: Text; accounts:
   const [givenBy, setGivenBy] = useState<'self' | 'guardian'>('self');
   const [minor, setMinor] = useState(false);
   const [guardian, setGuardian] = useState('');
+  const [relation, setRelation] = useState('');
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const needsGuardian = minor || givenBy === 'guardian';
@@ -24,7 +25,7 @@ export function ConsentForm({ text, accounts, onSaved }: { text: Text; accounts:
         account_id: account.trim(),
         given_by: needsGuardian ? 'guardian' : 'self',
         minor,
-        ...(needsGuardian ? { guardian_name: guardian.trim() } : {}),
+        ...(needsGuardian ? { guardian_name: guardian.trim(), guardian_relation: relation.trim() } : {}),
         text_version: text.version,
       });
       setMsg({ ok: true, text: t('bio.consentSaved', { id: account.trim() }) });
@@ -70,7 +71,13 @@ export function ConsentForm({ text, accounts, onSaved }: { text: Text; accounts:
           <input data-testid="consent-guardian" value={guardian} required onInput={(e) => setGuardian((e.target as HTMLInputElement).value)} />
         </label>
       )}
-      <button type="submit" class="co-btn co-small co-ok" data-testid="consent-save" disabled={busy || !account.trim() || (needsGuardian && !guardian.trim())}>
+      {needsGuardian && (
+        <label>
+          {t('bio.guardianRelation')}
+          <input data-testid="consent-relation" value={relation} required placeholder={t('bio.relationExample')} onInput={(e) => setRelation((e.target as HTMLInputElement).value)} />
+        </label>
+      )}
+      <button type="submit" class="co-btn co-small co-ok" data-testid="consent-save" disabled={busy || !account.trim() || (needsGuardian && (!guardian.trim() || !relation.trim()))}>
         {t('bio.recordConsent', { v: text.version })}
       </button>
       {msg && <p class={msg.ok ? 'co-hint' : 'alert'} data-testid="consent-result" data-ok={String(msg.ok)}>{msg.text}</p>}

@@ -1,8 +1,13 @@
 // The biometrics REST calls from the pages (gateway/biometrics, issue 6).
 import { call } from '../checkout/api.ts';
 
-export interface ConsentParts { purpose: string; retention: string; alternative: string }
-export interface ConsentText { version: string; zh: ConsentParts; en: ConsentParts }
+export interface ConsentParts { purpose: string; effect: string; retention: string; withdraw: string; alternative: string }
+/** The notice shown before consent (PIPL arts. 17, 30): processor and contact come from the site's config. */
+export interface ConsentText { version: string; processor: { name: string | null; contact: string | null }; retention_days: number; zh: ConsentParts; en: ConsentParts }
+/** Whether this box offers face pay now, and why not (a stable word). */
+export interface FaceStatus { available: boolean; reason: 'switched_off' | 'models_missing' | 'no_impact_assessment' | null }
+export interface ImpactAssessmentInput { assessed_on: string; assessor: string; necessity: string; risks: string; measures: string; conclusion: string }
+export interface ImpactAssessment extends ImpactAssessmentInput { id: number; recorded_by: string; at: number }
 
 export interface ConsentMsg { given_by: 'self' | 'guardian'; minor: boolean; guardian_name: string | null; text_version: string; at: number }
 /** Everyone with a face template or a consent record (withdrawn consent: `consent` null). */
@@ -17,7 +22,10 @@ export const bioApi = {
   consentText: () => call<ConsentText>('GET', '/api/biometrics/consent-text'),
   people: () => call<{ people: PersonMsg[] }>('GET', '/api/biometrics/people'),
   accounts: () => call<AccountMsg[]>('GET', '/api/payments/accounts'),
-  recordConsent: (body: { account_id: string; given_by: 'self' | 'guardian'; minor: boolean; guardian_name?: string; text_version: string }) =>
+  status: () => call<FaceStatus>('GET', '/api/biometrics/status'),
+  assessment: () => call<{ latest: ImpactAssessment | null; history: ImpactAssessment[] }>('GET', '/api/biometrics/impact-assessment'),
+  recordAssessment: (body: ImpactAssessmentInput) => call<ImpactAssessment>('POST', '/api/biometrics/impact-assessment', body),
+  recordConsent: (body: { account_id: string; given_by: 'self' | 'guardian'; minor: boolean; guardian_name?: string; guardian_relation?: string; text_version: string }) =>
     call<unknown>('POST', '/api/biometrics/consents', body),
   enrol: (accountId: string, images: string[]) =>
     call<{ account_id: string; images_used: number; quality: unknown[] }>('POST', '/api/biometrics/enrolments', { account_id: accountId, images }),

@@ -11,11 +11,11 @@ const METHODS: { m: KioskMethod; label: 'face.title' | 'co.payCard' | 'co.payQr'
 ];
 
 /** Every way to pay here, side by side: face is never the only one (PIPL), so this strip stays on screen while paying. */
-export function PayMethods({ current, disabled, onPick, testid }: { current: KioskMethod | null; disabled: boolean; onPick(m: KioskMethod): void; testid: 'pay' | 'method' }) {
+export function PayMethods({ current, disabled, onPick, testid, face }: { current: KioskMethod | null; disabled: boolean; onPick(m: KioskMethod): void; testid: 'pay' | 'method'; face: boolean }) {
   const { t } = useLang();
   return (
     <div class="co-methods pay-methods" data-testid={`${testid}-methods`}>
-      {METHODS.map(({ m, label }) => (
+      {METHODS.filter(({ m }) => m !== 'face' || face).map(({ m, label }) => (
         <button key={m} type="button" class={`co-btn${m === current ? ' co-current' : ''}`} data-testid={`${testid}-${m}`} aria-pressed={m === current} disabled={disabled} onClick={() => onPick(m)}>
           {t(label)}
         </button>
@@ -25,6 +25,8 @@ export function PayMethods({ current, disabled, onPick, testid }: { current: Kio
 }
 
 interface Props {
+  /** offer face pay (the gateway's /api/biometrics/status) */
+  face: boolean;
   line: PricedLineMsg | null;
   busy: boolean;
   onPayCounter(): void;
@@ -35,7 +37,7 @@ interface Props {
 }
 
 /** The total and the hand-over to payment: the counter, or face, meal card, QR code or PIN here. */
-export function PayPanel({ line, busy, onPayCounter, onPay, onChangeDish, onCancel, changeLabel }: Props) {
+export function PayPanel({ face, line, busy, onPayCounter, onPay, onChangeDish, onCancel, changeLabel }: Props) {
   const { t } = useLang();
   return (
     <section class="co-pay">
@@ -46,7 +48,7 @@ export function PayPanel({ line, busy, onPayCounter, onPay, onChangeDish, onCanc
       <button type="button" class="co-btn co-primary" data-testid="pay-counter" disabled={!line || busy} onClick={onPayCounter}>
         {t('co.payCounter')}
       </button>
-      <PayMethods current={null} disabled={!line || busy} onPick={onPay} testid="pay" />
+      <PayMethods current={null} disabled={!line || busy} onPick={onPay} testid="pay" face={face} />
       <div class="co-row">
         <button type="button" class="co-btn" data-testid="change-dish" disabled={busy} onClick={onChangeDish}>{t(changeLabel)}</button>
         <button type="button" class="co-btn" data-testid="cancel" disabled={busy} onClick={onCancel}>{t('co.cancel')}</button>

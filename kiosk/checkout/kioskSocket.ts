@@ -28,8 +28,9 @@ export function useKioskSocket(lastWords?: () => [event: string, payload: unknow
   return async <R,>(event: string, payload: unknown): Promise<R> => {
     const s = socket.current;
     if (!s) throw new Error('not connected');
-    const answer = (await s.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as R | { error: string };
-    if (answer && typeof answer === 'object' && 'error' in answer && typeof answer.error === 'string') throw new Error(answer.error);
+    const answer = (await s.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as R | { error: string; code?: string };
+    // `code`: a stable word the page shows in the diner's language (the error text is for the log)
+    if (answer && typeof answer === 'object' && 'error' in answer && typeof answer.error === 'string') throw Object.assign(new Error(answer.error), { code: (answer as { code?: string }).code });
     return answer as R;
   };
 }

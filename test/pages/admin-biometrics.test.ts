@@ -4,7 +4,9 @@
 // dir), export what is held, then withdraw consent: face pay stops, the template
 // is gone, and the audit view lists each act by the signed-in admin. The minor is
 // enrolled from the admin's webcam (Chromium's fake camera playing a real photo),
-// then deleted on request.
+// then deleted on request. First of all the site records its personal-information impact
+// assessment in the form at /admin (face pay and enrolment are off until then), and the
+// consent notice names the processor, its contact, the effect and how to withdraw.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +28,7 @@ beforeAll(async () => {
     env: { CANTEEN_EDGE_MODELS_DIR: path.join(SHARED, 'models') },
     config: {
       ...(await simulatorConfig()),
+      site: { name: '测试食堂', processor: { name: '某某大学后勤集团', contact: '0571-8765 4321' } },
       canteen: { stations: [{ id: 'checkout-1', scale: 'checkout-1', interval_g: 2 }] },
       payments: {
         accounts: [
@@ -56,7 +59,7 @@ async function photoFile(): Promise<string> {
 }
 
 const row = (page: Page, account: string) => page.locator(`[data-testid="bio-person"][data-account="${account}"]`);
-const people = async () => (await (await fetch(`${gw.url}/api/biometrics/people`, { headers: (await gw.loginAs('admin')).headers })).json()).people as { account_id: string; enrolled_at: number | null; consent: { given_by: string; guardian_name: string | null; minor: boolean; text_version: string } | null }[];
+const people = async () => (await (await fetch(`${gw.url}/api/biometrics/people`, { headers: (await gw.loginAs('admin')).headers })).json()).people as { account_id: string; enrolled_at: number | null; consent: { given_by: string; guardian_name: string | null; guardian_relation: string | null; minor: boolean; text_version: string } | null }[];
 
 it('records consent (self and guardian), enrols by upload and from the webcam, exports, withdraws and deletes', async () => {
   const { page, errors, close } = await newKioskPage(browser);
@@ -64,11 +67,35 @@ it('records consent (self and guardian), enrols by upload and from the webcam, e
   try {
     await page.context().addCookies((await gw.loginAs('admin')).cookies);
     await page.goto(`${gw.url}/admin`);
+
+    // the impact assessment (PIPL arts. 55-56): missing, so face pay is off; the form is filled in and saved
+    await page.getByTestId('pia-missing').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('pia-missing').textContent()).toContain('刷脸支付和人脸录入保持关闭');
+    const status = async () => (await (await fetch(`${gw.url}/api/biometrics/status`, { headers: (await gw.loginAs('admin')).headers })).json()) as { available: boolean; reason: string | null };
+    expect(await status()).toMatchObject({ available: false, reason: 'no_impact_assessment' });
+    await page.getByTestId('pia-assessed_on').fill('2026-12-01');
+    await page.getByTestId('pia-assessor').fill('后勤集团信息安全小组');
+    await page.getByTestId('pia-necessity').fill('刷脸为自愿选项，饭卡、二维码、密码始终可用。');
+    await page.getByTestId('pia-risks').fill('误识别误扣款；模板泄露。');
+    expect(await page.getByTestId('pia-save').isDisabled()).toBe(true); // every part of art. 56 is needed
+    await page.getByTestId('pia-measures').fill('本机加密存储，活体检测，撤回即删除，审计。');
+    await page.getByTestId('pia-conclusion').fill('风险可控，同意开通。');
+    await page.getByTestId('pia-save').click();
+    await expect.poll(() => page.getByTestId('pia').getAttribute('data-recorded'), { timeout: 10_000 }).toBe('true');
+    expect(await page.getByTestId('pia-latest').textContent()).toContain('后勤集团信息安全小组');
+    expect(await status()).toMatchObject({ available: true, reason: null });
+
     const form = page.getByTestId('consent-form');
     await form.waitFor();
     const version = await form.getByTestId('consent-text').getAttribute('data-version');
     expect(version).toBeTruthy();
     expect(await form.textContent()).toContain(version!);
+    // the notice (PIPL arts. 17, 30): who processes the data and how to reach them, the effect, how to withdraw, the other ways to pay
+    const notice = (await form.getByTestId('consent-text').textContent())!;
+    expect(await form.getByTestId('consent-processor').textContent()).toContain('某某大学后勤集团');
+    expect(notice).toContain('0571-8765 4321');
+    for (const heading of ['个人信息处理者', '用途', '对您的影响', '保存期限', '如何撤回', '其他支付方式']) expect(notice, heading).toContain(heading);
+    expect(notice).toMatch(/饭卡、二维码或密码/);
 
     // the person's own consent
     await page.getByTestId('consent-account').selectOption('zhang');
@@ -76,16 +103,18 @@ it('records consent (self and guardian), enrols by upload and from the webcam, e
     await expect.poll(() => row(page, 'zhang').getAttribute('data-consent'), { timeout: 10_000 }).toBe('self');
     expect(await row(page, 'zhang').textContent()).toContain('张*明');
 
-    // a minor: the guardian consents, by name
+    // a minor: the guardian consents, by name and relation
     await page.getByTestId('consent-account').selectOption('xiaoli');
     await page.getByTestId('consent-minor').check();
     expect(await page.getByTestId('consent-save').isDisabled()).toBe(true); // no guardian named yet
     await page.getByTestId('consent-guardian').fill('李大明');
+    expect(await page.getByTestId('consent-save').isDisabled()).toBe(true); // nor the relation
+    await page.getByTestId('consent-relation').fill('父亲');
     await page.getByTestId('consent-save').click();
     await expect.poll(() => row(page, 'xiaoli').getAttribute('data-consent'), { timeout: 10_000 }).toBe('guardian');
     expect(await row(page, 'xiaoli').textContent()).toContain('李大明');
     const xiaoli = (await people()).find((p) => p.account_id === 'xiaoli')!;
-    expect(xiaoli.consent).toMatchObject({ given_by: 'guardian', minor: true, guardian_name: '李大明', text_version: version });
+    expect(xiaoli.consent).toMatchObject({ given_by: 'guardian', minor: true, guardian_name: '李大明', guardian_relation: '父亲', text_version: version });
 
     // enrol zhang from an uploaded photo
     await page.getByTestId('enrol-account').selectOption('zhang');

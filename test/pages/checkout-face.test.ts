@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
+import { recordImpactAssessment } from '../helpers/face.ts';
 import { ROOT, simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
 const SHARED = path.resolve(ROOT, '../shared');
@@ -64,7 +65,7 @@ beforeAll(async () => {
       payments: {
         accounts: [
           { id: 'zhang', person: '张三明', card_id: '0012345678', opening_balance_fen: 5000 },
-          { id: 'li', person: '李四', card_id: '0087654321', opening_balance_fen: 3000 },
+          { id: 'li', person: '李四', card_id: '0087654321', birth_date: '1979-10-01', opening_balance_fen: 3000 },
         ],
         qr_secret: QR_SECRET,
       },
@@ -76,6 +77,10 @@ beforeAll(async () => {
     if (r.status !== 201) throw new Error(`POST ${url}: ${r.status} ${await r.text()}`);
     return r.json();
   };
+  // face pay starts once the site's impact assessment is on record (PIPL art. 55)
+  await recordImpactAssessment(gw.url, admin);
+  // kiosk self-enrolment needs the card and the account's PIN
+  expect((await fetch(`${gw.url}/api/payments/accounts/li/pin`, { method: 'POST', headers: admin, body: JSON.stringify({ pin: '2580' }) })).status).toBe(204);
   const { version } = await (await fetch(`${gw.url}/api/biometrics/consent-text`, { headers: admin })).json();
   await post('/api/biometrics/consents', { account_id: 'zhang', given_by: 'self', minor: false, text_version: version });
   const enrolled = await post('/api/biometrics/enrolments', { account_id: 'zhang', images: [await enrolmentImage()] });
@@ -221,7 +226,7 @@ it('pays by PIN on the on-screen keypad (a wrong PIN is declined first) and by t
   }
 }, 240_000);
 
-it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), one photo from the camera', async () => {
+it('enrols at the kiosk: card, the account\'s PIN, the consent text agreed to (nothing pre-ticked), one photo from the camera', async () => {
   const browser = await launchBrowser({ fakeCamera: cameraClip('minivision_image_T1.jpg', FRAMING.whole) });
   browsers.push(browser);
   const { page, errors, close } = await newKioskPage(browser);
@@ -234,6 +239,11 @@ it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), 
     await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT');
     await page.keyboard.type('0087654321'); // li's card, on the reader
     await page.keyboard.press('Enter');
+    // a card alone does not enrol a face: the account's PIN too
+    await page.getByTestId('enrol-pin').waitFor();
+    expect(await page.getByTestId('enrol-pin-next').isDisabled()).toBe(true);
+    await page.getByTestId('enrol-pin').fill('2580'); // li's PIN (the PIN-pay test sets the same)
+    await page.getByTestId('enrol-pin-next').click();
     const text = await (await fetch(`${gw.url}/api/biometrics/consent-text`, { headers: (await gw.loginAs('admin')).headers })).json();
     await expect.poll(() => page.getByTestId('consent-text').getAttribute('data-version'), { timeout: 10_000 }).toBe(text.version);
     expect(await page.getByTestId('consent-text').textContent()).toContain(text.zh.alternative);
@@ -260,7 +270,7 @@ it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), 
   }
 }, 240_000);
 
-it('without the face models, "pay by face" says face pay is unavailable and the other ways stay on screen', async () => {
+it('without the face models, the kiosk does not offer face pay (nor enrolment) and the other ways pay', async () => {
   const base = await simulatorConfig();
   const sims = base.simulators as { scale: Record<string, unknown> };
   // no CANTEEN_EDGE_MODELS_DIR: the fresh data dir has no models
@@ -278,10 +288,12 @@ it('without the face models, "pay by face" says face pay is unavailable and the 
   try {
     await page.context().addCookies((await bare.pairKiosk('checkout-1')).cookies);
     await page.goto(bare.url);
-    await payAtPricedPlate(page, 'face');
-    await expect.poll(() => page.getByTestId('face-declined').getAttribute('data-reason'), { timeout: 20_000 }).toBe('face_pay_unavailable');
-    expect(await page.getByTestId('face-declined').textContent()).toContain('刷脸支付暂不可用');
-    expect(await page.getByTestId('face-reason').textContent()).toMatch(/model/);
+    await expect.poll(() => phase(page), { timeout: 90_000 }).toBe('zero');
+    expect(await page.getByTestId('enrol-link').count()).toBe(0);
+    await payAtPricedPlate(page, 'card');
+    await page.getByTestId('paying').waitFor();
+    await page.getByTestId('method-card').waitFor();
+    expect(await page.getByTestId('method-face').count()).toBe(0);
     await expectOtherWaysOnScreen(page);
     expect(await phase(page)).toBe('awaiting_payment');
     expect(errors).toEqual([]);
