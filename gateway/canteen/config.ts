@@ -102,6 +102,13 @@ export const canteenConfigSchema = z
       .prefault({})
       .describe('dish recognition at the stable moment (when a recognizer is loaded)'),
     stations: z.array(stationConfigSchema).default([]).describe('self-service weighing stations'),
+    max_dishes: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(5000)
+      .describe('the dish catalogue holds at most this many dishes: a CSV import or a new dish beyond it is refused (422) with the count'),
   })
   .superRefine((c, ctx) => {
     const ids = c.stations.map((s) => s.id);
