@@ -40,8 +40,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => gw?.stop());
 
-const api = async (method: string, url: string, body?: string | Buffer, type = 'application/json') => {
-  const r = await fetch(`${gw.url}${url}`, { method, headers: { ...admin, ...(body === undefined ? {} : { 'content-type': type }) }, body });
+const api = async (method: string, url: string, body?: string | Uint8Array, type = 'application/json') => {
+  const r = await fetch(`${gw.url}${url}`, { method, headers: { ...admin, ...(body === undefined ? {} : { 'content-type': type }) }, body: body as BodyInit | undefined });
   return { status: r.status, body: r.headers.get('content-type')?.includes('json') ? await r.json() : await r.arrayBuffer() };
 };
 
