@@ -129,6 +129,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       config.site.timezone,
       outbox.putInterval,
     );
+    energy.onWriteError = (err) => disk.failed(err);
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
 

@@ -120,7 +120,7 @@ it('on a full disk answers 507 with the reason, never 500, and /readyz, /admin a
   }
   expect(refused, 'no top-up was refused on a full disk').toBeDefined();
   expect(refused!.body.reason).toBe('disk-full');
-  expect(refused!.body.error).toMatch(/存储空间已满.*Disk full/);
+  expect(refused!.body.error).toMatch(/存储空间已满.*Storage full/);
 
   // refused from now on, with the same reason, until there is room again
   for (let i = 0; i < 3; i++) expect((await topUp(`full-more-${i}`)).status).toBe(507);

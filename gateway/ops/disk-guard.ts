@@ -17,8 +17,8 @@ export const RESUME_FREE_BYTES = 1024 * 1024;
 const PROBE_FILE = '.disk-probe';
 const MB = 1024 * 1024;
 
-/** What a person reads when a write was refused for want of space: Chinese first. */
-export const DISK_FULL_MESSAGE = '存储空间已满，本次操作未保存，请清理网关磁盘后重试。Disk full: nothing was saved; free space on the gateway and try again.';
+/** What a person reads when a write was refused for want of space (a diner at a kiosk too): Chinese first. */
+export const DISK_FULL_MESSAGE = '存储空间已满，本次操作未保存，请稍后重试或联系工作人员。Storage full: nothing was saved; try again later or ask the staff.';
 
 /** A write that failed because the disk (or the quota) is full. */
 export function isDiskFull(err: unknown): boolean {
