@@ -37,7 +37,7 @@ export interface HealthOptions {
 /** Who sees /readyz with its details (gateway/auth/roles.ts). */
 const STAFF_DETAIL_ROLES = new Set(['admin', 'facility', 'supervisor']);
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, metricsPublic, outbox, lines, models: models_, sections, disk }) => {
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tracker, metrics, stores, metricsToken, metricsPublic, outbox, lines, models, sections, disk }) => {
   app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { config: { access: 'public' } }, async (req, reply) => {
@@ -64,7 +64,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
     // Anyone may ask whether the box is ready; only signed-in staff see the details
     // (errors with addresses, upstream URLs, file paths, bus counters).
     if (!STAFF_DETAIL_ROLES.has(req.principal?.role ?? '')) {
-      const models = (await models_?.()) ?? [];
+      const modelStates = (await models?.()) ?? [];
       return reply.code(ready ? 200 : 503).send({
         ready,
         reasons: publicReasons,
@@ -72,7 +72,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
         stores: storeStates.map(({ name, state }) => ({ name, state })),
         ...(diskState ? { disk: { state: diskState.state } } : {}),
         uplinks: (out.links as { uplink: string; state: string; since: number }[]).map(({ uplink, state, since }) => ({ uplink, state, since })),
-        models: models.map(({ name, state }) => ({ name, state })),
+        models: modelStates.map(({ name, state }) => ({ name, state })),
         alarms,
       });
     }
@@ -89,7 +89,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
       skippedBytes: c.skipped,
       utilisation: Number(utilisation(c).toFixed(4)),
     }));
-    const modelStates = (await models_?.()) ?? [];
+    const modelStates = (await models?.()) ?? [];
     const body = {
       ready,
       reasons,
