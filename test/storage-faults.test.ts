@@ -3,7 +3,7 @@
 // photo uploaded twice, data files readable by anyone, a public /readyz that showed
 // addresses and paths, and a read-only data directory at start.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
@@ -193,5 +193,6 @@ it('refuses a read-only data directory at start with one line naming it and why'
     expect(`${out}${err}`).not.toMatch(/\n\s+at |EROFS/);
   } finally {
     execFileSync('umount', ['-l', dataDir]);
+    rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
