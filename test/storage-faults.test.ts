@@ -38,7 +38,10 @@ beforeAll(async () => {
   });
   admin = (await gw.loginAs('admin')).headers;
 }, 60_000);
-afterAll(() => gw?.stop());
+afterAll(async () => {
+  await gw?.stop();
+  if (gw) rmSync(path.dirname(gw.dataDir), { recursive: true, force: true });
+});
 
 const api = async (method: string, url: string, body?: string | Uint8Array, type = 'application/json') => {
   const r = await fetch(`${gw.url}${url}`, { method, headers: { ...admin, ...(body === undefined ? {} : { 'content-type': type }) }, body: body as BodyInit | undefined });
