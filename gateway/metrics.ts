@@ -46,6 +46,28 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: 20 });
   }
 
+  /** The data directory's free space and whether it still takes writes, read when scraped. */
+  watchDisk(disk: { readonly freeBytes: number; readonly state: string }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: `${METRIC_PREFIX}disk_free_bytes`,
+      help: 'Bytes available to the gateway on the data directory\'s filesystem',
+      registers,
+      collect() {
+        if (Number.isFinite(disk.freeBytes)) this.set(disk.freeBytes);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}disk_state`,
+      help: 'Data directory disk: 1 for the state it is in (ok, low: below outbox.min_free_disk_mb, full: writes fail)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        for (const s of ['ok', 'low', 'full']) this.set({ state: s }, disk.state === s ? 1 : 0);
+      },
+    });
+  }
+
   /** Per-line counters (an RS-485 bus, a converter, a Modbus TCP endpoint), read when scraped. */
   watchLines(lines: () => { id: string; counters: LineCounters }[]): void {
     const registers = [this.registry];

@@ -12,6 +12,7 @@ import { StationRecognition } from './canteen/recognition.ts';
 import { EnergyModule, meteredPoint } from './energy/module.ts';
 import { OutboxModule } from './outbox/module.ts';
 import { RecordsModule } from './kitchen/records/module.ts';
+import { DiskGuard } from './ops/disk-guard.ts';
 import { OpsModule } from './ops/module.ts';
 import { PaymentsModule } from './payments/module.ts';
 import { readQrSecret } from './payments/config.ts';
@@ -76,6 +77,11 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
 
     const bus = new EventBus((event, err) => logger.error({ err, event }, 'event subscriber failed'));
     const metrics = new Metrics();
+    // Low disk is an alarm and thins the outbox's samples; a write refused for want of space makes the box unready.
+    const disk = new DiskGuard(config.paths.data_dir, { lowFreeBytes: config.outbox.min_free_disk_mb * 1024 * 1024 });
+    disk.start();
+    running.push({ name: 'disk guard', stop: () => disk.stop() });
+    metrics.watchDisk(disk);
     const tracker = new DeviceTracker(bus, metrics);
     const live = new LiveState(bus);
     recordDeviceEvents(db, bus);
@@ -106,7 +112,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     }
 
     // Started before the producers so that nothing they publish is missed; stopped after them.
-    const outbox = new OutboxModule(db, settings.data.boxId, config.paths.data_dir, bus, config.outbox, config.uplinks, metrics, logger.child({ module: 'outbox' }));
+    const outbox = new OutboxModule(db, settings.data.boxId, config.paths.data_dir, bus, config.outbox, config.uplinks, metrics, logger.child({ module: 'outbox' }), disk);
     outbox.start();
     running.push({ name: 'outbox', stop: () => outbox.stop() });
 
@@ -123,6 +129,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       config.site.timezone,
       outbox.putInterval,
     );
+    energy.onWriteError = (err) => disk.failed(err);
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
 
@@ -182,6 +189,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     // Accounts and sessions (and, on the first start, the admin account).
     const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
     running.push({ name: 'auth', stop: () => auth.stop() });
+    auth.watchDisk(disk);
     const outboxStatus = () => outbox.lastStatus() ?? outbox.statusMessage();
     const ops = new OpsModule({ db, boxId: settings.data.boxId, config, site, startedAt, tracker, models: () => models.status(), outbox: outboxStatus, logs: recentLogOf(logger), auth, impactAssessment: () => ({ face_pay: biometrics.status(), assessment: biometrics.assessments.latest(), earlier: Math.max(0, biometrics.assessments.all().length - 1) }) });
     const app = await createApp({
@@ -195,7 +203,12 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       trustProxy: config.server.trust_proxy,
       areas: [energy.routes, canteen.routes, payments.routes, ops.routes, biometricsRoutes(biometrics), records.routes, kitchen.routes],
       sections: () => ({ cameras: cameraHealth(), kitchen: kitchen.status() }),
-      outbox: () => outbox.status(),
+      outbox: () => {
+        const s = outbox.status();
+        const audit = auth.auditWaiting ? [`${auth.auditWaiting} audit lines kept in memory until the disk has room`] : [];
+        return { ...s, alarms: [...s.alarms, ...audit] };
+      },
+      disk,
       lines: () => meterLines.status(),
       models: () => models.status(),
       stores: [

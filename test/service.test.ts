@@ -148,15 +148,19 @@ describe('gateway readiness', () => {
     });
     const gw = await startGateway({ config });
     try {
-      const readyz = async () => {
-        const r = await fetch(`${gw.url}/readyz`);
+      const readyz = async (headers: Record<string, string> = {}) => {
+        const r = await fetch(`${gw.url}/readyz`, { headers });
         return { status: r.status, ...(await r.json()) };
       };
       await expect.poll(async () => (await readyz()).reasons[0], { timeout: 10_000 }).toMatch(/is offline/);
       const body = await readyz();
       expect(body.status).toBe(503);
       expect(body.ready).toBe(false);
-      expect(body.reasons[0]).toMatch(/^meter dead-meter is offline: .*cannot connect to 127\.0\.0\.1:\d+/);
+      // anyone learns the state and the reason; the error with its address is for staff
+      expect(body.reasons).toEqual(['meter dead-meter is offline']);
+      const staff = await readyz((await gw.loginAs('facility')).headers);
+      expect(staff.status).toBe(503);
+      expect(staff.reasons[0]).toMatch(/^meter dead-meter is offline: .*cannot connect to 127\.0\.0\.1:\d+/);
       expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     } finally {
       expect((await gw.stop()).code).toBe(0);

@@ -4,6 +4,7 @@
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
+import type { DiskGuard } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
 import { authSettings, kioskTargets, type AuthConfig, type AuthSettings } from './config.ts';
 import { KIOSK_COOKIE, SESSION_COOKIE, parseCookies } from './cookies.ts';
@@ -14,6 +15,8 @@ import { AuthStore, type AuditEntry } from './store.ts';
 
 export const INITIAL_ADMIN_FILE = 'initial-admin-password.txt';
 const PRUNE_EVERY_MS = 3_600_000;
+/** Audit lines kept in memory while the disk is full; beyond this they are only in the log. */
+const MAX_UNWRITTEN_AUDIT = 100_000;
 
 /** What a request or handshake carries. */
 export interface Credentials {
@@ -28,6 +31,8 @@ export class Auth {
   readonly limiter: AttemptLimiter;
   private readonly revokeListeners = new Set<(sessions: Set<string> | 'check') => void>();
   private timer: NodeJS.Timeout | undefined;
+  private disk: DiskGuard | undefined;
+  private readonly unwrittenAudit: AuditEntry[] = [];
 
   constructor(
     db: Db,
@@ -78,9 +83,36 @@ export class Auth {
     try {
       this.store.audit(e);
     } catch (err) {
-      // Losing an audit line must be loud, but must not turn a done action into an error.
-      this.logger.error({ err, action: e.action }, 'audit log write failed');
+      // A done action stays done; its audit line is not lost: on a full disk it is kept
+      // in memory (and in the log) and written with its own time once the disk has room.
+      if (this.disk?.failed(err) && this.unwrittenAudit.length < MAX_UNWRITTEN_AUDIT) {
+        this.unwrittenAudit.push({ ...e, at: e.at ?? Date.now() });
+        this.logger.error({ audit: e }, 'audit line kept in memory: the disk is full');
+      } else this.logger.error({ err, audit: e }, 'audit log write failed');
     }
+  }
+
+  /** Audit lines waiting for disk space. */
+  get auditWaiting(): number {
+    return this.unwrittenAudit.length;
+  }
+
+  /** The disk the audit log is on: lines refused for want of space are written once it has room. */
+  watchDisk(disk: DiskGuard): void {
+    this.disk = disk;
+    disk.on('change', (state) => {
+      if (state === 'full') return;
+      const waiting = this.unwrittenAudit.splice(0);
+      for (const [i, e] of waiting.entries()) {
+        try {
+          this.store.audit(e);
+        } catch (err) {
+          this.unwrittenAudit.push(...waiting.slice(i));
+          disk.failed(err);
+          return;
+        }
+      }
+    });
   }
 
   /** Sockets opened with these sessions are closed (sign-out); 'check' re-checks every socket. */

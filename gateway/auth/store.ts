@@ -24,6 +24,8 @@ export interface AuditEntry {
   detail?: unknown;
   result: string | number;
   client?: string | null;
+  /** when it happened (default: now) */
+  at?: number;
 }
 
 export interface AuditRow { id: number; at: number; actor: string; role: string | null; action: string; detail: string | null; result: string; client: string | null }
@@ -189,7 +191,7 @@ export class AuthStore {
   audit(e: AuditEntry): void {
     this.db
       .prepare('INSERT INTO audit_log (at, actor, role, action, detail, result, client) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(this.now(), e.actor, e.role ?? null, e.action, e.detail === undefined ? null : JSON.stringify(e.detail), String(e.result), e.client ?? null);
+      .run(e.at ?? this.now(), e.actor, e.role ?? null, e.action, e.detail === undefined ? null : JSON.stringify(e.detail), String(e.result), e.client ?? null);
   }
 
   auditLog(limit = 100, before?: number): AuditRow[] {

@@ -4,6 +4,7 @@
 // signed-in staff member as the actor. Photos come as base64 JPEG; only the enrolment
 // route takes bodies up to 2 MB.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isDiskFull } from '../ops/disk-guard.ts';
 import type { BiometricsModule } from './module.ts';
 import { isCalendarDate } from '../payments/birth-date.ts';
 import { ASSESSMENT_FIELDS, type ImpactAssessmentInput } from './assessment.ts';
@@ -18,6 +19,7 @@ const actorOf = (req: FastifyRequest) => req.principal?.name ?? 'unknown';
 export function biometricsRoutes(m: BiometricsModule) {
   return async (app: FastifyInstance): Promise<void> => {
     app.setErrorHandler(async (err: Error & { statusCode?: number; quality?: unknown }, req, reply) => {
+      if (isDiskFull(err)) throw err; // the app's handler answers 507 with the reason
       const quality = err.quality;
       if (err instanceof BiometricError) return reply.code(err.statusCode).send({ error: err.message, ...(quality ? { quality } : {}) });
       if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });

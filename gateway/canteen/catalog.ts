@@ -8,7 +8,7 @@ import { JSONFile } from 'lowdb/node';
 import type { DishMsg, Meal, MenuMsg } from '../server/wire.ts';
 import { parseDish } from './dish.ts';
 import { CanteenError } from './errors.ts';
-import { ImportFailed, mergeImport, parseDishCsv } from './import.ts';
+import { ImportFailed, mergeImport, parseDishCsvInChunks } from './import.ts';
 import { addDays, isDate } from './meals.ts';
 
 export const CATALOG_FILE = 'catalog.json';
@@ -26,15 +26,17 @@ export class Catalog {
   private constructor(
     private readonly db: Low<CatalogData>,
     private readonly onChange: (version: number) => void,
+    private readonly maxDishes: number,
   ) {}
 
-  static async open(dataDir: string, onChange: (version: number) => void = () => {}): Promise<Catalog> {
+  /** `maxDishes`: canteen.max_dishes, the catalogue's size cap. */
+  static async open(dataDir: string, onChange: (version: number) => void = () => {}, maxDishes = Number.MAX_SAFE_INTEGER): Promise<Catalog> {
     mkdirSync(dataDir, { recursive: true });
     // Not JSONFilePreset: it keeps data in memory only under NODE_ENV=test.
     const db = new Low<CatalogData>(new JSONFile(path.join(dataDir, CATALOG_FILE)), { schema: 1, version: 0, dishes: [], menus: [] });
     await db.read();
     await db.write();
-    return new Catalog(db, onChange);
+    return new Catalog(db, onChange, maxDishes);
   }
 
   get version(): number {
@@ -55,6 +57,7 @@ export class Catalog {
     if (this.get(id)) throw new CanteenError(409, `dish "${id}" exists already`);
     const dish = parseDish(input, id);
     this.uniqueName(dish);
+    this.withinCap(this.db.data.dishes.length + 1);
     await this.commit(() => this.db.data.dishes.push(dish));
     return dish;
   }
@@ -86,9 +89,10 @@ export class Catalog {
   }
 
   async importCsv(text: string): Promise<{ created: number; updated: number }> {
-    const rows = parseDishCsv(text);
+    const rows = await parseDishCsvInChunks(text);
     const merged = mergeImport(this.db.data.dishes, rows, () => this.newId());
     if (merged.issues.length) throw new ImportFailed(merged.issues);
+    this.withinCap(merged.dishes.length);
     await this.commit(() => (this.db.data.dishes = merged.dishes));
     return { created: merged.created, updated: merged.updated };
   }
@@ -118,6 +122,12 @@ export class Catalog {
     const d = this.get(id);
     if (!d) throw new CanteenError(404, `no dish "${id}"`);
     return d;
+  }
+
+  private withinCap(dishes: number): void {
+    if (dishes > this.maxDishes) {
+      throw new CanteenError(422, `菜品目录最多 ${this.maxDishes} 道菜，本次操作后将有 ${dishes} 道 — the dish catalogue holds at most ${this.maxDishes} dishes (canteen.max_dishes); this would make ${dishes}. Nothing was changed.`);
+    }
   }
 
   private uniqueName(dish: DishMsg): void {

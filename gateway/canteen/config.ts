@@ -109,6 +109,13 @@ export const canteenConfigSchema = z
       .max(100_000_000)
       .default(12_000_000)
       .describe('largest dish photo (width × height, read from its header before decoding) PUT /api/canteen/dishes/:id/photo takes; a larger one is refused unread with 413'),
+    max_dishes: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(5000)
+      .describe('the dish catalogue holds at most this many dishes: a CSV import or a new dish beyond it is refused (422) with the count'),
   })
   .superRefine((c, ctx) => {
     const ids = c.stations.map((s) => s.id);

@@ -10,10 +10,14 @@ export class CsvSyntaxError extends Error {
 }
 
 export function parseCsv(text: string): CsvRecord[] {
+  return [...csvRecords(text)];
+}
+
+/** The records one at a time, so that a long file can be read in chunks between other work. */
+export function* csvRecords(text: string): Generator<CsvRecord> {
   const src = text.replace(/^\uFEFF/, '');
   const firstLine = src.slice(0, src.search(/\r?\n|$/));
   const sep = !firstLine.includes(',') && firstLine.includes('\t') ? '\t' : ',';
-  const records: CsvRecord[] = [];
   let cells: string[] = [];
   let cell = '';
   let quoted = false;
@@ -24,11 +28,13 @@ export function parseCsv(text: string): CsvRecord[] {
     cell = '';
     wasQuoted = false;
   };
-  const endRecord = () => {
+  /** the record just ended, unless it was blank */
+  const endRecord = (): CsvRecord | undefined => {
     endCell();
     row++;
-    if (cells.some((c) => c !== '')) records.push({ row, cells });
+    const done = cells.some((c) => c !== '') ? { row, cells } : undefined;
     cells = [];
+    return done;
   };
   for (let i = 0; i < src.length; i++) {
     const ch = src[i]!;
@@ -43,10 +49,13 @@ export function parseCsv(text: string): CsvRecord[] {
     } else if (ch === sep) endCell();
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && src[i + 1] === '\n') i++;
-      endRecord();
+      const r = endRecord();
+      if (r) yield r;
     } else cell += ch;
   }
   if (quoted) throw new CsvSyntaxError(row + 1, 'a quoted cell is not closed');
-  if (cell !== '' || cells.length) endRecord();
-  return records;
+  if (cell !== '' || cells.length) {
+    const r = endRecord();
+    if (r) yield r;
+  }
 }

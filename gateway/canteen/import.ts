@@ -11,7 +11,7 @@
 // header is row 1, as in a spreadsheet) and column.
 import { z } from 'zod';
 import type { DishMsg } from '../server/wire.ts';
-import { CsvSyntaxError, parseCsv } from './csv.ts';
+import { CsvSyntaxError, csvRecords, type CsvRecord } from './csv.ts';
 import { DISH_ID, dishInputSchema } from './dish.ts';
 
 export interface ImportIssue { row: number; column: string; message: string }
@@ -55,17 +55,44 @@ function yuanToFen(text: string): number | undefined {
   return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : undefined;
 }
 
+/** Rows checked between two turns of the event loop: a 20,000-row file must not stall the box. */
+const CHUNK_ROWS = 250;
+
 /** Parses and checks every row; throws ImportFailed listing every problem. */
 export function parseDishCsv(text: string): ImportRow[] {
-  if (text.includes('\uFFFD')) throw new ImportFailed([{ row: 1, column: '-', message: 'the file is not UTF-8 text; save it as "CSV UTF-8"' }]);
-  let records;
+  const steps = checkDishCsv(text);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** parseDishCsv in chunks of CHUNK_ROWS rows, letting other requests (and /healthz) in between. */
+export async function parseDishCsvInChunks(text: string): Promise<ImportRow[]> {
+  const steps = checkDishCsv(text);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The file's records with CSV syntax errors as import issues. */
+function* records(text: string): Generator<CsvRecord> {
   try {
-    records = parseCsv(text);
+    yield* csvRecords(text);
   } catch (err) {
     if (err instanceof CsvSyntaxError) throw new ImportFailed([{ row: err.row, column: '-', message: err.message }]);
     throw err;
   }
-  const [header, ...rows] = records;
+}
+
+/** Checks the file, yielding every CHUNK_ROWS rows; returns the rows or throws ImportFailed. */
+function* checkDishCsv(text: string): Generator<void, ImportRow[]> {
+  if (text.includes('\uFFFD')) throw new ImportFailed([{ row: 1, column: '-', message: 'the file is not UTF-8 text; save it as "CSV UTF-8"' }]);
+  const rows = records(text);
+  const first = rows.next();
+  const header = first.done ? undefined : first.value;
   if (!header) throw new ImportFailed([{ row: 1, column: '-', message: 'the file is empty' }]);
 
   const issues: ImportIssue[] = [];
@@ -87,7 +114,9 @@ export function parseDishCsv(text: string): ImportRow[] {
 
   const out: ImportRow[] = [];
   const seen = new Map<string, number>();
+  let checked = 0;
   for (const r of rows) {
+    if (++checked % CHUNK_ROWS === 0) yield;
     const cell = (col: Column) => (at.has(col) ? (r.cells[at.get(col)!] ?? '') : '');
     const bad = (col: Column, message: string) => issues.push({ row: r.row, column: name(col), message });
     const before = issues.length;
@@ -157,10 +186,13 @@ export function mergeImport(dishes: DishMsg[], rows: ImportRow[], newId: () => s
   const issues: ImportIssue[] = [];
   let created = 0;
   let updated = 0;
+  // by id and by name in maps: one pass, not a scan of the catalogue per row
+  const byId = new Map(next.map((d, i) => [d.id, i]));
+  const byName = new Map(next.map((d, i) => [d.name, i]));
   for (const { row, id, input } of rows) {
-    const i = id ? next.findIndex((d) => d.id === id) : next.findIndex((d) => d.name === input.name);
-    const clash = next.findIndex((d, j) => d.name === input.name && j !== i);
-    if (clash >= 0) {
+    const i = (id ? byId.get(id) : byName.get(input.name)) ?? -1;
+    const clash = byName.get(input.name) ?? -1;
+    if (clash >= 0 && clash !== i) {
       issues.push({ row, column: 'name', message: `"${input.name}" is already the name of dish ${next[clash]!.id}` });
       continue;
     }
@@ -176,9 +208,13 @@ export function mergeImport(dishes: DishMsg[], rows: ImportRow[], newId: () => s
       active: input.active,
     };
     if (i >= 0) {
+      if (byName.get(next[i]!.name) === i) byName.delete(next[i]!.name);
       next[i] = dish;
+      byName.set(dish.name, i);
       updated++;
     } else {
+      byId.set(dish.id, next.length);
+      byName.set(dish.name, next.length);
       next.push(dish);
       created++;
     }

@@ -67,10 +67,14 @@ export class CanteenModule implements PaymentPort {
   }
 
   async start(): Promise<void> {
-    this.catalogStore = await Catalog.open(this.dataDir, (version) => {
-      for (const s of this.sessions.values()) s.catalogChanged();
-      this.bus.emit('canteen:catalog', { version, at: this.now() });
-    });
+    this.catalogStore = await Catalog.open(
+      this.dataDir,
+      (version) => {
+        for (const s of this.sessions.values()) s.catalogChanged();
+        this.bus.emit('canteen:catalog', { version, at: this.now() });
+      },
+      this.cfg.max_dishes,
+    );
     for (const cfg of this.cfg.stations) {
       const session = new StationSession({
         station: withDefaults(cfg),

@@ -1,6 +1,6 @@
 // Dish photos under <data dir>/dish-photos: any common image in, a bounded JPEG out.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { CanteenError } from './errors.ts';
@@ -25,7 +25,16 @@ export class Photos {
     }
     const name = `${dishId}-${createHash('sha256').update(jpeg).digest('hex').slice(0, 10)}.jpg`;
     await mkdir(this.dir, { recursive: true });
-    await writeFile(path.join(this.dir, name), jpeg);
+    // written aside and renamed: a full disk leaves no truncated photo, not even over the same photo
+    const file = path.join(this.dir, name);
+    const partial = `${file}.${process.pid}.partial`;
+    try {
+      await writeFile(partial, jpeg);
+      await rename(partial, file);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
     return name;
   }
 

@@ -15,7 +15,8 @@ const actor = { type: 'string', minLength: 1, maxLength: 40 } as const;
 // Shape only: the catalog checks every field with reasons (and refuses unknown keys).
 const dishBody = { type: 'object' } as const;
 const MAX_PHOTO_BYTES = 8 * 1024 * 1024;
-const MAX_CSV_BYTES = 1024 * 1024;
+/** room for canteen.max_dishes rows with every column (about 100 bytes a row) */
+const MAX_CSV_BYTES = 4 * 1024 * 1024;
 
 type Id = { Params: { id: string } };
 
@@ -79,7 +80,9 @@ export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Pro
     const tooLarge = tooManyPixels(header, m.cfg.max_photo_pixels, 'photo');
     if (tooLarge) return reply.code(413).send({ error: `${tooLarge} (canteen.max_photo_pixels)` });
     const name = await m.photos.save(req.params.id, req.body, m.cfg.max_photo_pixels);
-    await m.photos.remove(await m.catalog.setPhoto(req.params.id, name));
+    const previous = await m.catalog.setPhoto(req.params.id, name);
+    // the same photo again has the same name: the file just written is the dish's photo still
+    if (previous !== name) await m.photos.remove(previous);
     return m.catalog.get(req.params.id);
   });
 

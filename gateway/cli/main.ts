@@ -48,6 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.usage}\n`);
     return EXIT_OK;
   }
+  // Every file a command creates (database, WAL, settings, backups) is the service user's only:
+  // personal information, PIPL art. 51 (gateway/ops/data-dir.ts tightens older files).
+  process.umask(0o077);
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
     return await command.run(values, positionals);

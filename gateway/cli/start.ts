@@ -1,6 +1,6 @@
 import { ConfigError, configFileFrom, loadConfig } from '../config/load.ts';
-import { mkdirSync } from 'node:fs';
 import { createLogger } from '../log.ts';
+import { DataDirError, prepareDataDir } from '../ops/data-dir.ts';
 import { removePidFile, writePidFile } from '../ops/running.ts';
 import { ConfigReloader } from '../reload.ts';
 import { startService } from '../service.ts';
@@ -35,7 +35,13 @@ export const start: Command = {
     process.on('SIGHUP', hup);
     // `canteen-edge restore` refuses while this file names a live gateway
     const dataDir = config.paths.data_dir;
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      prepareDataDir(dataDir);
+    } catch (err) {
+      if (!(err instanceof DataDirError)) throw err;
+      process.stderr.write(`canteen-edge: cannot start: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
     const startedAt = Date.now();
     writePidFile(dataDir, { pid: process.pid, port: null, startedAt });
     let service;

@@ -73,11 +73,11 @@ export class DeviceTracker {
     return [...this.devices.values()].map(publicStatus);
   }
 
-  /** Reasons the service is not ready: required devices that are not online. */
-  notReady(): string[] {
+  /** Reasons the service is not ready: required devices that are not online; without their errors (addresses, paths) unless `detail`. */
+  notReady(detail = true): string[] {
     return [...this.devices.values()]
       .filter((d) => d.required && d.state !== 'online')
-      .map((d) => `${d.kind} ${d.id} is ${d.state}${d.lastError ? `: ${d.lastError}` : ''}`);
+      .map((d) => `${d.kind} ${d.id} is ${d.state}${detail && d.lastError ? `: ${d.lastError}` : ''}`);
   }
 
   private move(d: Entry, state: DeviceStatus['state']): void {

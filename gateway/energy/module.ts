@@ -92,6 +92,9 @@ export class EnergyModule {
     );
   }
 
+  /** Told of a failed flush (a full disk makes the box unready: gateway/ops/disk-guard.ts). */
+  onWriteError: ((err: unknown) => void) | undefined;
+
   start(): void {
     this.unsubscribe.push(this.accountant.attach(this.bus));
     this.unsubscribe.push(this.bus.on('meter:reading', () => this.scheduleSummary()));
@@ -183,6 +186,7 @@ export class EnergyModule {
       this.accountant.flush();
     } catch (err) {
       // The readings are still pending in memory; the next flush retries them.
+      this.onWriteError?.(err);
       this.logger.error({ err }, 'energy flush failed');
     }
   }

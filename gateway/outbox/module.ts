@@ -9,6 +9,7 @@ import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
 import type { OutboxStatusMsg } from '../server/wire.ts';
+import type { DiskGuard } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
 import { HttpUplink } from '../uplink/http.ts';
 import { createJgj285Uplink } from '../uplink/jgj285/client.ts';
@@ -17,11 +18,13 @@ import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
 import { Forwarder, type LinkStatus } from './forwarder.ts';
 import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
-import { STREAM_NAMES, type Stream } from './streams.ts';
+import { STREAMS, STREAM_NAMES, type Stream } from './streams.ts';
 
 const BUDGET_EVERY_MS = 30_000;
 const STATUS_EVERY_MS = 5000;
 const MB = 1024 * 1024;
+/** Alerts the bus handed over while the disk was full, kept in memory until it has room (beyond this, counted lost). */
+const MAX_KEPT_ALERTS = 10_000;
 
 export class OutboxModule {
   readonly outbox: Outbox;
@@ -35,6 +38,10 @@ export class OutboxModule {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly accepted: Counter<'stream'>;
   private readonly uplinks: Uplink[] = [];
+  private readonly dropped: Counter<'stream' | 'reason'>;
+  /** drops counted while the disk was full, written to outbox_drops once it has room */
+  private readonly unwrittenDrops = new Map<Stream, number>();
+  private readonly keptAlerts: { payload: unknown; key: string }[] = [];
 
   constructor(
     db: Db,
@@ -45,6 +52,7 @@ export class OutboxModule {
     uplinks: LoadedUplink[],
     metrics: Metrics,
     private readonly logger: Logger,
+    private readonly disk?: DiskGuard,
   ) {
     this.outbox = new Outbox(db, boxId);
     const m = outboxMetrics(metrics, () => this.backlogs(), () => this.links());
@@ -82,6 +90,12 @@ export class OutboxModule {
       keepDeliveredMs: cfg.keep_delivered_hours * 3_600_000,
     });
     this.accepted = m.accepted;
+    this.dropped = m.dropped;
+    // Writes work again: what was counted or kept in memory goes to disk; a low disk makes room at once.
+    disk?.on('change', (state) => {
+      if (state !== 'full') this.writeBack();
+      if (state !== 'ok') this.enforceBudget();
+    });
   }
 
   start(): void {
@@ -90,10 +104,10 @@ export class OutboxModule {
         const last = this.lastReadingSent.get(r.deviceId) ?? 0;
         if (r.at - last < this.cfg.readings_every_ms) return;
         this.lastReadingSent.set(r.deviceId, r.at);
-        this.put('readings', r);
+        this.putFromBus('readings', r);
       }),
-      this.bus.on('energy:anomaly', (a) => this.put('alerts', { type: 'meter-anomaly', ...a }, `${a.meter}:anomaly:${a.at}`)),
-      this.bus.on('device:state', (d) => this.put('events', { type: 'device-state', ...d })),
+      this.bus.on('energy:anomaly', (a) => this.putFromBus('alerts', { type: 'meter-anomaly', ...a }, `${a.meter}:anomaly:${a.at}`)),
+      this.bus.on('device:state', (d) => this.putFromBus('events', { type: 'device-state', ...d })),
     );
     this.enforceBudget();
     this.timers.push(
@@ -115,12 +129,52 @@ export class OutboxModule {
     const tracked = appended.then(
       () => void this.accepted.inc({ stream }),
       (err) => {
-        if (!(err instanceof OutboxRefused)) this.logger.error({ err, stream }, 'outbox append failed');
+        if (err instanceof OutboxRefused) return;
+        this.disk?.failed(err);
+        this.logger.error({ err, stream }, 'outbox append failed');
       },
     );
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
     return appended;
+  }
+
+  /**
+   * What the gateway produces itself (readings, device events, counter anomalies):
+   * nobody waits for the answer, so a write the full disk refused is settled here —
+   * samples and events are dropped and counted (readings go first, as in the budget),
+   * alerts are never dropped: kept in memory and appended once the disk has room.
+   */
+  private putFromBus(stream: Stream, payload: unknown, key?: string): void {
+    this.put(stream, payload, key).catch((err: unknown) => {
+      if (err instanceof OutboxRefused || !this.disk?.failed(err)) return;
+      if (STREAMS[stream] === 'alerts' && key && this.keptAlerts.length < MAX_KEPT_ALERTS) this.keptAlerts.push({ payload, key });
+      else this.dropMemo(stream, STREAMS[stream] === 'alerts' ? 'disk-full-lost' : 'disk-full');
+    });
+  }
+
+  private dropMemo(stream: Stream, reason: string): void {
+    this.dropped.inc({ stream, reason });
+    if (reason === 'disk-full') this.unwrittenDrops.set(stream, (this.unwrittenDrops.get(stream) ?? 0) + 1);
+    else this.logger.error({ stream, reason }, 'outbox lost a record: the disk was full and the memory queue too');
+  }
+
+  private writeBack(): void {
+    try {
+      for (const [stream, count] of this.unwrittenDrops) {
+        this.outbox.countDrop(stream, 'disk-full', count, false);
+        this.unwrittenDrops.delete(stream);
+      }
+    } catch (err) {
+      if (!this.disk?.failed(err)) this.logger.error({ err }, 'outbox drop count not written');
+    }
+    for (const { payload, key } of this.keptAlerts.splice(0)) this.putFromBus('alerts', payload, key);
+  }
+
+  /** Alarms of the outbox and of the disk it writes to, also when the disk is full and the budget cannot run. */
+  private alarms(): string[] {
+    const kept = this.keptAlerts.length ? [`${this.keptAlerts.length} alerts kept in memory until the disk has room`] : [];
+    return [...(this.budgetState?.alarms ?? []), ...kept];
   }
 
   async stop(): Promise<void> {
@@ -156,7 +210,7 @@ export class OutboxModule {
       held: this.outbox.held().map(({ stream, records, bytes }) => ({ stream, records, bytes })),
       drops: this.outbox.drops().map(({ stream, reason, count }) => ({ stream, reason, count })),
       deadLetters: this.outbox.deadLetterCount(),
-      alarms: this.budgetState?.alarms ?? [],
+      alarms: [...(this.disk?.alarms() ?? []), ...this.alarms()],
     };
   }
 
@@ -165,7 +219,7 @@ export class OutboxModule {
       links: this.links(),
       held: this.outbox.held(),
       drops: this.outbox.drops(),
-      alarms: this.budgetState?.alarms ?? [],
+      alarms: this.alarms(),
     };
   }
 
@@ -175,6 +229,7 @@ export class OutboxModule {
       for (const alarm of state.alarms) if (!this.budgetState?.alarms.includes(alarm)) this.logger.error({ alarm }, 'outbox alarm');
       this.budgetState = state;
     } catch (err) {
+      if (this.disk?.failed(err)) return; // thinning needs a little room too: it ran before the disk filled
       this.logger.error({ err }, 'outbox budget check failed');
     }
   }

@@ -97,7 +97,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   append(stream: Stream, payload: unknown, opts: AppendOptions = {}): Promise<OutboxRecord> {
     const refused = this.refusing.get(STREAMS[stream]);
     if (refused) {
-      this.countDrop(stream, 'refused', 1);
+      try {
+        this.countDrop(stream, 'refused', 1);
+      } catch {
+        this.emit('dropped', stream, 'refused', 1); // a full disk: counted in the metric, not on disk
+      }
       return Promise.reject(new OutboxRefused(stream, refused));
     }
     return new Promise((resolve, reject) => {
@@ -206,10 +210,11 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     return this.db.prepare('SELECT COUNT(*) FROM outbox_dead_letters').pluck().get() as number;
   }
 
-  countDrop(stream: Stream, reason: string, count: number): void {
+  /** Counts dropped records on disk (reported upstream later); `announce: false` when the metric already has them. */
+  countDrop(stream: Stream, reason: string, count: number, announce = true): void {
     if (count <= 0) return;
     this.st.countDrop.run(stream, reason, count);
-    this.emit('dropped', stream, reason, count);
+    if (announce) this.emit('dropped', stream, reason, count);
   }
 
   drops(): { stream: Stream; reason: string; count: number; reported: number }[] {

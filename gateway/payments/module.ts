@@ -8,6 +8,7 @@ import type { Rule } from '../auth/roles.ts';
 import type { CanteenModule } from '../canteen/module.ts';
 import { localDay, mealAt } from '../canteen/meals.ts';
 import type { Logger } from '../log.ts';
+import { isDiskFull } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { PaymentsConfig } from './config.ts';
 import { CardRefs } from './card-ref.ts';
@@ -201,6 +202,7 @@ export class PaymentsModule {
 
   routes = async (app: FastifyInstance): Promise<void> => {
     app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
+      if (isDiskFull(err)) throw err; // the app's handler answers 507 with the reason
       if (err instanceof LedgerError) return reply.code(err.statusCode).send({ error: err.message });
       if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
       req.log.error({ err }, 'payment request failed');

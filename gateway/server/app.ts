@@ -12,6 +12,7 @@ import type { Logger } from '../log.ts';
 import type { DeviceTracker } from '../devices/tracker.ts';
 import type { LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
+import { DISK_FULL_MESSAGE, isDiskFull, type DiskGuard } from '../ops/disk-guard.ts';
 import { cameraRoutes } from './cameras.ts';
 import { healthRoutes, type HealthOptions, type StoreCheck } from './health.ts';
 import { kioskRoutes, type KioskFiles } from './kiosk.ts';
@@ -40,7 +41,11 @@ export interface AppDeps {
   sections?: HealthOptions['sections'];
   /** the feature modules' own routes (energy, …) */
   areas?: FastifyPluginAsync[];
+  /** the data directory's disk: a full one refuses state-changing requests with 507 */
+  disk?: DiskGuard;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const tls = deps.auth?.settings.tls;
@@ -64,14 +69,25 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.setNotFoundHandler(async (req, reply) => reply.code(404).send({ error: 'not found', path: req.url.split('?')[0] }));
+  // While the disk is full nothing that would write is started: no action is done
+  // without its audit line, no half-written change (RFC 4918 §11.5: 507 Insufficient Storage).
+  app.addHook('preHandler', async (req, reply) => {
+    if (!deps.disk || SAFE_METHODS.has(req.method) || deps.disk.state !== 'full' || deps.disk.check() !== 'full') return;
+    return reply.code(507).send({ error: DISK_FULL_MESSAGE, reason: 'disk-full' });
+  });
   app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    if (isDiskFull(err)) {
+      deps.disk?.failed(err);
+      req.log.error({ err: (err as Error).message, url: req.url }, 'request refused: disk full');
+      return reply.code(507).send({ error: DISK_FULL_MESSAGE, reason: 'disk-full' });
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     // Never a stack trace or a file path to a client.
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
 
-  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, metricsToken: deps.metricsToken, metricsPublic: deps.auth?.settings.metricsPublic ?? false, outbox: deps.outbox, lines: deps.lines, models: deps.models, sections: deps.sections });
+  await app.register(healthRoutes, { tracker: deps.tracker, metrics: deps.metrics, stores: deps.stores, disk: deps.disk, metricsToken: deps.metricsToken, metricsPublic: deps.auth?.settings.metricsPublic ?? false, outbox: deps.outbox, lines: deps.lines, models: deps.models, sections: deps.sections });
   await app.register(cameraRoutes, { live: deps.live });
   await app.register(kioskRoutes, { files: deps.kioskFiles });
   if (deps.auth) await app.register(authRoutes, { auth: deps.auth, routes: () => routes });

@@ -65,9 +65,9 @@ export async function simulatorConfig(patch: Record<string, unknown> = {}): Prom
   return { ...base, ...patch };
 }
 
-export async function startGateway(opts: { config?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<RunningGateway> {
+export async function startGateway(opts: { config?: Record<string, unknown>; env?: Record<string, string>; /** default: a fresh directory */ dataDir?: string } = {}): Promise<RunningGateway> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-test-'));
-  const dataDir = path.join(dir, 'data');
+  const dataDir = opts.dataDir ?? path.join(dir, 'data');
   const configFile = path.join(dir, 'gateway.yaml');
   const config = opts.config ?? (await simulatorConfig());
   writeFileSync(configFile, stringify(config));
