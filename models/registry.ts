@@ -74,7 +74,12 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
 
 export async function createModelRegistry(opts: RegistryOptions): Promise<ModelRegistry> {
   const modelsDir = path.resolve(opts.modelsDir);
-  let dirs = opts.manifestDirs;
+  return new ModelRegistry(modelsDir, await readManifests(modelsDir, opts.manifestDirs), createRuntime(opts.runtime ?? 'worker'), opts.session ?? {});
+}
+
+/** The shipped manifests, then the site's own in <modelsDir>/manifests (later ones override by name). */
+export async function readManifests(modelsDir: string, manifestDirs?: string[]): Promise<ModelManifest[]> {
+  let dirs = manifestDirs;
   if (!dirs) {
     dirs = [SHIPPED_MANIFESTS_DIR];
     const site = path.join(modelsDir, 'manifests');
@@ -91,7 +96,7 @@ export async function createModelRegistry(opts: RegistryOptions): Promise<ModelR
     }
     for (const m of list) byName.set(m.name, m);
   }
-  return new ModelRegistry(modelsDir, [...byName.values()], createRuntime(opts.runtime ?? 'worker'), opts.session ?? {});
+  return [...byName.values()];
 }
 
 export class ModelRegistry {
@@ -155,6 +160,9 @@ export class ModelRegistry {
       const lf = path.join(this.modelsDir, m.labels.file);
       if (!(await stat(lf).catch(() => undefined))?.isFile()) {
         throw new ModelError(name, 'missing', `model ${name}: labels file ${lf} not found in models dir ${this.modelsDir} ${HINT}`);
+      }
+      if (m.labels.sha256 && (await sha256File(lf)) !== m.labels.sha256) {
+        throw new ModelError(name, 'hash-mismatch', `model ${name}: labels file ${lf}: sha256 mismatch (expected ${m.labels.sha256}; replace the file or correct the manifest)`);
       }
     }
     return file;
