@@ -15,11 +15,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SHARED_IMAGES_DIR, SHARED_MODELS_DIR } from '../../bench/recognition/photos.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { ROOT, simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
-const SHARED = path.resolve(ROOT, '../shared');
-const IMAGES = path.join(SHARED, 'images');
+const IMAGES = SHARED_IMAGES_DIR;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-face-cam-'));
 const PRICE_FEN = 901; // 487 g − 136 g tray = 351 g at ¥12.80 / 500 g
 const QR_SECRET = 'campus-app-test-secret';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   const base = await simulatorConfig();
   const sims = base.simulators as { scale: Record<string, unknown> };
   gw = await startGateway({
-    env: { CANTEEN_EDGE_MODELS_DIR: path.join(SHARED, 'models') },
+    env: { CANTEEN_EDGE_MODELS_DIR: SHARED_MODELS_DIR },
     config: {
       ...base,
       // a long weighing cycle: the plate stays on the scale ~18 s, time for a wrong PIN and a retry on a busy box
