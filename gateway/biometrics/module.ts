@@ -103,6 +103,16 @@ export class BiometricsModule {
       this.logger.info('face pay switched off');
       return;
     }
+    await this.loadPipeline();
+  }
+
+  /**
+   * Face pay starts once its models are all installed and verified: at start, and again
+   * after `canteen-edge models pull` + SIGHUP (gateway/models/module.ts). True when available.
+   */
+  async loadPipeline(): Promise<boolean> {
+    if (!this.cfg.enabled) return false;
+    if (this.pipeline) return true;
     const pipeline = createFacePipeline(this.models, { livenessThreshold: this.cfg.liveness.threshold });
     const needed = [pipeline.detector.model, pipeline.embedder.model, ...pipeline.livenessModel.models];
     const status = await this.models.status();
@@ -110,7 +120,7 @@ export class BiometricsModule {
     if (missing.length) {
       this.unavailableReason = `face pay unavailable: model(s) ${missing.join(', ')} missing or not usable`;
       this.logger.info({ missing }, 'face pay unavailable: face models missing; the kiosk offers card, QR and PIN');
-      return;
+      return false;
     }
     await pipeline.warm();
     let loaded = 0;
@@ -122,6 +132,7 @@ export class BiometricsModule {
     this.pipeline = pipeline;
     this.unavailableReason = null;
     this.logger.info({ templates: loaded }, 'face pay ready');
+    return true;
   }
 
   stop(): void {

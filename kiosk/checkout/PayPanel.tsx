@@ -10,12 +10,15 @@ const METHODS: { m: KioskMethod; label: 'face.title' | 'co.payCard' | 'co.payQr'
   { m: 'pin', label: 'co.payPin' },
 ];
 
-/** Every way to pay here, side by side: face is never the only one (PIPL), so this strip stays on screen while paying. */
-export function PayMethods({ current, disabled, onPick, testid }: { current: KioskMethod | null; disabled: boolean; onPick(m: KioskMethod): void; testid: 'pay' | 'method' }) {
+/**
+ * Every way to pay here, side by side: face is never the only one (PIPL), so this strip stays on screen while paying.
+ * Face is offered only while the gateway says it can be used (its models installed): a diner never picks it to be told it is broken.
+ */
+export function PayMethods({ current, disabled, onPick, testid, facePay }: { current: KioskMethod | null; disabled: boolean; onPick(m: KioskMethod): void; testid: 'pay' | 'method'; facePay: boolean }) {
   const { t } = useLang();
   return (
     <div class="co-methods pay-methods" data-testid={`${testid}-methods`}>
-      {METHODS.map(({ m, label }) => (
+      {METHODS.filter(({ m }) => facePay || m !== 'face').map(({ m, label }) => (
         <button key={m} type="button" class={`co-btn${m === current ? ' co-current' : ''}`} data-testid={`${testid}-${m}`} aria-pressed={m === current} disabled={disabled} onClick={() => onPick(m)}>
           {t(label)}
         </button>
@@ -32,10 +35,11 @@ interface Props {
   onChangeDish(): void;
   onCancel(): void;
   changeLabel: 'co.changeDish' | 'co.pickDish';
+  facePay: boolean;
 }
 
 /** The total and the hand-over to payment: the counter, or face, meal card, QR code or PIN here. */
-export function PayPanel({ line, busy, onPayCounter, onPay, onChangeDish, onCancel, changeLabel }: Props) {
+export function PayPanel({ line, busy, onPayCounter, onPay, onChangeDish, onCancel, changeLabel, facePay }: Props) {
   const { t } = useLang();
   return (
     <section class="co-pay">
@@ -46,7 +50,7 @@ export function PayPanel({ line, busy, onPayCounter, onPay, onChangeDish, onCanc
       <button type="button" class="co-btn co-primary" data-testid="pay-counter" disabled={!line || busy} onClick={onPayCounter}>
         {t('co.payCounter')}
       </button>
-      <PayMethods current={null} disabled={!line || busy} onPick={onPay} testid="pay" />
+      <PayMethods current={null} disabled={!line || busy} onPick={onPay} testid="pay" facePay={facePay} />
       <div class="co-row">
         <button type="button" class="co-btn" data-testid="change-dish" disabled={busy} onClick={onChangeDish}>{t(changeLabel)}</button>
         <button type="button" class="co-btn" data-testid="cancel" disabled={busy} onClick={onCancel}>{t('co.cancel')}</button>

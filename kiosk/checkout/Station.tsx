@@ -33,7 +33,7 @@ function weightTags(s: StationStateMsg, t: T): string[] {
   return tags;
 }
 
-export function Station({ c, device, connected }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean }) {
+export function Station({ c, device, connected, facePay }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean; facePay: boolean }) {
   const { t } = useLang();
   const [picking, setPicking] = useState(false);
   const [method, setMethod] = useState<KioskMethod | null>(null);
@@ -101,7 +101,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           : method === 'qr' ? <ReaderPay sale={sale} reader="qr" />
           : method === 'pin' ? <PinPay sale={sale} />
           : <ReaderPay sale={sale} reader="card" onClose={close} />}
-        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" />
+        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" facePay={facePay} />
       </div>
     );
   } else if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
@@ -120,6 +120,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           line={s.line}
           busy={busy}
           changeLabel={s.dishId ? 'co.changeDish' : 'co.pickDish'}
+          facePay={facePay}
           onPayCounter={() => s.line && run(() => stationApi.confirm(info.id, s.line!.id))}
           onPay={(m) => s.line && run(() => stationApi.confirm(info.id, s.line!.id)).then(() => setMethod(m))}
           onChangeDish={() => setPicking(true)}
