@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 describe('models list and pull', () => {
-  it('a fresh box: every model missing, with its feature, source and licence; exit 0', async () => {
+  it('a fresh box: every model missing, with its feature, source and licence; exit 0', { timeout: 240_000 }, async () => {
     const r = await models(['list'], fresh('empty'));
     expect(r.code).toBe(0);
     const doc = r.json();
@@ -68,7 +68,7 @@ describe('models list and pull', () => {
     expect(r.stderr).toContain('canteen-edge models pull');
   });
 
-  it('pull --mirror http://…: a fresh box gets every model, verified; a second pull has nothing to do', async () => {
+  it('pull --mirror http://…: a fresh box gets every model, verified; a second pull has nothing to do', { timeout: 240_000 }, async () => {
     const dir = fresh('pulled');
     const r = await models(['pull', '--mirror', mirror.url, '--no-upstream'], dir);
     expect(r.code, r.stderr).toBe(0);
@@ -88,7 +88,7 @@ describe('models list and pull', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
-  it('a transfer cut half-way is resumed with an HTTP Range from where it stopped', async () => {
+  it('a transfer cut half-way is resumed with an HTTP Range from where it stopped', { timeout: 240_000 }, async () => {
     const dir = fresh('resume');
     const size = statSync(path.join(SHARED_MODELS_DIR, 'yolox_nano.onnx')).size;
     const cut = 1_000_000;
@@ -112,11 +112,11 @@ describe('models list and pull', () => {
     expect(existsSync(part)).toBe(false);
   });
 
-  it('a corrupted file on the mirror is refused, named, and never becomes visible', async () => {
+  it('a corrupted file on the mirror is refused, named, and never becomes visible', { timeout: 240_000 }, async () => {
     const dir = fresh('corrupt');
     const good = readFileSync(path.join(SHARED_MODELS_DIR, 'MobileFaceNet.onnx'));
     const bad = Buffer.from(good);
-    bad[bad.length >> 1] ^= 0xff;
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0xff;
     mirror.faults.replace = { 'MobileFaceNet.onnx': bad, 'yunet_n_dynamic.onnx': good.subarray(0, 1000) };
     try {
       const r = await models(['pull', '--only', 'MobileFaceNet', '--only', 'yunet_n_dynamic', '--only', 'yolox_nano', '--mirror', mirror.url, '--no-upstream'], dir);
@@ -132,7 +132,7 @@ describe('models list and pull', () => {
     }
   });
 
-  it('an unreachable mirror: exit 1 naming each model and why', async () => {
+  it('an unreachable mirror: exit 1 naming each model and why', { timeout: 240_000 }, async () => {
     const dead = await startMirror(fresh('dead'));
     const url = dead.url;
     await dead.close();
@@ -141,7 +141,7 @@ describe('models list and pull', () => {
     expect(r.json().failed).toEqual([{ name: 'yolox_nano', reason: expect.stringMatching(/unreachable \(ECONNREFUSED\)/) }]);
   });
 
-  it('a mirror directory (a USB stick) works the same way', async () => {
+  it('a mirror directory (a USB stick) works the same way', { timeout: 240_000 }, async () => {
     const dir = fresh('from-dir');
     const r = await models(['pull', '--only', 'mobilenetv2-12-int8', '--mirror', SHARED_MODELS_DIR, '--no-upstream'], dir);
     expect(r.code, r.stderr).toBe(0);
@@ -156,7 +156,7 @@ describe('bundles, signatures and a site model', () => {
     return { pub: publicKey.export({ type: 'spki', format: 'pem' }) as string, priv: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
   };
 
-  it('bundle → import on the next box: every model ok, hashes from the bundle index', async () => {
+  it('bundle → import on the next box: every model ok, hashes from the bundle index', { timeout: 240_000 }, async () => {
     const out = path.join(tmp, 'box.tar');
     const b = await models(['bundle', '--out', out], full());
     expect(b.code, b.stderr).toBe(0);
@@ -169,14 +169,14 @@ describe('bundles, signatures and a site model', () => {
     expect((await models(['verify'], dir)).code).toBe(0);
   });
 
-  it('a damaged bundle installs nothing of the damaged model', async () => {
+  it('a damaged bundle installs nothing of the damaged model', { timeout: 240_000 }, async () => {
     const out = path.join(tmp, 'box.tar');
     const tar = readFileSync(out);
     let at = -1;
     for (let i = 0; i < tar.length; i += 512) if (tar.subarray(i, i + 19).toString('latin1') === 'MobileFaceNet.onnx\0') at = i; // its tar header
     expect(at).toBeGreaterThan(0);
     const bad = Buffer.from(tar);
-    bad[at + 512 + 100_000] ^= 0xff; // inside the model's bytes, after its header
+    bad[at + 512 + 100_000] = bad[at + 512 + 100_000]! ^ 0xff; // inside the model's bytes, after its header
     const badFile = path.join(tmp, 'bad.tar');
     writeFileSync(badFile, bad);
     const dir = fresh('imported-bad');
@@ -187,7 +187,7 @@ describe('bundles, signatures and a site model', () => {
     expect(existsSync(path.join(dir, 'yolox_nano.onnx'))).toBe(true);
   });
 
-  it('with models.trust_key: an unsigned or wrongly signed bundle is refused whole; a signed one installs', async () => {
+  it('with models.trust_key: an unsigned or wrongly signed bundle is refused whole; a signed one installs', { timeout: 240_000 }, async () => {
     const good = keys();
     const other = keys();
     writeFileSync(path.join(tmp, 'trust.pub'), good.pub);
@@ -218,7 +218,7 @@ describe('bundles, signatures and a site model', () => {
     expect(r3.json()).toMatchObject({ installed: ['yolox_nano'], signed: true });
   });
 
-  it('with models.trust_key: an unsigned mirror is refused; once signed (models sign DIR) it is used', async () => {
+  it('with models.trust_key: an unsigned mirror is refused; once signed (models sign DIR) it is used', { timeout: 240_000 }, async () => {
     const cfg = config('trusted-mirror', `models:\n  trust_key: trust.pub\n`);
     const served = path.join(tmp, 'mirror');
     const dir = fresh('trusted-pull');
@@ -244,7 +244,7 @@ describe('bundles, signatures and a site model', () => {
     }
   });
 
-  it("a site's own model comes with its own manifest in a bundle, and is then listed like the others", async () => {
+  it("a site's own model comes with its own manifest in a bundle, and is then listed like the others", { timeout: 240_000 }, async () => {
     const site = fresh('site-bundle');
     copyFileSync(path.join(SHARED_MODELS_DIR, 'yolox_nano.onnx'), path.join(site, 'kitchen_hats.onnx'));
     const base = manifests.find((m) => m.name === 'yolox_nano')!;
@@ -264,7 +264,7 @@ describe('bundles, signatures and a site model', () => {
 });
 
 describe('usage', () => {
-  it('--help on each; exit 2 naming the flag on a usage error', async () => {
+  it('--help on each; exit 2 naming the flag on a usage error', { timeout: 240_000 }, async () => {
     for (const sub of ['list', 'pull', 'import', 'bundle', 'sign', 'verify']) {
       const h = await cliAsync(['models', sub, '--help']);
       expect(h.code, sub).toBe(0);
@@ -285,5 +285,5 @@ describe('usage', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(re);
     }
-  }, 180_000);
+  });
 });

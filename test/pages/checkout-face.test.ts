@@ -17,6 +17,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SHARED_IMAGES_DIR, SHARED_MODELS_DIR } from '../../bench/recognition/photos.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
+import { cliAsync } from '../helpers/cli.ts';
+import { startMirror } from '../helpers/mirror.ts';
 import { ROOT, simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
 const IMAGES = SHARED_IMAGES_DIR;
@@ -260,7 +262,7 @@ it('enrols at the kiosk: card, the consent text agreed to (nothing pre-ticked), 
   }
 }, 240_000);
 
-it('without the face models, "pay by face" says face pay is unavailable and the other ways stay on screen', async () => {
+it('without the face models the checkout does not offer face pay (card, QR and PIN do); models pull --mirror http://… and a reload bring it, with no restart', async () => {
   const base = await simulatorConfig();
   const sims = base.simulators as { scale: Record<string, unknown> };
   // no CANTEEN_EDGE_MODELS_DIR: the fresh data dir has no models
@@ -272,21 +274,38 @@ it('without the face models, "pay by face" says face pay is unavailable and the 
       payments: { accounts: [{ id: 'zhang', person: '张三明', card_id: '0012345678', opening_balance_fen: 5000 }] },
     },
   });
+  // the site's models mirror: an HTTP server on the LAN holding the weights
+  const mirror = await startMirror(SHARED_MODELS_DIR);
   const browser = await launchBrowser({ fakeCamera: cameraClip('compreface_002_A.jpg', FRAMING.band(0.1)) });
   browsers.push(browser);
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    // said once at start, plainly, with the command
+    expect(bare.stderr()).toContain('以下功能已关闭：刷脸支付');
+    expect(bare.stderr()).toContain('canteen-edge models pull');
     await page.context().addCookies((await bare.pairKiosk('checkout-1')).cookies);
     await page.goto(bare.url);
-    await payAtPricedPlate(page, 'face');
-    await expect.poll(() => page.getByTestId('face-declined').getAttribute('data-reason'), { timeout: 20_000 }).toBe('face_pay_unavailable');
-    expect(await page.getByTestId('face-declined').textContent()).toContain('刷脸支付暂不可用');
-    expect(await page.getByTestId('face-reason').textContent()).toMatch(/model/);
+    await expect.poll(() => phase(page), { timeout: 90_000 }).toBe('zero');
+    await expect.poll(() => phase(page), { timeout: 90_000, interval: 50 }).toBe('priced');
+    expect(await page.getByTestId('pay-face').count()).toBe(0);
+    for (const m of ['card', 'qr', 'pin']) expect(await page.getByTestId(`pay-${m}`).isVisible(), m).toBe(true);
+
+    const pulled = await cliAsync(['models', 'pull', '--mirror', mirror.url, '--no-upstream', '--models-dir', path.join(bare.dataDir, 'models'), '--config', bare.configFile]);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(pulled.json().failed).toEqual([]);
+    const ready = await (await fetch(`${bare.url}/readyz`)).json();
+    expect(ready.models.every((m: { state: string }) => m.state === 'ok')).toBe(true);
+    bare.child.kill('SIGHUP');
+    // the open page learns it at once: the face button appears beside the others
+    await expect.poll(() => page.getByTestId('pay-face').count(), { timeout: 60_000 }).toBe(1);
+    await page.getByTestId('pay-face').click();
+    await expect.poll(() => page.getByTestId('face-pay').getAttribute('data-state'), { timeout: 30_000 }).not.toBe('starting');
+    expect(await page.getByTestId('face-pay').getAttribute('data-state')).not.toBe('unavailable');
     await expectOtherWaysOnScreen(page);
-    expect(await phase(page)).toBe('awaiting_payment');
     expect(errors).toEqual([]);
   } finally {
     await close();
+    await mirror.close();
     await bare.stop();
   }
-}, 240_000);
+}, 300_000);
