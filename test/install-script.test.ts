@@ -150,12 +150,12 @@ describe('install.sh --dry-run', () => {
 // useradd, chown and the files land in throw-away upper directories. systemctl, npm and
 // apt-get are stubs that record their calls and remember enabled/active units.
 describe('install.sh and the models', () => {
-  it('without a bundle under --root it only prints the models pull (network); the gateway says what is off', () => {
+  it('without a bundle under --root it only prints the models pull (network); the gateway says what is off', { timeout: 240_000 }, () => {
     const r = install('--root', tempRoot());
     expect(r.lines).toContain('skipped (--root): canteen-edge models pull --models-dir /var/lib/canteen-edge/models');
   });
 
-  it('--models-bundle FILE installs the models offline, checked; a second run changes nothing', () => {
+  it('--models-bundle FILE installs the models offline, checked; a second run changes nothing', { timeout: 240_000 }, () => {
     // a bundle made on another box (the test fixtures' models), and this checkout's node modules for the command
     if (!existsSync(path.join(SRC, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(SRC, 'node_modules'));
     const bundle = path.join(tempRoot(), 'models.tar');
@@ -169,7 +169,7 @@ describe('install.sh and the models', () => {
     expect(again.lines.at(-1)).toBe('install: nothing to change');
   });
 
-  it('an unreadable bundle is a usage error; a damaged one leaves the install going, saying what stays off', () => {
+  it('an unreadable bundle is a usage error; a damaged one leaves the install going, saying what stays off', { timeout: 240_000 }, () => {
     const r = spawnSync('bash', [INSTALL, '--root', tempRoot(), '--models-bundle', '/nonexistent/models.tar'], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--models-bundle \/nonexistent\/models\.tar: no such readable file/);
