@@ -24,7 +24,8 @@ export class ModelsModule {
     const off = featuresOff(await this.deps.registry.status());
     const text = featuresOffMessage(off);
     if (!text) return;
-    this.deps.logger.warn({ featuresOff: off.map((f) => f.feature), models: [...new Set(off.flatMap((f) => f.models))] }, text.split('\n')[1]!);
+    // info, not warn: a box without models works (card, QR, PIN, picking the dish by hand); it is told, not alarmed
+    this.deps.logger.info({ featuresOff: off.map((f) => f.feature), models: [...new Set(off.flatMap((f) => f.models))] }, text.split('\n')[1]!);
     (this.deps.notice ?? ((t) => process.stderr.write(`\n  ${t.replace(/\n/g, '\n  ')}\n\n`)))(text);
   }
 
