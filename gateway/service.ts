@@ -14,6 +14,7 @@ import { OutboxModule } from './outbox/module.ts';
 import { RecordsModule } from './kitchen/records/module.ts';
 import { DiskGuard } from './ops/disk-guard.ts';
 import { OpsModule } from './ops/module.ts';
+import { ModelsModule } from './models/module.ts';
 import { PaymentsModule } from './payments/module.ts';
 import { readQrSecret } from './payments/config.ts';
 import { BiometricsModule } from './biometrics/module.ts';
@@ -45,6 +46,8 @@ export interface RunningService {
   /** what the pages show of the site, and the auth settings: a config reload changes some live (gateway/reload.ts) */
   site: SiteInfo;
   auth: Auth;
+  /** SIGHUP: models installed or replaced since start (gateway/models/module.ts) */
+  reloadModels(): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -216,7 +219,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, kioskHandlers: [(s) => registerFaceEvents(biometrics, s)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
     running.push({
       name: 'http',
       stop: async () => {
@@ -233,7 +236,14 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       running.push({ name: `device ${d.id}`, stop: () => d.stop() });
     }
     logger.info({ port, devices: devices.length, ms: Date.now() - startedAt }, 'canteen-edge started');
-    return { port, site, auth, stop: stopAll };
+    biometrics.onAvailability((facePay) => void io.of('/kiosk').emit('face:availability', { facePay }));
+    const modelsModule = new ModelsModule({
+      registry: models,
+      logger: logger.child({ module: 'models' }),
+      facePay: biometrics,
+    });
+    await modelsModule.announce();
+    return { port, site, auth, reloadModels: () => modelsModule.reload(), stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -10,6 +10,14 @@ import { z } from 'zod';
 export const FAMILIES = ['classifier', 'embedder', 'detector', 'face-detector', 'face-embedder', 'liveness'] as const;
 export type ModelFamily = (typeof FAMILIES)[number];
 
+/** What a model is for, as the box's users name it (models/install/features.ts has the Chinese names). */
+export const FEATURES = ['face-pay', 'liveness', 'dish-recognition', 'kitchen-detection'] as const;
+export type ModelFeature = (typeof FEATURES)[number];
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'the full sha256, 64 lower-case hex digits');
+/** Where a file can be downloaded: URLs pinned to a commit or release (never a moving branch), tried in order. */
+const urls = z.array(z.string().url('an http(s) URL')).default([]).describe('upstream download URLs pinned to a commit or release, tried in order');
+
 /** Where the project's own manifests are. */
 export const SHIPPED_MANIFESTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'manifests');
 
@@ -69,7 +77,10 @@ export const manifestSchema = z
       .string()
       .min(1)
       .refine((f) => !path.isAbsolute(f) && !f.split(/[\\/]/).includes('..'), 'a file name inside the models dir'),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the full sha256, 64 lower-case hex digits'),
+    sha256: sha256Hex,
+    bytes: z.number().int().positive().optional().describe('size of the weights file; checked with the sha256 when it is downloaded'),
+    urls,
+    feature: z.enum(FEATURES).optional().describe('the feature it serves: face-pay 刷脸支付, liveness 活体检测, dish-recognition 菜品识别, kitchen-detection 后厨识别'),
     input: z.strictObject({
       name: z.string().min(1),
       shape: z.tuple([dim, dim, dim, dim]).describe('NCHW'),
@@ -84,7 +95,10 @@ export const manifestSchema = z
     }),
     outputs: z.array(outputSchema).min(1),
     labels: z
-      .union([z.array(z.string()).min(1), z.strictObject({ file: z.string().min(1) })])
+      .union([
+        z.array(z.string()).min(1),
+        z.strictObject({ file: z.string().min(1), sha256: sha256Hex.optional(), bytes: z.number().int().positive().optional(), urls }),
+      ])
       .optional()
       .describe('inline, or a file in the models dir: .tsv → last column (first is an id), else one label a line'),
     params: z.record(z.string(), z.unknown()).default({}).describe('family-specific: thresholds, NMS IoU, strides, crop scale…'),

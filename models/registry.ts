@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from './hash.ts';
 import { readLabelsFile } from './labels.ts';
-import { ManifestError, readManifestDir, SHIPPED_MANIFESTS_DIR, type ModelFamily, type ModelManifest } from './manifest.ts';
+import { ManifestError, readManifestDir, SHIPPED_MANIFESTS_DIR, type ModelFamily, type ModelFeature, type ModelManifest } from './manifest.ts';
 import { createRuntime, type InferenceRuntime, type RunOptions, type RuntimeKind, type SessionHandle, type SessionOptions, type TensorData, type TensorInfo } from './runtime/runtime.ts';
 
 export type ModelState = 'ok' | 'missing' | 'hash-mismatch' | 'error';
@@ -19,6 +19,8 @@ export type ModelState = 'ok' | 'missing' | 'hash-mismatch' | 'error';
 export interface ModelStatus {
   name: string;
   family: ModelFamily;
+  /** the feature it serves (manifest `feature`), null for a site's model that names none */
+  feature: ModelFeature | null;
   file: string;
   state: ModelState;
   /** what is wrong, or "sha256 verified" / "loaded" */
@@ -74,7 +76,14 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
 
 export async function createModelRegistry(opts: RegistryOptions): Promise<ModelRegistry> {
   const modelsDir = path.resolve(opts.modelsDir);
-  let dirs = opts.manifestDirs;
+  const registry = new ModelRegistry(modelsDir, await readManifests(modelsDir, opts.manifestDirs), createRuntime(opts.runtime ?? 'worker'), opts.session ?? {});
+  registry.manifestDirs = opts.manifestDirs;
+  return registry;
+}
+
+/** The shipped manifests, then the site's own in <modelsDir>/manifests (later ones override by name). */
+export async function readManifests(modelsDir: string, manifestDirs?: string[]): Promise<ModelManifest[]> {
+  let dirs = manifestDirs;
   if (!dirs) {
     dirs = [SHIPPED_MANIFESTS_DIR];
     const site = path.join(modelsDir, 'manifests');
@@ -91,7 +100,7 @@ export async function createModelRegistry(opts: RegistryOptions): Promise<ModelR
     }
     for (const m of list) byName.set(m.name, m);
   }
-  return new ModelRegistry(modelsDir, [...byName.values()], createRuntime(opts.runtime ?? 'worker'), opts.session ?? {});
+  return [...byName.values()];
 }
 
 export class ModelRegistry {
@@ -99,6 +108,8 @@ export class ModelRegistry {
   private readonly sessions = new Map<string, Promise<LoadedModel>>();
   private readonly loaded = new Map<string, SessionHandle>();
   private readonly loadErrors = new Map<string, ModelError>();
+  /** where reload() reads the manifests again (default: shipped + <modelsDir>/manifests) */
+  manifestDirs: string[] | undefined;
 
   constructor(
     readonly modelsDir: string,
@@ -133,9 +144,9 @@ export class ModelRegistry {
   }
 
   /** Checks the weights (and a labels file) exist and the sha256 matches. Throws ModelError. */
-  async verify(name: string): Promise<string> {
-    const m = this.manifest(name);
-    const file = this.filePath(name);
+  async verify(name: string, manifest?: ModelManifest): Promise<string> {
+    const m = manifest ?? this.manifest(name);
+    const file = path.join(this.modelsDir, m.file);
     const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
       throw new ModelError(name, 'error', `model ${name}: cannot read ${file}: ${err.message}`);
@@ -156,6 +167,9 @@ export class ModelRegistry {
       if (!(await stat(lf).catch(() => undefined))?.isFile()) {
         throw new ModelError(name, 'missing', `model ${name}: labels file ${lf} not found in models dir ${this.modelsDir} ${HINT}`);
       }
+      if (m.labels.sha256 && (await sha256File(lf)) !== m.labels.sha256) {
+        throw new ModelError(name, 'hash-mismatch', `model ${name}: labels file ${lf}: sha256 mismatch (expected ${m.labels.sha256}; replace the file or correct the manifest)`);
+      }
     }
     return file;
   }
@@ -164,7 +178,7 @@ export class ModelRegistry {
   async status(): Promise<ModelStatus[]> {
     return Promise.all(
       this.manifests().map(async (m): Promise<ModelStatus> => {
-        const base = { name: m.name, family: m.family, file: m.file, loaded: this.loaded.has(m.name) };
+        const base = { name: m.name, family: m.family, feature: m.feature ?? null, file: m.file, loaded: this.loaded.has(m.name) };
         try {
           await this.verify(m.name);
         } catch (err) {
@@ -195,9 +209,47 @@ export class ModelRegistry {
     return p;
   }
 
-  private async create(name: string): Promise<LoadedModel> {
-    const m = this.manifest(name);
-    const file = await this.verify(name);
+  /**
+   * Picks up models installed or replaced while the gateway runs (`models pull`, then
+   * SIGHUP): the manifests are read again; a model with a session whose manifest changed
+   * gets a new session, verified and warmed by one inference, and only then replaces the
+   * old one — which serves every call until that moment, and stays if the new one fails.
+   * Models without a session simply use the new manifest on their next load().
+   */
+  async reload(): Promise<{ replaced: string[]; failed: { name: string; reason: string }[] }> {
+    const fresh = await readManifests(this.modelsDir, this.manifestDirs);
+    const replaced: string[] = [];
+    const failed: { name: string; reason: string }[] = [];
+    for (const m of fresh) {
+      const old = this.manifestsByName.get(m.name);
+      const handle = this.loaded.get(m.name);
+      if (!handle || !old) {
+        this.manifestsByName.set(m.name, m);
+        this.loadErrors.delete(m.name);
+        continue;
+      }
+      if (JSON.stringify(old) === JSON.stringify(m)) continue;
+      try {
+        const next = await this.create(m.name, m);
+        await warmUp(next);
+        this.manifestsByName.set(m.name, m);
+        this.sessions.set(m.name, Promise.resolve(next));
+        await handle.release().catch(() => {});
+        replaced.push(m.name);
+      } catch (err) {
+        // the old session keeps serving; a new one that was created but failed to run goes
+        const made = this.loaded.get(m.name);
+        if (made && made !== handle) await made.release().catch(() => {});
+        this.loaded.set(m.name, handle);
+        failed.push({ name: m.name, reason: (err as Error).message });
+      }
+    }
+    return { replaced, failed };
+  }
+
+  private async create(name: string, manifest?: ModelManifest): Promise<LoadedModel> {
+    const m = manifest ?? this.manifest(name);
+    const file = await this.verify(name, m);
     const labels = m.labels ? (Array.isArray(m.labels) ? m.labels : await readLabelsFile(path.join(this.modelsDir, m.labels.file))) : undefined;
     let handle: SessionHandle;
     try {
@@ -243,6 +295,14 @@ export class ModelRegistry {
     await Promise.allSettled(all);
     await this.runtime.close();
   }
+}
+
+/** One inference on zeros at the model's input size: a session that cannot run is not swapped in. */
+async function warmUp(model: LoadedModel): Promise<void> {
+  const r = model.manifest.preprocess.resize;
+  const fallback = r.mode === 'letterbox-top-left' && r.size ? [r.size[1], r.size[0]] : [320, 320];
+  const dims = model.manifest.input.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : i === 1 ? 3 : fallback[i - 2]!));
+  await model.run({ [model.manifest.input.name]: { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims } });
 }
 
 async function isDir(p: string): Promise<boolean> {

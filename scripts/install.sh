@@ -4,7 +4,10 @@
 # (data, biometric key), the app in /opt/canteen-edge with its runtime node modules, the
 # systemd units, enabled and started. Idempotent: a second run changes nothing and says so.
 #
-#   sudo scripts/install.sh [--kiosk-url URL] [--no-kiosk]
+#   sudo scripts/install.sh [--kiosk-url URL] [--no-kiosk] [--models-bundle FILE.tar]
+#                                      models: `canteen-edge models pull` (network), or
+#                                      `models import FILE.tar` (offline); without them the
+#                                      box runs and says which features stay off
 #   scripts/install.sh --root DIR      everything under DIR; users, ownership, npm and
 #                                      systemctl are only printed (for tests and images)
 #   scripts/install.sh --dry-run       print what would change, change nothing
@@ -20,6 +23,7 @@ UNINSTALL=0
 PURGE=0
 KIOSK=1
 KIOSK_URL=http://localhost:8080/
+MODELS_BUNDLE=
 
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -32,6 +36,8 @@ while [ $# -gt 0 ]; do
     --no-kiosk) KIOSK=0 ;;
     --kiosk-url) [ $# -ge 2 ] || { echo "install.sh: --kiosk-url needs a URL" >&2; exit 2; }; KIOSK_URL=$2; shift ;;
     --kiosk-url=*) KIOSK_URL=${1#--kiosk-url=} ;;
+    --models-bundle) [ $# -ge 2 ] || { echo "install.sh: --models-bundle needs a FILE.tar (made by canteen-edge models bundle)" >&2; exit 2; }; MODELS_BUNDLE=$2; shift ;;
+    --models-bundle=*) MODELS_BUNDLE=${1#--models-bundle=} ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -39,6 +45,10 @@ while [ $# -gt 0 ]; do
 done
 if [ "$PURGE" = 1 ] && [ "$UNINSTALL" = 0 ]; then echo "install.sh: --purge only goes with --uninstall" >&2; exit 2; fi
 case "$KIOSK_URL" in http://*|https://*) ;; *) echo "install.sh: --kiosk-url $KIOSK_URL: expected an http:// or https:// URL" >&2; exit 2 ;; esac
+if [ -n "$MODELS_BUNDLE" ]; then
+  [ -r "$MODELS_BUNDLE" ] || { echo "install.sh: --models-bundle $MODELS_BUNDLE: no such readable file (expected a FILE.tar from canteen-edge models bundle, or a directory)" >&2; exit 2; }
+  MODELS_BUNDLE=$(realpath "$MODELS_BUNDLE")
+fi
 if [ -n "$ROOT" ]; then
   ROOT=$(realpath -m "$ROOT")
   [ "$ROOT" != / ] || ROOT=
@@ -294,6 +304,8 @@ do_install() {
   ensure_dir "$DATA" 750 "$SERVICE_USER:$SERVICE_USER"
   ensure_key
 
+  install_models
+
   install_units
   install_wrapper
   if system; then
@@ -303,6 +315,28 @@ do_install() {
   fi
   systemctl_ensure canteen-edge.service "$APP_CHANGED"
   if [ "$KIOSK" = 1 ]; then systemctl_ensure canteen-kiosk.service "$UNITS_CHANGED"; fi
+}
+
+# The ONNX models (models/README.md): pulled from their sources, or imported from an
+# offline bundle; each file is checked (size, sha256) before it is visible. Offline, the
+# install goes on without them and says once which features stay off and how to add them.
+install_models() {
+  if [ -n "$MODELS_BUNDLE" ]; then set -- import "$MODELS_BUNDLE"; else set -- pull; fi
+  if ! system && [ -z "$MODELS_BUNDLE" ]; then skipped "canteen-edge models pull --models-dir /var/lib/canteen-edge/models"; return 0; fi
+  if [ "$DRY" = 1 ]; then echo "would run: canteen-edge models $*"; return 0; fi
+  # on the real root the installed app runs as the service user; under --root, this checkout
+  if system; then cli="runuser -u $SERVICE_USER -- node $APP/bin/canteen-edge.js"; else cli="node $SRC/bin/canteen-edge.js"; fi
+  out=$(mktemp)
+  status=0
+  $cli models "$@" --models-dir "$DATA/models" --config "$ETC/gateway.yaml" >"$out" 2>"$out.err" || status=$?
+  installed=$(node -e 'try { const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log((d.installed || []).join(" ")); } catch {}' "$out")
+  if [ -n "$installed" ]; then change "models installed: $installed"; fi
+  if [ "$status" != 0 ]; then
+    grep -E 'FAILED|refused' "$out.err" | head -5 | sed 's/^/  /' >&2 || true
+    echo "install: models not installed (no network, or the bundle was refused): face pay, dish recognition and kitchen detection stay off until: sudo canteen-edge models pull   (offline: sudo scripts/install.sh --models-bundle FILE.tar)" >&2
+  fi
+  rm -f "$out" "$out.err"
+  return 0
 }
 
 # remove PATH — a file or a directory tree, if present

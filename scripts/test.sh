@@ -27,6 +27,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 bash scripts/ensure-node-modules.sh
+# the real models and photos the tests use (test/fixtures): cached, or stop here with one message
+npx tsx scripts/fixtures.ts
 echo "typecheck (tsc --noEmit)…" >&2
 npx tsc --noEmit
 

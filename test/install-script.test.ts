@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_BYTES, loadOrCreateKey } from '../gateway/biometrics/key.ts';
 import { ROOT } from './helpers/gateway.ts';
+import { SHARED_MODELS_DIR } from '../bench/recognition/photos.ts';
 
 const temps: string[] = [];
 const tempRoot = () => {
@@ -148,6 +149,38 @@ describe('install.sh --dry-run', () => {
 // machine: a private mount namespace with overlays over /etc, /opt, /usr and /var, so
 // useradd, chown and the files land in throw-away upper directories. systemctl, npm and
 // apt-get are stubs that record their calls and remember enabled/active units.
+describe('install.sh and the models', () => {
+  it('without a bundle under --root it only prints the models pull (network); the gateway says what is off', { timeout: 240_000 }, () => {
+    const r = install('--root', tempRoot());
+    expect(r.lines).toContain('skipped (--root): canteen-edge models pull --models-dir /var/lib/canteen-edge/models');
+  });
+
+  it('--models-bundle FILE installs the models offline, checked; a second run changes nothing', { timeout: 240_000 }, () => {
+    // a bundle made on another box (the test fixtures' models), and this checkout's node modules for the command
+    if (!existsSync(path.join(SRC, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(SRC, 'node_modules'));
+    const bundle = path.join(tempRoot(), 'models.tar');
+    const made = spawnSync(process.execPath, [path.join(ROOT, 'bin/canteen-edge.js'), 'models', 'bundle', '--out', bundle, '--only', 'yolox_nano', '--only', 'MobileFaceNet', '--models-dir', SHARED_MODELS_DIR], { encoding: 'utf8', timeout: 60_000 });
+    expect(made.status, made.stderr).toBe(0);
+    const root = tempRoot();
+    const first = install('--root', root, '--models-bundle', bundle);
+    expect(first.changes).toContain('changed: models installed: MobileFaceNet yolox_nano');
+    expect(readdirSync(path.join(root, 'var/lib/canteen-edge/models')).sort()).toEqual(['MobileFaceNet.onnx', 'coco.names', 'yolox_nano.onnx']);
+    const again = install('--root', root, '--models-bundle', bundle);
+    expect(again.lines.at(-1)).toBe('install: nothing to change');
+  });
+
+  it('an unreadable bundle is a usage error; a damaged one leaves the install going, saying what stays off', { timeout: 240_000 }, () => {
+    const r = spawnSync('bash', [INSTALL, '--root', tempRoot(), '--models-bundle', '/nonexistent/models.tar'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--models-bundle \/nonexistent\/models\.tar: no such readable file/);
+    const junk = path.join(tempRoot(), 'junk.tar');
+    writeFileSync(junk, 'not a tar at all'.repeat(100));
+    const ok = spawnSync('bash', [INSTALL, '--root', tempRoot(), '--models-bundle', junk], { encoding: 'utf8', timeout: 120_000 });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/models not installed .*face pay, dish recognition and kitchen detection stay off until: sudo canteen-edge models pull/);
+  });
+});
+
 describe('install.sh on the real root, inside a private mount namespace', () => {
   const STUBS: Record<string, string> = {
     systemctl: `echo "systemctl $*" >>"$STUB_DIR/calls"

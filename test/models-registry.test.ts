@@ -8,6 +8,7 @@ import { hashCacheSize, sha256File } from '../models/hash.ts';
 import { readManifestDir, SHIPPED_MANIFESTS_DIR } from '../models/manifest.ts';
 import { createModelRegistry, ModelError, type ModelRegistry } from '../models/registry.ts';
 import { requireShared, SHARED_MODELS_DIR } from '../bench/recognition/photos.ts';
+import { ROOT } from './helpers/gateway.ts';
 
 const MNV2 = 'mobilenetv2-12-int8';
 const tmpDirs: string[] = [];
@@ -30,9 +31,9 @@ afterAll(async () => {
 });
 
 describe('shipped manifests', () => {
-  it('cover every model of the shared README, with the full sha256 of each file', async () => {
+  it('cover every model of models/README.md, with the full sha256 of each file', async () => {
     const manifests = await readManifestDir(SHIPPED_MANIFESTS_DIR);
-    const readme = readFileSync(path.join(SHARED_MODELS_DIR, 'README.md'), 'utf8');
+    const readme = readFileSync(path.join(ROOT, 'models/README.md'), 'utf8');
     const listed = [...readme.matchAll(/^\| `([^`]+\.onnx)` \|.*\| ([0-9a-f]{12}) \|$/gm)].map((m) => ({ file: m[1]!, prefix: m[2]! }));
     expect(listed.length).toBe(9);
     for (const { file, prefix } of listed) {
@@ -95,6 +96,34 @@ describe('loading', () => {
     expect(err.message).toBe(
       `model ${MNV2}: file ${path.join(dir, `${MNV2}.onnx`)} not found in models dir ${dir} (set paths.models_dir or CANTEEN_EDGE_MODELS_DIR)`,
     );
+  });
+
+  it('reload(): a replaced model gets a new session only once it is verified and warm; until then, and when it fails, the old one serves', async () => {
+    const dir = tmp();
+    symlinkSync(path.join(SHARED_MODELS_DIR, `${MNV2}.onnx`), path.join(dir, `${MNV2}.onnx`));
+    symlinkSync(path.join(SHARED_MODELS_DIR, 'imagenet1k_labels.tsv'), path.join(dir, 'imagenet1k_labels.tsv'));
+    mkdirSync(path.join(dir, 'manifests'));
+    const reg = await open(dir);
+    const input = { input: { data: new Float32Array(3 * 224 * 224), dims: [1, 3, 224, 224] } };
+    const old = await reg.load(MNV2);
+    const expected = (await old.run(input)).output!.data;
+    // a new version announced by its manifest, its file not (yet) there: refused, the old session stays
+    const manifest = JSON.parse(readFileSync(path.join(SHIPPED_MANIFESTS_DIR, `${MNV2}.json`), 'utf8'));
+    writeFileSync(path.join(dir, 'manifests', `${MNV2}.json`), JSON.stringify({ ...manifest, file: 'mnv2-v2.onnx' }));
+    const r1 = await reg.reload();
+    expect(r1.replaced).toEqual([]);
+    expect(r1.failed).toEqual([{ name: MNV2, reason: expect.stringContaining('mnv2-v2.onnx not found') }]);
+    expect(await reg.load(MNV2)).toBe(old);
+    expect((await old.run(input)).output!.data).toEqual(expected);
+    // the file arrives (models pull): the next reload swaps in a new, verified, warmed session
+    symlinkSync(path.join(SHARED_MODELS_DIR, `${MNV2}.onnx`), path.join(dir, 'mnv2-v2.onnx'));
+    const r2 = await reg.reload();
+    expect(r2).toEqual({ replaced: [MNV2], failed: [] });
+    const next = await reg.load(MNV2);
+    expect(next).not.toBe(old);
+    expect(next.path).toBe(path.join(dir, 'mnv2-v2.onnx'));
+    expect((await next.run(input)).output!.data).toEqual(expected);
+    expect((await reg.status()).find((s) => s.name === MNV2)).toMatchObject({ state: 'ok', loaded: true });
   });
 
   it('a wrong hash in a (site) manifest: "sha256 mismatch: expected …, got …", no session', async () => {

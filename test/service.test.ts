@@ -135,7 +135,11 @@ describe('gateway on simulators', () => {
     const lines = logLines(stdout);
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
     expect(lines.at(-1)!.msg).toBe('stopped');
-    expect(stderr).toBe('');
+    // the only thing on the terminal: said once, plainly, which features are off without models and how to install them
+    expect(stderr.trim().split('\n').map((l) => l.trim())).toEqual([
+      '模型未安装，以下功能已关闭：刷脸支付 (face pay)、菜品识别 (dish recognition)、后厨识别 (kitchen detection)。安装命令：npx canteen-edge models pull（无网络时：npx canteen-edge models import 模型包.tar）',
+      expect.stringMatching(/^models not installed \(.*\): these features are off: face pay, dish recognition, kitchen detection\. Install them with: npx canteen-edge models pull/),
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
-// The real models and photos of /work/shared (never copied into the project), and the
+// The real models and photos of the test fixtures (test/fixtures: fetched into the cache
+// from ../shared or their sources, never committed to the project), and the
 // views of them that the dish-recognition tests and benches enrol and query.
 //
 // There are no licensed photos of canteen dishes here, so "dishes" are the food photos
@@ -8,28 +9,26 @@
 // the whole photo downscaled to a third and re-encoded as a low-quality JPEG.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { CropBox, ImageInput, RgbImage } from '../../models/preprocess.ts';
 import { imageSize } from '../../models/preprocess.ts';
 import type { DishImage } from '../../models/dish/embedder.ts';
+import { FETCH_COMMAND, FIXTURE_IMAGES_DIR, FIXTURE_MODELS_DIR } from '../../test/fixtures/fixtures.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** CANTEEN_EDGE_MODELS_DIR, else ../shared/models beside the repository. */
-export const SHARED_MODELS_DIR = path.resolve(process.env.CANTEEN_EDGE_MODELS_DIR ?? path.join(REPO, '../shared/models'));
-/** CANTEEN_EDGE_IMAGES_DIR, else ../shared/images beside the repository. */
-export const SHARED_IMAGES_DIR = path.resolve(process.env.CANTEEN_EDGE_IMAGES_DIR ?? path.join(REPO, '../shared/images'));
+/** CANTEEN_EDGE_MODELS_DIR, else the fixture cache's models (test/fixtures/fixtures.ts). */
+export const SHARED_MODELS_DIR = path.resolve(process.env.CANTEEN_EDGE_MODELS_DIR || FIXTURE_MODELS_DIR);
+/** CANTEEN_EDGE_IMAGES_DIR, else the fixture cache's photos. */
+export const SHARED_IMAGES_DIR = path.resolve(process.env.CANTEEN_EDGE_IMAGES_DIR || FIXTURE_IMAGES_DIR);
 
 export const image = (name: string) => path.join(SHARED_IMAGES_DIR, name);
 
-/** Throws a clear error when the shared models or photos are not there. */
+/** Throws a clear error when the models or photos are not there (the fixtures were not fetched). */
 export function requireShared(files: string[] = ['mobilenetv2-12-int8.onnx']): void {
   for (const f of files) {
     const p = path.join(SHARED_MODELS_DIR, f);
-    if (!existsSync(p)) throw new Error(`${p} not found: these tests use the real models in ../shared/models (or set CANTEEN_EDGE_MODELS_DIR)`);
+    if (!existsSync(p)) throw new Error(`${p} not found: these tests use the real models; fetch them with ${FETCH_COMMAND} (or set CANTEEN_EDGE_MODELS_DIR)`);
   }
-  if (!existsSync(image('skimage_coffee.png'))) throw new Error(`${SHARED_IMAGES_DIR} has no photos (set CANTEEN_EDGE_IMAGES_DIR)`);
+  if (!existsSync(image('skimage_coffee.png'))) throw new Error(`${SHARED_IMAGES_DIR} has no photos: fetch them with ${FETCH_COMMAND} (or set CANTEEN_EDGE_IMAGES_DIR)`);
 }
 
 export const DISH_PHOTOS: Record<string, string> = {

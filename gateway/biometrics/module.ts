@@ -93,6 +93,8 @@ export class BiometricsModule {
   private pipelineReason: string = 'not started';
   readonly assessments: ImpactAssessments;
   private assessed = false;
+  private announced = false;
+  private readonly availabilityListeners: ((available: boolean) => void)[] = [];
   private key!: Buffer;
   private sweeper: NodeJS.Timeout | null = null;
   /** refused card/PIN attempts per kiosk station (epoch ms), for the self-enrolment limit */
@@ -113,6 +115,17 @@ export class BiometricsModule {
     this.sessions = new FacePaySessions(this);
     this.assessments = new ImpactAssessments(db, now);
     payments.onAccountChange((accountId, actor) => this.review(accountId, actor));
+  }
+
+  /** Tells `fn` whenever `available` changes (the kiosks then offer face pay or stop offering it). */
+  onAvailability(fn: (available: boolean) => void): void {
+    this.availabilityListeners.push(fn);
+  }
+
+  private announce(): void {
+    if (this.available === this.announced) return;
+    this.announced = this.available;
+    for (const fn of this.availabilityListeners) fn(this.announced);
   }
 
   /** Face pay and enrolment: the models loaded and an impact assessment on record. */
@@ -151,6 +164,16 @@ export class BiometricsModule {
       this.logger.info('face pay switched off');
       return;
     }
+    await this.loadPipeline();
+  }
+
+  /**
+   * Face pay starts once its models are all installed and verified: at start, and again
+   * after `canteen-edge models pull` + SIGHUP (gateway/models/module.ts). True when available.
+   */
+  async loadPipeline(): Promise<boolean> {
+    if (!this.cfg.enabled) return false;
+    if (this.pipeline) return this.available;
     const pipeline = createFacePipeline(this.models, { livenessThreshold: this.cfg.liveness.threshold });
     const needed = [pipeline.detector.model, pipeline.embedder.model, ...pipeline.livenessModel.models];
     const status = await this.models.status();
@@ -158,7 +181,7 @@ export class BiometricsModule {
     if (missing.length) {
       this.pipelineReason = `face pay unavailable: model(s) ${missing.join(', ')} missing or not usable`;
       this.logger.info({ missing }, 'face pay unavailable: face models missing; the kiosk offers card, QR and PIN');
-      return;
+      return false;
     }
     await pipeline.warm();
     let loaded = 0;
@@ -170,6 +193,8 @@ export class BiometricsModule {
     this.pipeline = pipeline;
     this.pipelineReason = '';
     this.logger.info({ templates: loaded, impact_assessment: this.assessed }, this.assessed ? 'face pay ready' : 'face models ready; face pay off until the impact assessment is recorded');
+    this.announce();
+    return this.available;
   }
 
   stop(): void {
@@ -189,6 +214,7 @@ export class BiometricsModule {
     const r = this.assessments.record(a, actor);
     this.vault.audit(actor, 'impact-assessment', null, `assessed ${a.assessed_on} by ${a.assessor}`);
     this.assessed = true;
+    this.announce();
     this.logger.info({ by: actor, assessed_on: a.assessed_on }, 'personal-information impact assessment recorded; face pay may start');
     return r;
   }

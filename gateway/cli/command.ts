@@ -14,6 +14,8 @@ export interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /** takes arguments that are not flags (e.g. `models import FILE.tar`) */
+  positionals?: boolean;
   run(values: Record<string, string | boolean | (string | boolean)[] | undefined>, positionals: string[]): Promise<number>;
 }
 

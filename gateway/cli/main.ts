@@ -14,8 +14,9 @@ import { start } from './start.ts';
 import { backup } from './backup.ts';
 import { restore } from './restore.ts';
 import { USER_COMMANDS } from './user.ts';
+import { MODELS_COMMANDS } from './models.ts';
 
-export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS, backup, restore];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS, backup, restore, ...MODELS_COMMANDS];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));
@@ -52,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   // personal information, PIPL art. 51 (gateway/ops/data-dir.ts tightens older files).
   process.umask(0o077);
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: command.positionals ?? false });
     return await command.run(values, positionals);
   } catch (err) {
     const code = (err as { code?: string }).code ?? '';

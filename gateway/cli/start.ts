@@ -55,7 +55,11 @@ export const start: Command = {
     }
     writePidFile(dataDir, { pid: process.pid, port: service.port, startedAt });
     const reloader = new ConfigReloader(config, { logger, site: service.site, auth: service.auth });
-    onHup = () => void reloader.reload();
+    onHup = () => {
+      void reloader.reload();
+      // models installed or replaced by `canteen-edge models pull`: picked up without a restart
+      service.reloadModels().catch((err: unknown) => logger.error({ err }, 'model reload failed'));
+    };
     systemd.ready(`listening on port ${service.port}`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -220,6 +220,21 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .describe('where the box keeps its files; relative paths resolve against the config file\'s directory'),
+  models: z
+    .strictObject({
+      trust_key: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Ed25519 public key (PEM text, or the path of a PEM file relative to the config): when set, `models import` and `models pull --mirror` refuse bundles and mirrors without a valid signature (`canteen-edge models sign`)'),
+      mirror: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('default mirror of `models pull`: a directory (USB stick) or an http(s) URL on the site\'s network; tried before the upstream sources'),
+    })
+    .prefault({})
+    .describe('installing and updating the ONNX models (`canteen-edge models …`)'),
   simulators: z
     .strictObject({
       energy_meter: z

@@ -10,7 +10,7 @@ import type { Detection } from '../../models/detector/detector.ts';
 import { Detector } from '../../models/detector/detector.ts';
 import { MaskChecker } from '../../models/detector/mask.ts';
 import { detectAll } from '../../models/detector/multi.ts';
-import type { ModelRegistry } from '../../models/registry.ts';
+import { ModelError, type ModelRegistry } from '../../models/registry.ts';
 import type { CameraFrame } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import type { RaiseAlertFn } from './alerts.ts';
@@ -247,7 +247,7 @@ export class CameraWatch {
       this.setProblem(null);
       return true;
     } catch (err) {
-      this.setProblem(`detection off: ${(err as Error).message}`);
+      this.setProblem(detectionOff(err));
       return false;
     }
   }
@@ -267,4 +267,15 @@ export class CameraWatch {
     if (reason) this.deps.logger.warn({ reason }, 'kitchen detection degraded');
     this.deps.onProblem(reason);
   }
+}
+
+/**
+ * Why detection is off, without the file path (the kitchen board and /readyz show it):
+ * a model not installed or damaged names the command that installs it. The board turns
+ * these into Chinese text by their start (kiosk/kitchen/CameraWall.tsx).
+ */
+export function detectionOff(err: unknown): string {
+  if (err instanceof ModelError && err.state === 'missing') return `detection off: model ${err.model} not installed (install it: canteen-edge models pull --only ${err.model})`;
+  if (err instanceof ModelError && err.state === 'hash-mismatch') return `detection off: model ${err.model} damaged (reinstall it: canteen-edge models pull --only ${err.model})`;
+  return `detection off: ${(err as Error).message}`;
 }

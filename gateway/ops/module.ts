@@ -51,7 +51,7 @@ export class OpsModule {
       site: d.site,
       startedAt: d.startedAt,
       devices: d.tracker.list(),
-      models: models.map((m) => ({ name: m.name, family: m.family, state: m.state, detail: m.detail || null, loaded: m.loaded })),
+      models: models.map((m) => ({ name: m.name, family: m.family, feature: m.feature, state: m.state, detail: m.detail || null, loaded: m.loaded })),
       outbox: d.outbox(),
       lastErrors: (d.logs?.recent(OPS_LOG_LINES) ?? []).map(logLine),
       disk: await diskUse(d.config.paths.data_dir),

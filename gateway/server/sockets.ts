@@ -38,6 +38,8 @@ export interface SocketDeps {
   maxMessageBytes?: number;
   /** today's food-safety records for /kitchen (gateway/kitchen/records) */
   records?: { today(): KitchenRecordsMsg; onUpdate(fn: (m: KitchenRecordsMsg) => void): () => void };
+  /** whether the kiosk may offer face pay (gateway/biometrics: models installed, switched on) */
+  facePay?: () => boolean;
   /** the kitchen's alert book for /kitchen (gateway/kitchen) */
   alerts?: { current(): KitchenAlertMsg[]; subscribe(fn: (event: 'alert:new' | 'alert:update', m: KitchenAlertMsg) => void): () => void };
 }
@@ -63,7 +65,7 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
     if (p?.kind === 'kiosk') void s.join([stationRoom(p.station!), scaleRoom(p.scale!)]);
     else void s.join(ALL);
     const mine = <T,>(list: T[], id: (x: T) => string) => (scale === undefined ? list : list.filter((x) => id(x) === scale));
-    s.emit('snapshot', { site, devices: mine(devicesOf('scale'), (d) => d.id), weights: mine([...live.weights.values()], (w) => w.deviceId) });
+    s.emit('snapshot', { site, devices: mine(devicesOf('scale'), (d) => d.id), weights: mine([...live.weights.values()], (w) => w.deviceId), facePay: deps.facePay?.() ?? false });
     for (const register of deps.kioskHandlers ?? []) register(s);
   });
   kitchen.on('connection', (s) => s.emit('snapshot', { site, devices: devicesOf('camera'), frames: live.frameMessages(), alerts: deps.alerts?.current() ?? [], records: deps.records?.today() ?? null }));

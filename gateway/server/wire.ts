@@ -57,7 +57,7 @@ export interface CameraFrameMsg {
 export interface SiteInfo { name: string; version: string; timezone: string }
 
 export interface EnergySnapshot { site: SiteInfo; devices: DeviceStatus[]; readings: MeterReadingMsg[]; summary: EnergySummaryMsg | null }
-export interface KioskSnapshot { site: SiteInfo; devices: DeviceStatus[]; weights: ScaleWeightMsg[] }
+export interface KioskSnapshot { site: SiteInfo; devices: DeviceStatus[]; weights: ScaleWeightMsg[]; /** face pay can be offered (its models are installed and it is switched on); false: card, QR and PIN only */ facePay?: boolean }
 export interface KitchenSnapshot { site: SiteInfo; devices: DeviceStatus[]; frames: CameraFrameMsg[]; /** open + acknowledged + today's resolved alerts, newest first (gateway/kitchen) */ alerts: KitchenAlertMsg[]; /** today's food-safety records (gateway/kitchen/records) */ records?: KitchenRecordsMsg | null }
 /** Store-and-forward at a glance, pushed on `/admin` as `outbox:status` every few seconds. */
 export interface OutboxStatusMsg {
@@ -101,7 +101,8 @@ export interface OpsMsg {
   site: SiteInfo;
   startedAt: number;
   devices: DeviceStatus[];
-  models: { name: string; family: string; state: string; detail: string | null; loaded: boolean }[];
+  /** detail: for the installer's CLI and logs (may name files); the page shows the feature, state and what to do */
+  models: { name: string; family: string; feature: string | null; state: string; detail: string | null; loaded: boolean }[];
   outbox: OutboxStatusMsg | null;
   /** newest first */
   lastErrors: OpsLogLineMsg[];
@@ -117,7 +118,7 @@ export interface EnergyEvents {
   'energy:summary': (s: EnergySummaryMsg) => void;
   'device:state': (d: DeviceStatus) => void;
 }
-export interface KioskEvents { snapshot: (s: KioskSnapshot) => void; 'scale:weight': (m: ScaleWeightMsg) => void; 'device:state': (d: DeviceStatus) => void }
+export interface KioskEvents { snapshot: (s: KioskSnapshot) => void; 'scale:weight': (m: ScaleWeightMsg) => void; 'device:state': (d: DeviceStatus) => void; /** face pay became available or unavailable (models installed + reload) */ 'face:availability': (m: { facePay: boolean }) => void }
 export interface KitchenEvents { snapshot: (s: KitchenSnapshot) => void; 'camera:frame': (m: CameraFrameMsg) => void; 'device:state': (d: DeviceStatus) => void; 'alert:new': (m: KitchenAlertMsg) => void; 'alert:update': (m: KitchenAlertMsg) => void; 'records:update': (m: KitchenRecordsMsg) => void }
 export interface AdminEvents { snapshot: (s: AdminSnapshot) => void; 'device:state': (d: DeviceStatus) => void; 'outbox:status': (s: OutboxStatusMsg) => void }
 

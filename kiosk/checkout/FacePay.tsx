@@ -36,7 +36,7 @@ export function hintKey(hint: string): Key | null {
 const DECLINES: FaceDecline[] = ['not_recognised', 'liveness_failed', 'no_face', 'account_frozen', 'account_closed', 'insufficient_balance', 'daily_cap_reached', 'face_pay_unavailable'];
 export const declineKey = (d: string | null): Key => (DECLINES.includes(d as FaceDecline) ? (`face.decline.${d as FaceDecline}` as const) : 'face.decline.other');
 
-/** unavailable: face:start refused (face pay off, no models, the sale not payable here): the server's reason shown small */
+/** unavailable: face:start refused (face pay off, no models, the sale not payable here): the server's reason kept out of sight for staff */
 type View = { kind: 'starting' } | { kind: 'progress'; p: FaceProgress } | { kind: 'unavailable'; message: string } | { kind: 'error'; message: string };
 
 export function FacePay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
@@ -136,8 +136,8 @@ export function FacePay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
           )}
           {view.kind === 'unavailable' && (
             <>
-              <p class="alert fp-decline" data-testid="face-declined" data-reason="face_pay_unavailable">{t('face.decline.face_pay_unavailable')}</p>
-              <p class="co-muted" data-testid="face-reason">{view.message}</p>
+              {/* the server's reason is for staff (data-detail), not a sentence for the diner */}
+              <p class="alert fp-decline" data-testid="face-declined" data-reason="face_pay_unavailable" data-detail={view.message}>{t('face.decline.face_pay_unavailable')}</p>
               <p class="co-hint">{t('face.otherWays')}</p>
             </>
           )}

@@ -13,7 +13,6 @@ import { FacePay } from './FacePay.tsx';
 import { PayMethods, PayPanel, type KioskMethod } from './PayPanel.tsx';
 import { PinPay } from './PinPay.tsx';
 import { KioskEnrol } from '../biometrics/KioskEnrol.tsx';
-import { bioApi } from '../biometrics/api.ts';
 import { Receipt } from './Receipt.tsx';
 import type { Canteen } from './useCanteen.ts';
 import { Weight } from './Weight.tsx';
@@ -34,19 +33,16 @@ function weightTags(s: StationStateMsg, t: T): string[] {
   return tags;
 }
 
-export function Station({ c, device, connected }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean }) {
+export function Station({ c, device, connected, facePay }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean; facePay: boolean }) {
   const { t } = useLang();
   const [picking, setPicking] = useState(false);
   const [method, setMethod] = useState<KioskMethod | null>(null);
   const [enrolling, setEnrolling] = useState(false);
-  // face pay is offered only when the box says so (models loaded, impact assessment on record); card, QR and PIN always
-  const [faceOn, setFaceOn] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const s = c.state;
   const info = c.station!;
   const phase = s?.phase ?? 'idle';
-  useEffect(() => void bioApi.status().then((r) => setFaceOn(r.available), () => setFaceOn(false)), [phase]);
 
   useEffect(() => {
     if (phase !== 'priced' && phase !== 'stable') setPicking(false);
@@ -105,7 +101,7 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           : method === 'qr' ? <ReaderPay sale={sale} reader="qr" />
           : method === 'pin' ? <PinPay sale={sale} />
           : <ReaderPay sale={sale} reader="card" onClose={close} />}
-        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" face={faceOn === true} />
+        <PayMethods current={method} disabled={false} onPick={setMethod} testid="method" facePay={facePay} />
       </div>
     );
   } else if (DONE.includes(phase) && s.sale) body = <Receipt sale={s.sale} stationName={info.name} />;
@@ -121,10 +117,10 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
           <Nutrition n={s.line?.nutrition ?? null} />
         </div>
         <PayPanel
-          face={faceOn === true}
           line={s.line}
           busy={busy}
           changeLabel={s.dishId ? 'co.changeDish' : 'co.pickDish'}
+          facePay={facePay}
           onPayCounter={() => s.line && run(() => stationApi.confirm(info.id, s.line!.id))}
           onPay={(m) => s.line && run(() => stationApi.confirm(info.id, s.line!.id)).then(() => setMethod(m))}
           onChangeDish={() => setPicking(true)}
@@ -157,13 +153,13 @@ export function Station({ c, device, connected }: { c: Canteen; device: DeviceSt
         {empty && c.catalog?.pricing.mode === 'uniform' && (
           <p class="co-hint">{t('co.uniform', { p: t('co.perGrams', { p: fmtYuan(c.catalog.pricing.fen), g: c.catalog.pricing.perGrams }) })}</p>
         )}
-        {empty && faceOn && <button type="button" class="co-btn co-enrol-link" data-testid="enrol-link" onClick={() => setEnrolling(true)}>{t('enrol.link')}</button>}
+        {empty && facePay && <button type="button" class="co-btn co-enrol-link" data-testid="enrol-link" onClick={() => setEnrolling(true)}>{t('enrol.link')}</button>}
       </div>
     );
   }
 
   return (
-    <section class="co" data-testid="station" data-station={info.id} data-phase={phase} data-face={faceOn === null ? 'unknown' : String(faceOn)} data-reason={s.reason ?? ''}>
+    <section class="co" data-testid="station" data-station={info.id} data-phase={phase} data-face={String(facePay)} data-reason={s.reason ?? ''}>
       {body}
       {error && <p class="co-toast" role="alert" data-testid="co-error">{error}</p>}
     </section>

@@ -5,6 +5,9 @@ import { addDict, type Dict } from '../i18n.ts';
 export const kitchenDict = {
   'kitchen.noCameras': ['暂无摄像头', 'No cameras'],
   'kitchen.noFrame': ['暂无画面', 'No frame yet'],
+  'kitchen.detectionOffMissing': ['后厨识别已关闭：识别模型未安装。请联系管理员安装模型。', 'Kitchen detection is off: its model is not installed. Ask the administrator to install it.'],
+  'kitchen.detectionOffDamaged': ['后厨识别已关闭：识别模型文件已损坏。请联系管理员重新安装。', 'Kitchen detection is off: its model file is damaged. Ask the administrator to reinstall it.'],
+  'kitchen.detectionOff': ['后厨识别已关闭：识别模型无法运行。请联系管理员。', 'Kitchen detection is off: its model cannot run. Ask the administrator.'],
   'kitchen.frameAt': ['画面时间 {t}', 'Frame at {t}'],
   // kitchen board: safety alerts (kiosk/kitchen/Alerts.tsx, CameraWall.tsx)
   'kitchen.alerts': ['安全告警', 'Safety alerts'],

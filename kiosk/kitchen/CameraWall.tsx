@@ -8,6 +8,13 @@ import { StateBadge } from '../ui/StateBadge.tsx';
 /** The annotated JPEG of a frame (gateway/kitchen: drawn on request, once per frame). */
 const annotatedUrl = (f: CameraFrameMsg) => `/api/kitchen/cameras/${encodeURIComponent(f.deviceId)}/annotated.jpg?seq=${f.seq}`;
 
+/** The gateway's reason (gateway/kitchen/watch.ts detectionOff) as a sentence for the cooks: no model names, no paths. */
+function problemKey(reason: string): 'kitchen.detectionOffMissing' | 'kitchen.detectionOffDamaged' | 'kitchen.detectionOff' {
+  if (/^detection off: model \S+ not installed/.test(reason)) return 'kitchen.detectionOffMissing';
+  if (/^detection off: model \S+ damaged/.test(reason)) return 'kitchen.detectionOffDamaged';
+  return 'kitchen.detectionOff';
+}
+
 function CameraCard({ id, device, frame }: { id: string; device: DeviceStatus | undefined; frame: CameraFrameMsg | undefined }) {
   const { t } = useLang();
   return (
@@ -23,8 +30,8 @@ function CameraCard({ id, device, frame }: { id: string; device: DeviceStatus | 
         <StateBadge device={device} />
       </figcaption>
       {device?.state === 'degraded' && device.lastError && (
-        <p class="camera-problem" data-testid="camera-problem">
-          {device.lastError}
+        <p class="camera-problem" data-testid="camera-problem" data-reason={problemKey(device.lastError)}>
+          {t(problemKey(device.lastError))}
         </p>
       )}
     </figure>

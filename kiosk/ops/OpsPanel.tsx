@@ -59,15 +59,15 @@ function Models({ models }: { models: OpsMsg['models'] }) {
       <h3>{t('ops.models')}</h3>
       <table class="devices">
         <thead>
-          <tr><th>{t('ops.model')}</th><th>{t('ops.family')}</th><th>{t('admin.state')}</th><th>{t('ops.detail')}</th></tr>
+          <tr><th>{t('ops.feature')}</th><th>{t('ops.model')}</th><th>{t('admin.state')}</th><th>{t('ops.todo')}</th></tr>
         </thead>
         <tbody>
           {models.map((m) => (
             <tr key={m.name} data-testid="model-row" data-model={m.name} data-state={m.state}>
-              <td><b>{m.name}</b></td>
-              <td>{m.family}</td>
+              <td data-testid="model-feature"><b>{hasKey(`ops.feature.${m.feature ?? 'none'}`) ? t(`ops.feature.${m.feature ?? 'none'}` as 'ops.feature.none') : m.feature}</b></td>
+              <td>{m.name}</td>
               <td><span class={`badge badge-${MODEL_BADGE[m.state] ?? 'offline'}`}>{state(m.state)}</span></td>
-              <td class="detail">{m.detail ?? '—'}</td>
+              <td class="detail" data-testid="model-todo">{hasKey(`ops.todo.${m.state}`) ? t(`ops.todo.${m.state}` as 'ops.todo.ok', { name: m.name }) : '—'}</td>
             </tr>
           ))}
         </tbody>

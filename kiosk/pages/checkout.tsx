@@ -19,13 +19,16 @@ function Checkout() {
   const [site, setSite] = useState<SiteInfo>();
   const [devices, setDevices] = useState<DeviceStatus[]>([]);
   const [weights, setWeights] = useState<Record<string, ScaleWeightMsg>>({});
+  const [facePay, setFacePay] = useState(false);
   const canteenRef = useRef<Canteen>();
   const conn = useGateway<KioskEvents & CanteenKioskEvents>('/kiosk', {
     snapshot: (s) => {
       setSite(s.site);
       setDevices(s.devices);
       setWeights(byDevice(s.weights));
+      setFacePay(s.facePay === true);
     },
+    'face:availability': (m) => setFacePay(m.facePay),
     'scale:weight': (m) => setWeights((ws) => ({ ...ws, [m.deviceId]: m })),
     'device:state': (d) => setDevices((ds) => upsertDevice(ds, d)),
     'station:state': (m) => canteenRef.current?.apply(m),
@@ -43,7 +46,7 @@ function Checkout() {
   return (
     <Shell path="/" conn={conn} siteName={site?.name} nav={false}>
       {canteen.station ? (
-        <Station c={canteen} device={device} connected={connected} />
+        <Station c={canteen} device={device} connected={connected} facePay={facePay} />
       ) : (
         <section class="checkout">
           <p class="prompt">{t('checkout.prompt')}</p>

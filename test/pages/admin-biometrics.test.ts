@@ -14,10 +14,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { image, SHARED_MODELS_DIR } from '../../bench/recognition/photos.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { ROOT, simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
-const SHARED = path.resolve(ROOT, '../shared');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-bio-admin-'));
 
 let browser: Browser;
@@ -25,7 +25,7 @@ let gw: RunningGateway;
 
 beforeAll(async () => {
   gw = await startGateway({
-    env: { CANTEEN_EDGE_MODELS_DIR: path.join(SHARED, 'models') },
+    env: { CANTEEN_EDGE_MODELS_DIR: SHARED_MODELS_DIR },
     config: {
       ...(await simulatorConfig()),
       site: { name: '测试食堂', processor: { name: '某某大学后勤集团', contact: '0571-8765 4321' } },
@@ -39,7 +39,7 @@ beforeAll(async () => {
     },
   });
   const webcam = path.join(tmp, 'webcam.y4m');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', path.join(SHARED, 'images/minivision_image_T1.jpg'), '-t', '1', '-r', '10', '-vf', 'scale=-2:480,pad=640:480:(ow-iw)/2:0:gray,format=yuv420p', webcam]);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', image('minivision_image_T1.jpg'), '-t', '1', '-r', '10', '-vf', 'scale=-2:480,pad=640:480:(ow-iw)/2:0:gray,format=yuv420p', webcam]);
   browser = await launchBrowser({ fakeCamera: webcam });
 }, 120_000);
 
@@ -51,7 +51,7 @@ afterAll(async () => {
 
 /** A head-and-shoulders photo of person A, as staff would upload it. */
 async function photoFile(): Promise<string> {
-  const img = sharp(path.join(SHARED, 'images/compreface_002_A.jpg')).rotate();
+  const img = sharp(image('compreface_002_A.jpg')).rotate();
   const { width, height } = await img.metadata();
   const file = path.join(tmp, 'zhang.jpg');
   writeFileSync(file, await img.extract({ left: 0, top: Math.round(height! * 0.05), width: width!, height: Math.round(width! * 0.9) }).resize(1200).jpeg({ quality: 90 }).toBuffer());

@@ -15,12 +15,14 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SHARED_IMAGES_DIR, SHARED_MODELS_DIR } from '../../bench/recognition/photos.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { recordImpactAssessment } from '../helpers/face.ts';
+import { cliAsync } from '../helpers/cli.ts';
+import { startMirror } from '../helpers/mirror.ts';
 import { ROOT, simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
-const SHARED = path.resolve(ROOT, '../shared');
-const IMAGES = path.join(SHARED, 'images');
+const IMAGES = SHARED_IMAGES_DIR;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-face-cam-'));
 const PRICE_FEN = 901; // 487 g − 136 g tray = 351 g at ¥12.80 / 500 g
 const QR_SECRET = 'campus-app-test-secret';
@@ -56,7 +58,7 @@ beforeAll(async () => {
   const base = await simulatorConfig();
   const sims = base.simulators as { scale: Record<string, unknown> };
   gw = await startGateway({
-    env: { CANTEEN_EDGE_MODELS_DIR: path.join(SHARED, 'models') },
+    env: { CANTEEN_EDGE_MODELS_DIR: SHARED_MODELS_DIR },
     config: {
       ...base,
       // a long weighing cycle: the plate stays on the scale ~18 s, time for a wrong PIN and a retry on a busy box
@@ -270,7 +272,7 @@ it('enrols at the kiosk: card, the account\'s PIN, the consent text agreed to (n
   }
 }, 240_000);
 
-it('without the face models, the kiosk does not offer face pay (nor enrolment) and the other ways pay', async () => {
+it('without the face models the checkout does not offer face pay (card, QR and PIN do); models pull --mirror http://… and a reload bring it (once the impact assessment is on record), with no restart', async () => {
   const base = await simulatorConfig();
   const sims = base.simulators as { scale: Record<string, unknown> };
   // no CANTEEN_EDGE_MODELS_DIR: the fresh data dir has no models
@@ -282,23 +284,40 @@ it('without the face models, the kiosk does not offer face pay (nor enrolment) a
       payments: { accounts: [{ id: 'zhang', person: '张三明', card_id: '0012345678', opening_balance_fen: 5000 }] },
     },
   });
+  // the site's models mirror: an HTTP server on the LAN holding the weights
+  const mirror = await startMirror(SHARED_MODELS_DIR);
   const browser = await launchBrowser({ fakeCamera: cameraClip('compreface_002_A.jpg', FRAMING.band(0.1)) });
   browsers.push(browser);
   const { page, errors, close } = await newKioskPage(browser);
   try {
+    // said once at start, plainly, with the command
+    expect(bare.stderr()).toContain('以下功能已关闭：刷脸支付');
+    expect(bare.stderr()).toContain('canteen-edge models pull');
     await page.context().addCookies((await bare.pairKiosk('checkout-1')).cookies);
     await page.goto(bare.url);
     await expect.poll(() => phase(page), { timeout: 90_000 }).toBe('zero');
     expect(await page.getByTestId('enrol-link').count()).toBe(0);
-    await payAtPricedPlate(page, 'card');
-    await page.getByTestId('paying').waitFor();
-    await page.getByTestId('method-card').waitFor();
-    expect(await page.getByTestId('method-face').count()).toBe(0);
+    await expect.poll(() => phase(page), { timeout: 90_000, interval: 50 }).toBe('priced');
+    expect(await page.getByTestId('pay-face').count()).toBe(0);
+    for (const m of ['card', 'qr', 'pin']) expect(await page.getByTestId(`pay-${m}`).isVisible(), m).toBe(true);
+
+    const pulled = await cliAsync(['models', 'pull', '--mirror', mirror.url, '--no-upstream', '--models-dir', path.join(bare.dataDir, 'models'), '--config', bare.configFile]);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(pulled.json().failed).toEqual([]);
+    const ready = await (await fetch(`${bare.url}/readyz`)).json();
+    expect(ready.models.every((m: { state: string }) => m.state === 'ok')).toBe(true);
+    await recordImpactAssessment(bare.url, (await bare.loginAs('admin')).headers);
+    bare.child.kill('SIGHUP');
+    // the open page learns it at once: the face button appears beside the others
+    await expect.poll(() => page.getByTestId('pay-face').count(), { timeout: 60_000 }).toBe(1);
+    await page.getByTestId('pay-face').click();
+    await expect.poll(() => page.getByTestId('face-pay').getAttribute('data-state'), { timeout: 30_000 }).not.toBe('starting');
+    expect(await page.getByTestId('face-pay').getAttribute('data-state')).not.toBe('unavailable');
     await expectOtherWaysOnScreen(page);
-    expect(await phase(page)).toBe('awaiting_payment');
     expect(errors).toEqual([]);
   } finally {
     await close();
+    await mirror.close();
     await bare.stop();
   }
-}, 240_000);
+}, 300_000);

@@ -9,11 +9,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SHARED_IMAGES_DIR, SHARED_MODELS_DIR } from '../../bench/recognition/photos.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { ROOT, simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 
-const SHARED = path.resolve(ROOT, '../shared');
-const IMAGES = path.join(SHARED, 'images');
+const IMAGES = SHARED_IMAGES_DIR;
 const camDir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-station-cam-'));
 const DISHES_CSV = [
   'id,name,name_en,price_mode,price_yuan,per_grams,kcal,protein_g,fat_g,carbohydrate_g,sodium_mg,active',
@@ -42,7 +42,7 @@ beforeAll(async () => {
   const sims = base.simulators as { scale: Record<string, unknown> };
   const devices = base.devices as Record<string, unknown[]>;
   gw = await startGateway({
-    env: { CANTEEN_EDGE_MODELS_DIR: path.join(SHARED, 'models') },
+    env: { CANTEEN_EDGE_MODELS_DIR: SHARED_MODELS_DIR },
     config: {
       ...base,
       simulators: { ...sims, scale: { ...sims.scale, plates_g: [487] } },
