@@ -15,7 +15,7 @@ import { createJgj285Uplink } from '../uplink/jgj285/client.ts';
 import { createMqttUplink } from '../uplink/mqtt.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
-import { Forwarder, type LinkStatus } from './forwarder.ts';
+import { Forwarder, LINK_STATES, type LinkStatus } from './forwarder.ts';
 import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
 import { STREAM_NAMES, type Stream } from './streams.ts';
 
@@ -60,12 +60,18 @@ export class OutboxModule {
         minBackoffMs: u.backoff.min_ms,
         maxBackoffMs: u.backoff.max_ms,
         offlineAfterMs: u.backoff.offline_after_ms,
+        // a jgj285 batch may first connect and log in (three messages, each with the timeout) before its report
+        timeoutMs: u.type === 'jgj285' ? 4 * u.timeout_ms : u.timeout_ms,
         onSent: (stream, n, ms) => {
           m.delivered.inc({ stream, uplink: u.id }, n);
           m.sendSeconds.observe({ uplink: u.id }, ms / 1000);
         },
         onState: (s) => logger.info({ uplink: s.uplink, state: s.state, error: s.lastError ?? undefined }, 'uplink state'),
         onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'uplink send failed'),
+        onStall: (reason) => {
+          m.stalls.inc({ uplink: u.id });
+          logger.warn({ uplink: u.id, reason }, 'uplink stalled; watchdog reset it');
+        },
       });
     });
     const byStream = new Map<Stream, string[]>(STREAM_NAMES.map((s) => [s, uplinks.filter((u) => (u.streams as Stream[]).includes(s)).map((u) => u.id)]));
@@ -160,8 +166,16 @@ export class OutboxModule {
     };
   }
 
+  /** Why the box is not ready because of its uplinks: a stalled link (a hung upstream) is; a link that is down and says so is not. */
+  notReady(): string[] {
+    return this.links()
+      .filter((l) => l.state === 'stalled')
+      .map((l) => `uplink ${l.uplink} stalled: ${l.lastError ?? 'no progress'}`);
+  }
+
   status() {
     return {
+      notReady: this.notReady(),
       links: this.links(),
       held: this.outbox.held(),
       drops: this.outbox.drops(),
@@ -211,12 +225,13 @@ function outboxMetrics(metrics: Metrics, backlogs: () => { stream: string; uplin
     labelNames: ['uplink', 'state'],
     registers,
     collect() {
-      for (const l of links()) for (const s of ['online', 'backing-off', 'offline']) this.set({ uplink: l.uplink, state: s }, l.state === s ? 1 : 0);
+      for (const l of links()) for (const s of LINK_STATES) this.set({ uplink: l.uplink, state: s }, l.state === s ? 1 : 0);
     },
   });
   return {
     accepted: new Counter({ name: `${METRIC_PREFIX}outbox_accepted_total`, help: 'Records accepted (durable) by stream', labelNames: ['stream'], registers }),
     delivered: new Counter({ name: `${METRIC_PREFIX}outbox_delivered_total`, help: 'Records acknowledged by the receiver', labelNames: ['stream', 'uplink'], registers }),
+    stalls: new Counter({ name: `${METRIC_PREFIX}uplink_stalls_total`, help: 'Times the watchdog found an uplink stalled (backlog, no answer for 3 × its timeout) and reset it', labelNames: ['uplink'], registers }),
     dropped: new Counter({ name: `${METRIC_PREFIX}outbox_dropped_total`, help: 'Records dropped or refused, by reason', labelNames: ['stream', 'reason'], registers }),
     sendSeconds: new Histogram({
       name: `${METRIC_PREFIX}outbox_send_seconds`,
