@@ -1,6 +1,7 @@
 import { ConfigError, configFileFrom, loadConfig } from '../config/load.ts';
 import { mkdirSync } from 'node:fs';
 import { createLogger } from '../log.ts';
+import { DataDirLocked, lockDataDir, type DataDirLock } from '../ops/lock.ts';
 import { removePidFile, writePidFile } from '../ops/running.ts';
 import { ConfigReloader } from '../reload.ts';
 import { startService } from '../service.ts';
@@ -26,6 +27,18 @@ export const start: Command = {
       for (const i of err.issues) process.stderr.write(`config error: ${file}: ${i.path || '(top level)'}: ${i.message}\n`);
       return EXIT_USAGE;
     }
+    // One gateway per data directory: the lock is taken before anything is opened or
+    // written (not even the pid file, which a refused second start used to delete).
+    const dataDir = config.paths.data_dir;
+    let lock: DataDirLock;
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      lock = lockDataDir(dataDir, 'gateway');
+    } catch (err) {
+      if (!(err instanceof DataDirLocked)) throw err;
+      process.stderr.write(`canteen-edge start: ${err.message}; refusing to start a second gateway on it (stop the other one, or give this one its own paths.data_dir)\n`);
+      return EXIT_FAILED;
+    }
     const logger = createLogger(config.log.level);
     const systemd = createSystemdNotifier(logger);
     armBlockLoopHook(logger);
@@ -33,9 +46,7 @@ export const start: Command = {
     let onHup = () => logger.warn('SIGHUP during start-up ignored; send it again once started');
     const hup = () => onHup();
     process.on('SIGHUP', hup);
-    // `canteen-edge restore` refuses while this file names a live gateway
-    const dataDir = config.paths.data_dir;
-    mkdirSync(dataDir, { recursive: true });
+    // informative (which pid and port hold the lock); the lock itself is what restore checks
     const startedAt = Date.now();
     writePidFile(dataDir, { pid: process.pid, port: null, startedAt });
     let service;
@@ -43,6 +54,7 @@ export const start: Command = {
       service = await startService(config, logger);
     } catch (err) {
       removePidFile(dataDir);
+      lock.release();
       logger.fatal({ err }, 'start failed');
       await systemd.stopping(`start failed: ${(err as Error).message}`);
       return EXIT_FAILED;
@@ -64,6 +76,7 @@ export const start: Command = {
     await service.stop();
     process.off('SIGHUP', hup);
     removePidFile(dataDir);
+    lock.release();
     await told;
     clearTimeout(deadline);
     logger.info('stopped');
