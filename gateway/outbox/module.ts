@@ -37,7 +37,7 @@ export class OutboxModule {
   private readonly uplinks: Uplink[] = [];
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     boxId: string,
     dataDir: string,
     private readonly bus: EventBus,
@@ -115,8 +115,25 @@ export class OutboxModule {
   /** The energy module's sink for closed intervals: keyed, so a re-announcement is not a second record. */
   putInterval = (i: EnergyInterval): Promise<unknown> => this.put('intervals', i, `${i.meter}:${i.period}:${i.start}`);
 
-  /** Hands a record to the outbox; what the producer does not await is still tracked until durable. */
+  /**
+   * Hands a record to the outbox; what the producer does not await is still tracked
+   * until durable. Called inside a SQLite transaction of the same database, the
+   * record joins it (Outbox.appendNow): a producer that writes its own row and puts
+   * its outbox record in one `db.transaction` can never commit one without the other
+   * (issue 12: a kill -9 between the ledger write and the outbox append lost
+   * approved transactions). A failed write there throws, rolling the caller back.
+   */
   put(stream: Stream, payload: unknown, key?: string): Promise<OutboxRecord> {
+    if (this.db.inTransaction) {
+      try {
+        const record = this.outbox.appendNow(stream, payload, { key });
+        this.accepted.inc({ stream });
+        return Promise.resolve(record);
+      } catch (err) {
+        if (err instanceof OutboxRefused) return Promise.reject(err); // the producer keeps its row and offers it again
+        throw err;
+      }
+    }
     const appended = this.outbox.append(stream, payload, { key });
     const tracked = appended.then(
       () => void this.accepted.inc({ stream }),
