@@ -13,6 +13,9 @@ import { BatchRejected, type Uplink } from '../uplink/uplink.ts';
 import type { Outbox, StoredRecord } from './outbox.ts';
 import type { Stream } from './streams.ts';
 
+/** Durations (timeouts, stalls) on the monotonic clock: a wall-clock step is not a stall. */
+const monotonic = () => performance.now();
+
 export type LinkState = 'online' | 'backing-off' | 'offline' | 'stalled';
 export const LINK_STATES: LinkState[] = ['online', 'backing-off', 'offline', 'stalled'];
 
@@ -56,7 +59,7 @@ export class Forwarder {
   /** the request being sent: when it started and how to abort it */
   private attempt: { since: number; controller: AbortController } | null = null;
   /** when the upstream last answered (taken, or refused with an answer), or the outbox was empty */
-  private lastAnswerAt = Date.now();
+  private lastAnswerAt = monotonic();
   /** the last failure was a request that got no answer within the timeout */
   private lastFailureUnanswered = false;
   private watchdog: NodeJS.Timeout | undefined;
@@ -76,7 +79,7 @@ export class Forwarder {
     // never "online" while a request is outstanding past its timeout, even between two watchdog looks
     const overdue = this.overdueMs();
     if (overdue > 0 && this.status.state !== 'stalled') {
-      return { ...this.status, state: 'stalled', since: this.attempt!.since + this.timeoutMs, lastError: this.outstandingReason(overdue) };
+      return { ...this.status, state: 'stalled', since: Date.now() - overdue, lastError: this.outstandingReason(overdue) };
     }
     return { ...this.status };
   }
@@ -109,7 +112,7 @@ export class Forwarder {
         if (sentSomething) {
           this.succeeded();
           await this.outbox.reportDrops();
-        } else this.lastAnswerAt = Date.now(); // nothing waiting: nothing can be stalled
+        } else this.lastAnswerAt = monotonic(); // nothing waiting: nothing can be stalled
       } catch (err) {
         if (!this.running) break;
         await this.failed(err as Error);
@@ -125,7 +128,7 @@ export class Forwarder {
     if (!batch.length) return false;
     const last = batch.at(-1)!;
     const batchId = `${this.uplink.id}:${stream}:${batch[0]!.seq}-${last.seq}`;
-    const t0 = Date.now();
+    const t0 = monotonic();
     try {
       const result = await this.send(stream, batch, batchId);
       if (!this.running) return false; // shutting down: leave the batch for next time
@@ -140,7 +143,7 @@ export class Forwarder {
       this.outbox.acknowledge(this.uplink.id, stream, last.seq, batch.map((record) => ({ record, reason: `batch ${batchId} rejected: ${err.message}` })));
       this.opts.onError?.(err);
     }
-    const ms = Date.now() - t0;
+    const ms = monotonic() - t0;
     this.status.lastSendMs = ms;
     this.opts.onSent?.(stream, batch.length, ms);
     return true;
@@ -169,7 +172,7 @@ export class Forwarder {
     const controller = new AbortController();
     const onStop = () => controller.abort(new Error('forwarder stopped'));
     this.abort.signal.addEventListener('abort', onStop, { once: true });
-    const t0 = Date.now();
+    const t0 = monotonic();
     this.attempt = { since: t0, controller };
     let aborted: ((err: unknown) => void) | undefined;
     const onAbort = () => aborted?.(controller.signal.reason);
@@ -177,14 +180,14 @@ export class Forwarder {
     const sending = this.uplink.send(stream, records, batchId, controller.signal);
     try {
       const result = await Promise.race([sending, new Promise<never>((_, reject) => (aborted = reject))]);
-      this.lastAnswerAt = Date.now();
+      this.lastAnswerAt = monotonic();
       this.lastFailureUnanswered = false;
       return result;
     } catch (err) {
       // an answer (5xx, refused, reset) is not a stall; no answer within the timeout is
-      const unanswered = controller.signal.aborted || Date.now() - t0 >= this.timeoutMs;
+      const unanswered = controller.signal.aborted || monotonic() - t0 >= this.timeoutMs;
       this.lastFailureUnanswered = unanswered;
-      if (!unanswered) this.lastAnswerAt = Date.now();
+      if (!unanswered) this.lastAnswerAt = monotonic();
       throw err;
     } finally {
       sending.catch(() => {}); // settles later, if ever, after an abort the uplink ignored
@@ -195,7 +198,7 @@ export class Forwarder {
   }
 
   /** How far the outstanding request is past its timeout, ms (0 when none is). */
-  private overdueMs(now = Date.now()): number {
+  private overdueMs(now = monotonic()): number {
     return this.attempt ? Math.max(0, now - this.attempt.since - this.timeoutMs) : 0;
   }
 
@@ -205,7 +208,7 @@ export class Forwarder {
   }
 
   /** Whether the link has had a backlog and no answer for 3 × its timeout, and why. */
-  private stallReason(now = Date.now()): string | null {
+  private stallReason(now = monotonic()): string | null {
     const limit = 3 * this.timeoutMs;
     if (this.overdueMs(now) + this.timeoutMs >= limit) return this.outstandingReason(this.overdueMs(now));
     if (this.attempt || !this.lastFailureUnanswered || now - this.lastAnswerAt < limit) return null;
@@ -237,7 +240,7 @@ export class Forwarder {
     this.opts.onError?.(err);
     const cap = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** (this.failures - 1));
     const delay = Math.round(cap / 2 + (Math.random() * cap) / 2); // "equal jitter": never less than half the step
-    const stall = this.stallReason(now);
+    const stall = this.stallReason();
     if (stall) this.setState('stalled', stall, now + delay);
     else this.setState(now - this.failingSince >= this.opts.offlineAfterMs ? 'offline' : 'backing-off', err.message, now + delay);
     await this.sleep(delay, false);

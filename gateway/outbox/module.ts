@@ -94,7 +94,8 @@ export class OutboxModule {
     this.unsubscribe.push(
       this.bus.on('meter:reading', (r) => {
         const last = this.lastReadingSent.get(r.deviceId) ?? 0;
-        if (r.at - last < this.cfg.readings_every_ms) return;
+        // a clock stepped back (r.at < last) must not hold readings back until it catches up
+        if (r.at >= last && r.at - last < this.cfg.readings_every_ms) return;
         this.lastReadingSent.set(r.deviceId, r.at);
         this.put('readings', r);
       }),
