@@ -222,10 +222,7 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
   };
   const gw = new GatewayProcess(configFile, env, url, logFile, o.log);
 
-  // an admin account once, with the real command, before the first start
-  const password = `harness-${o.seed}-pw-Zq8`;
-  const add = spawnSync(process.execPath, [BIN, 'user', 'add', '--name', 'harness', '--role', 'admin', '--password-stdin', '--config', configFile], { cwd: ROOT, env, input: password, encoding: 'utf8' });
-  if (add.status !== 0) throw new Error(`user add: ${add.stderr}`);
+  const password = `pw-${o.seed}-Kx9v-Tq2m-${process.pid}`;
 
   let session: string | null = null;
   const login = async () => {
@@ -310,11 +307,17 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
 
   const phases: Phase[] = [];
   const kinds = o.faults ?? FAULTS;
+  const deck: FaultKind[] = [];
   try {
+    // an admin account once, with the real command, before the first start
+    const add = spawnSync(process.execPath, [BIN, 'user', 'add', '--name', 'harness', '--role', 'admin', '--password-stdin', '--config', configFile], { cwd: ROOT, env, input: password, encoding: 'utf8' });
+    if (add.status !== 0) throw new Error(`user add: ${add.stderr}`);
     await startGateway();
     const t0 = Date.now();
     while (Date.now() - t0 < o.durationMs) {
-      const kind = kinds[Math.floor(random() * kinds.length)]!;
+      // a seeded shuffle of every kind, dealt in turn: each fault comes once before any comes twice
+      if (!deck.length) deck.push(...shuffle(kinds, random));
+      const kind = deck.shift()!;
       const ms = Math.round(o.faultMs[0] + random() * (o.faultMs[1] - o.faultMs[0]));
       const at = Date.now();
       o.log(`+${((at - t0) / 1000).toFixed(1)} s ${kind} for ${ms} ms`);
@@ -438,6 +441,15 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
     longestRecoveryMs: Math.max(0, ...phases.map((p) => p.recoveryMs ?? p.allowedMs)),
     gatewayLog,
   };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** Writes zeros until the filesystem is full (ENOSPC). */
