@@ -43,5 +43,6 @@ it('loses nothing answered 2xx, resumes within the backoff and never reports a h
   // /readyz never said online while the simulator hung, and said stalled (503) once the watchdog's 3 × timeout had passed
   expect(r.readyz.violations).toEqual([]);
   expect(r.readyz.samples).toBeGreaterThan(100);
+  expect(r.readyz.stalledSamples, 'readyz polled while a hang was past 3 × the timeout').toBeGreaterThan(5);
   expect(r.unexpectedExits, gatewayLog.slice(-4000)).toEqual([]);
 }, 360_000);

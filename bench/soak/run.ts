@@ -57,7 +57,7 @@ const summary = {
   gaps: Object.fromEntries(Object.entries(r.received).map(([k, v]) => [k, v.gaps])),
   longestStallMs: r.longestRecoveryMs,
   recoveriesOverLimit: r.phases.filter((p) => p.recoveryMs === null).length,
-  readyz: { samples: r.readyz.samples, violations: r.readyz.violations.length },
+  readyz: { samples: r.readyz.samples, whileStalledRequired: r.readyz.stalledSamples, violations: r.readyz.violations.length },
   unexpectedExits: r.unexpectedExits,
   failedStarts: r.failedStarts,
   requests: r.requests,

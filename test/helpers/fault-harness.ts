@@ -77,7 +77,7 @@ export interface HarnessResult {
   /** readings the disk budget thinned (counted and reported upstream as drops) */
   thinned: number;
   requests: Record<string, number>;
-  readyz: { samples: number; violations: string[] };
+  readyz: { samples: number; stalledSamples: number; violations: string[] };
   unexpectedExits: string[];
   failedStarts: number;
   rss: { t: number; pid: number; ageMs: number; mb: number }[];
@@ -276,6 +276,8 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
   let hangSince: number | null = null;
   const violations: string[] = [];
   let samples = 0;
+  /** samples taken when the uplink had to be reported stalled */
+  let stalledSamples = 0;
   const watchdogSlackMs = 2000 + o.uplinkTimeoutMs / 2;
   const readyz = (async () => {
     while (running) {
@@ -288,7 +290,10 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
         if (hangSince !== null) {
           const into = t - hangSince;
           if (into > o.uplinkTimeoutMs + watchdogSlackMs && state === 'online') violations.push(`${into} ms into a hang: /readyz said the uplink was online`);
-          if (into > 3 * o.uplinkTimeoutMs + watchdogSlackMs && (state !== 'stalled' || r.status !== 503)) violations.push(`${into} ms into a hang: /readyz ${r.status} with the uplink ${state}, expected 503 and stalled`);
+          if (into > 3 * o.uplinkTimeoutMs + watchdogSlackMs) {
+            stalledSamples += 1;
+            if (state !== 'stalled' || r.status !== 503) violations.push(`${into} ms into a hang: /readyz ${r.status} with the uplink ${state}, expected 503 and stalled`);
+          }
         }
       } catch {
         /* gateway down (killed) */
@@ -318,7 +323,9 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
       // a seeded shuffle of every kind, dealt in turn: each fault comes once before any comes twice
       if (!deck.length) deck.push(...shuffle(kinds, random));
       const kind = deck.shift()!;
-      const ms = Math.round(o.faultMs[0] + random() * (o.faultMs[1] - o.faultMs[0]));
+      let ms = Math.round(o.faultMs[0] + random() * (o.faultMs[1] - o.faultMs[0]));
+      // a hang lasts past the watchdog's 3 × timeout, so that /readyz must say stalled for a while
+      if (kind === 'hang') ms = Math.max(ms, 3 * o.uplinkTimeoutMs + watchdogSlackMs + 3000);
       const at = Date.now();
       o.log(`+${((at - t0) / 1000).toFixed(1)} s ${kind} for ${ms} ms`);
       let allowedMs = o.backoff.max_ms + 2 * o.uplinkTimeoutMs + 5000;
@@ -434,7 +441,7 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
     },
     thinned,
     requests,
-    readyz: { samples, violations },
+    readyz: { samples, stalledSamples, violations },
     unexpectedExits: gw.unexpectedExits,
     failedStarts: gw.failedStarts,
     rss,
