@@ -35,8 +35,11 @@ export const start: Command = {
       mkdirSync(dataDir, { recursive: true });
       lock = lockDataDir(dataDir, 'gateway');
     } catch (err) {
-      if (!(err instanceof DataDirLocked)) throw err;
-      process.stderr.write(`canteen-edge start: ${err.message}; refusing to start a second gateway on it (stop the other one, or give this one its own paths.data_dir)\n`);
+      if (err instanceof DataDirLocked) {
+        process.stderr.write(`canteen-edge start: ${err.message}; refusing to start a second gateway on it (stop the other one, or give this one its own paths.data_dir)\n`);
+      } else {
+        process.stderr.write(`canteen-edge start: cannot create or lock the data directory ${dataDir} (paths.data_dir): ${(err as Error).message}\n`);
+      }
       return EXIT_FAILED;
     }
     const logger = createLogger(config.log.level);
