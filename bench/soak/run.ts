@@ -30,9 +30,11 @@ const r = await runFaultHarness({
   log: (line) => console.error(line),
 });
 
-// RSS: per gateway process (kill -9 restarts it), after a minute of warm-up
+// RSS: per gateway process (kill -9 restarts it), after 3 minutes of warm-up (start-up
+// allocations — the kiosk bundle, the first GCs — settle within that)
+const WARM_UP_MS = 180_000;
 const byPid = new Map<number, { ageMs: number; mb: number }[]>();
-for (const s of r.rss) if (s.ageMs >= 60_000) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s]);
+for (const s of r.rss) if (s.ageMs >= WARM_UP_MS) byPid.set(s.pid, [...(byPid.get(s.pid) ?? []), s]);
 const lifetimes = [...byPid.entries()].map(([pid, s]) => ({
   pid,
   minutes: +(s.at(-1)!.ageMs / 60_000).toFixed(1),
@@ -61,7 +63,12 @@ const summary = {
   unexpectedExits: r.unexpectedExits,
   failedStarts: r.failedStarts,
   requests: r.requests,
-  rss: { lifetimes, longestLifetimeGrowthPct: longest ? +(((longest.lastMb - longest.firstMb) / longest.firstMb) * 100).toFixed(1) : null },
+  rss: {
+    warmUpMinutes: WARM_UP_MS / 60_000,
+    lifetimes,
+    longestLifetimeGrowthPct: longest ? +(((longest.lastMb - longest.firstMb) / longest.firstMb) * 100).toFixed(1) : null,
+    maxOverMin: lifetimes.length ? +Math.max(...lifetimes.map((l) => l.maxMb / l.minMb)).toFixed(3) : null,
+  },
   rssSeries: r.rss.map((s) => ({ min: +((s.t - r.rss[0]!.t) / 60_000).toFixed(2), pid: s.pid, mb: +s.mb.toFixed(1) })),
 };
 const dir = path.join(import.meta.dirname, 'results');
