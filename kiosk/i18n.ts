@@ -33,6 +33,7 @@ const common = {
   'link.online': ['在线', 'Online'],
   'link.backing-off': ['重试中', 'Backing off'],
   'link.offline': ['离线', 'Offline'],
+  'link.stalled': ['停滞（上游无应答）', 'Stalled (upstream not answering)'],
   'meal.breakfast': ['早餐', 'Breakfast'],
   'meal.lunch': ['午餐', 'Lunch'],
   'meal.dinner': ['晚餐', 'Dinner'],

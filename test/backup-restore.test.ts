@@ -113,7 +113,7 @@ describe('restore', () => {
     const r = run(['restore', '--from', archive, '--force'], dataDir);
     expect(r.code).toBe(1);
     expect(r.json()).toMatchObject({ ok: false });
-    expect(r.json().error).toMatch(new RegExp(`the gateway \\(pid ${gw.child.pid}, port ${gw.port}\\) is running on`));
+    expect(r.json().error).toMatch(new RegExp(`is in use by a running gateway \\(pid ${gw.child.pid}, port ${gw.port}\\); stop it first`));
   });
 
   it('restores into a fresh data directory, and the gateway started on it has the same ledger', async () => {

@@ -41,7 +41,7 @@ export class CanteenModule implements PaymentPort {
   readonly now: () => number;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly dataDir: string,
     private readonly bus: EventBus,
     private readonly logger: Logger,
@@ -139,9 +139,15 @@ export class CanteenModule implements PaymentPort {
   async markPaid(saleId: string, method: PayMethod, reference: string | null, actor: string = method): Promise<SaleMsg> {
     const existing = this.ledger.sale(saleId);
     if (existing?.status === 'paid' && existing.method === method && existing.reference === reference) return existing;
-    const sale = this.ledger.setStatus(saleId, 'paid', this.now(), actor, method, reference);
+    // the sale's new state and its outbox record commit together (the outbox's put joins the transaction)
+    let queued: Promise<void> | undefined;
+    const sale = this.db.transaction(() => {
+      const s = this.ledger.setStatus(saleId, 'paid', this.now(), actor, method, reference);
+      queued = this.queue(s);
+      return s;
+    }).immediate();
     this.sessions.get(sale.station)?.saleChanged(sale);
-    await this.queue(sale);
+    await queued;
     return sale;
   }
 

@@ -36,8 +36,8 @@ export const backup: Command = {
     if (includeKey) process.stderr.write(`warning: --include-key puts the biometric key (${keyFile}) in the archive; whoever has it can decrypt the face templates. Keep it like the key itself.\n`);
     try {
       const r = await createBackup({ dataDir: config.paths.data_dir, modelsDir: config.paths.models_dir, keyFile, includeKey, out });
-      process.stderr.write(`backed up ${r.manifest.files.length} files from ${config.paths.data_dir} to ${r.file} (${r.bytes} bytes)\n`);
-      printJson({ ok: true, file: r.file, bytes: r.bytes, sha256: r.sha256, dataDir: config.paths.data_dir, schemaVersion: r.manifest.schemaVersion, boxId: r.manifest.boxId, createdAt: r.manifest.createdAt, includesKey: r.manifest.includesKey, files: r.manifest.files });
+      process.stderr.write(`backed up ${r.manifest.files.length} files from ${config.paths.data_dir}${r.gatewayRunning ? ' (gateway running: online copy)' : ''} to ${r.file} (${r.bytes} bytes)\n`);
+      printJson({ ok: true, gatewayRunning: r.gatewayRunning, file: r.file, bytes: r.bytes, sha256: r.sha256, dataDir: config.paths.data_dir, schemaVersion: r.manifest.schemaVersion, boxId: r.manifest.boxId, createdAt: r.manifest.createdAt, includesKey: r.manifest.includesKey, files: r.manifest.files });
       return EXIT_OK;
     } catch (err) {
       if (!(err instanceof BackupError) && !(err as NodeJS.ErrnoException).code) throw err;

@@ -1,6 +1,7 @@
 import { ConfigError, configFileFrom, loadConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { DataDirError, prepareDataDir } from '../ops/data-dir.ts';
+import { DataDirLocked, lockDataDir, type DataDirLock } from '../ops/lock.ts';
 import { removePidFile, writePidFile } from '../ops/running.ts';
 import { ConfigReloader } from '../reload.ts';
 import { startService } from '../service.ts';
@@ -26,6 +27,29 @@ export const start: Command = {
       for (const i of err.issues) process.stderr.write(`config error: ${file}: ${i.path || '(top level)'}: ${i.message}\n`);
       return EXIT_USAGE;
     }
+    // One gateway per data directory: the lock is taken before anything is opened
+    // (not even the pid file, which a refused second start used to delete); only a
+    // write probe and a mode check of the directory come first.
+    const dataDir = config.paths.data_dir;
+    try {
+      // exists and takes writes (one line naming it otherwise, not an EROFS stack); touches nothing a running gateway owns
+      prepareDataDir(dataDir);
+    } catch (err) {
+      if (!(err instanceof DataDirError)) throw err;
+      process.stderr.write(`canteen-edge: cannot start: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
+    let lock: DataDirLock;
+    try {
+      lock = lockDataDir(dataDir, 'gateway');
+    } catch (err) {
+      if (err instanceof DataDirLocked) {
+        process.stderr.write(`canteen-edge start: ${err.message}; refusing to start a second gateway on it (stop the other one, or give this one its own paths.data_dir)\n`);
+      } else {
+        process.stderr.write(`canteen-edge start: cannot create or lock the data directory ${dataDir} (paths.data_dir): ${(err as Error).message}\n`);
+      }
+      return EXIT_FAILED;
+    }
     const logger = createLogger(config.log.level);
     const systemd = createSystemdNotifier(logger);
     armBlockLoopHook(logger);
@@ -33,15 +57,7 @@ export const start: Command = {
     let onHup = () => logger.warn('SIGHUP during start-up ignored; send it again once started');
     const hup = () => onHup();
     process.on('SIGHUP', hup);
-    // `canteen-edge restore` refuses while this file names a live gateway
-    const dataDir = config.paths.data_dir;
-    try {
-      prepareDataDir(dataDir);
-    } catch (err) {
-      if (!(err instanceof DataDirError)) throw err;
-      process.stderr.write(`canteen-edge: cannot start: ${err.message}\n`);
-      return EXIT_FAILED;
-    }
+    // informative (which pid and port hold the lock); the lock itself is what restore checks
     const startedAt = Date.now();
     writePidFile(dataDir, { pid: process.pid, port: null, startedAt });
     let service;
@@ -49,6 +65,7 @@ export const start: Command = {
       service = await startService(config, logger);
     } catch (err) {
       removePidFile(dataDir);
+      lock.release();
       logger.fatal({ err }, 'start failed');
       await systemd.stopping(`start failed: ${(err as Error).message}`);
       return EXIT_FAILED;
@@ -74,6 +91,7 @@ export const start: Command = {
     await service.stop();
     process.off('SIGHUP', hup);
     removePidFile(dataDir);
+    lock.release();
     await told;
     clearTimeout(deadline);
     logger.info('stopped');

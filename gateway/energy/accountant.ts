@@ -111,8 +111,11 @@ export class EnergyAccountant {
       const b = this.bucket(m.meter, periodStart(at, '1m', this.timeZone));
       b.anomalies += 1;
       b.estimated = true;
-      this.insertAnomaly.run(m.meter, at, step.anomaly.kind, step.anomaly.detail, prev.value, counter.value);
-      this.onAnomaly({ meter: m.meter, at, ...step.anomaly });
+      // the anomaly's row and what its listeners write (the outbox's alert joins the transaction) commit together
+      this.db.transaction(() => {
+        this.insertAnomaly.run(m.meter, at, step.anomaly!.kind, step.anomaly!.detail, prev.value, counter.value);
+        this.onAnomaly({ meter: m.meter, at, ...step.anomaly! });
+      }).immediate();
       return;
     }
     this.spread(m.meter, prev.at, at, step.delta, gap);

@@ -110,14 +110,18 @@ export class AlertBook {
       writeFileSync(path.join(this.snapshotDir, snapshot), a.snapshot.annotated);
       writeFileSync(path.join(this.snapshotDir, clean), a.snapshot.clean);
     }
-    this.db
-      .prepare(
-        `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean)
-         VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean);
-    const msg = this.get(id)!;
-    this.publish('alert:new', msg, 'opened', a.snapshot?.annotated);
+    const msg = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean)
+           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean);
+      const m = this.get(id)!;
+      this.enqueue(m, 'opened', a.snapshot?.annotated);
+      return m;
+    }).immediate();
+    this.notify('alert:new', msg);
     return msg;
   };
 
@@ -156,18 +160,26 @@ export class AlertBook {
   acknowledge(id: string, by: string, note?: string): KitchenAlertMsg {
     const a = this.mustGet(id);
     if (a.state !== 'open') throw new AlertError(409, `alert ${id} is ${a.state}; only an open alert can be acknowledged`);
-    this.db.prepare(`UPDATE kitchen_alerts SET state = 'acknowledged', acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ? AND state = 'open'`).run(this.now(), by, note ?? null, id);
-    const msg = this.get(id)!;
-    this.publish('alert:update', msg, 'acknowledged');
+    const msg = this.db.transaction(() => {
+      this.db.prepare(`UPDATE kitchen_alerts SET state = 'acknowledged', acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ? AND state = 'open'`).run(this.now(), by, note ?? null, id);
+      const m = this.get(id)!;
+      this.enqueue(m, 'acknowledged');
+      return m;
+    }).immediate();
+    this.notify('alert:update', msg);
     return msg;
   }
 
   resolve(id: string, by: string, note: string): KitchenAlertMsg {
     const a = this.mustGet(id);
     if (a.state === 'resolved') throw new AlertError(409, `alert ${id} is already resolved`);
-    this.db.prepare(`UPDATE kitchen_alerts SET state = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ? AND state <> 'resolved'`).run(this.now(), by, note, id);
-    const msg = this.get(id)!;
-    this.publish('alert:update', msg, 'resolved');
+    const msg = this.db.transaction(() => {
+      this.db.prepare(`UPDATE kitchen_alerts SET state = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ? AND state <> 'resolved'`).run(this.now(), by, note, id);
+      const m = this.get(id)!;
+      this.enqueue(m, 'resolved');
+      return m;
+    }).immediate();
+    this.notify('alert:update', msg);
     return msg;
   }
 
@@ -199,12 +211,19 @@ export class AlertBook {
     return a;
   }
 
-  private publish(event: AlertEvent, msg: KitchenAlertMsg, change: 'opened' | 'acknowledged' | 'resolved', annotated?: Buffer): void {
+  /**
+   * The alert's outbox record, called inside the transaction that writes the alert:
+   * the outbox's put joins it, so the two commit together (issue 12). Never dropped:
+   * the outbox keeps alerts whatever the budget; a failure to write is logged loudly.
+   */
+  private enqueue(msg: KitchenAlertMsg, change: 'opened' | 'acknowledged' | 'resolved', annotated?: Buffer): void {
     const { snapshotUrl: _s, cleanUrl: _c, ...record } = msg;
     const payload: Record<string, unknown> = { kind: 'kitchen-alert', change, ...record, hasSnapshot: msg.snapshotUrl !== null };
     if (annotated) payload.snapshotJpegBase64 = annotated.toString('base64');
-    // never dropped: the outbox keeps alerts whatever the budget; a failure to write is logged loudly
     this.put(payload, `kitchen-alert:${msg.id}:${change}`).catch(this.onPutError);
+  }
+
+  private notify(event: AlertEvent, msg: KitchenAlertMsg): void {
     for (const l of this.listeners) l(event, msg);
   }
 }

@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { SETTINGS_FILE } from '../store/settings.ts';
 import { DB_FILE, schemaVersion } from '../store/sqlite.ts';
 import { VERSION } from '../version.ts';
+import { isDataDirLocked, LOCK_FILE } from './lock.ts';
 import { PID_FILE } from './running.ts';
 import { TarWriter } from './tar.ts';
 
@@ -42,8 +43,8 @@ export interface BackupManifest {
 
 export class BackupError extends Error {}
 
-/** Never in a backup: the WAL of the live database (the backup copy has it all), the lock, the one-time admin password, earlier restores' leftovers. */
-const SKIP = [/^canteen-edge\.db(-wal|-shm|-journal)?$/, new RegExp(`^${PID_FILE.replace('.', '\\.')}$`), /^initial-admin-password\.txt$/, /\.tmp$/];
+/** Never in a backup: the WAL of the live database (the backup copy has it all), the pid file and the lock, the one-time admin password, earlier restores' leftovers. */
+const SKIP = [/^canteen-edge\.db(-wal|-shm|-journal)?$/, new RegExp(`^${PID_FILE.replace('.', '\\.')}$`), new RegExp(`^${LOCK_FILE.replace('.', '\\.')}(-journal)?$`), /^initial-admin-password\.txt$/, /\.tmp$/];
 
 export interface BackupOptions {
   dataDir: string;
@@ -54,9 +55,11 @@ export interface BackupOptions {
   out: string;
 }
 
-export async function createBackup(o: BackupOptions): Promise<{ manifest: BackupManifest; file: string; bytes: number; sha256: string }> {
+export async function createBackup(o: BackupOptions): Promise<{ manifest: BackupManifest; file: string; bytes: number; sha256: string; gatewayRunning: boolean }> {
   const dbFile = path.join(o.dataDir, DB_FILE);
   if (!existsSync(dbFile)) throw new BackupError(`no database in ${o.dataDir} (expected ${DB_FILE}); is this the gateway's data directory?`);
+  // the directory's lock (not a pid file) says whether a gateway is writing meanwhile: the online backup is made for that case
+  const gatewayRunning = isDataDirLocked(o.dataDir);
   if (o.includeKey && !existsSync(o.keyFile)) throw new BackupError(`--include-key: no biometric key at ${o.keyFile}`);
   await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
   const staging = await mkdtemp(path.join(path.dirname(path.resolve(o.out)), '.canteen-edge-backup-'));
@@ -131,7 +134,7 @@ export async function createBackup(o: BackupOptions): Promise<{ manifest: Backup
     gzip.end();
     await written;
     await rename(partial, o.out);
-    return { manifest, file: path.resolve(o.out), bytes: (await stat(o.out)).size, sha256: await sha256File(o.out) };
+    return { manifest, file: path.resolve(o.out), bytes: (await stat(o.out)).size, sha256: await sha256File(o.out), gatewayRunning };
   } finally {
     await rm(staging, { recursive: true, force: true });
     await rm(`${o.out}.partial`, { force: true });

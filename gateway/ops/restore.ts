@@ -3,7 +3,9 @@
 // against the manifest, nothing missing or extra, no path leaving the directory,
 // a schema this canteen-edge can open, a database that passes SQLite's quick_check.
 // Then the old data directory is kept aside as <data_dir>.<time>.bak and the
-// restored one takes its place. Refused while a gateway runs on that directory.
+// restored one takes its place. Refused while a gateway runs on that directory: the
+// restore takes the directory's lock (lock.ts) for the whole swap, so a running
+// gateway refuses it and no gateway can start in the middle of it.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { chmod, chown, copyFile, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -12,7 +14,7 @@ import { createGunzip } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { DB_FILE, schemaVersion } from '../store/sqlite.ts';
 import { BACKUP_FORMAT, BackupError, KEY_ENTRY, MANIFEST, type BackupManifest, type ManifestFile } from './backup.ts';
-import { runningGateway } from './running.ts';
+import { DataDirLocked, lockDataDir } from './lock.ts';
 import { readTar, TarFormatError } from './tar.ts';
 
 export interface RestoreOptions {
@@ -38,8 +40,21 @@ export interface RestoreResult {
 const stampOf = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
-  const running = runningGateway(o.dataDir);
-  if (running) throw new BackupError(`the gateway (pid ${running.pid}${running.port ? `, port ${running.port}` : ''}) is running on ${o.dataDir}; stop it first (systemctl stop canteen-edge)`);
+  let lock;
+  try {
+    lock = existsSync(o.dataDir) ? lockDataDir(o.dataDir, 'restore', 0) : null;
+  } catch (err) {
+    if (err instanceof DataDirLocked) throw new BackupError(`${err.message}; stop it first (systemctl stop canteen-edge)`);
+    throw err;
+  }
+  try {
+    return await restoreLocked(o);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function restoreLocked(o: RestoreOptions): Promise<RestoreResult> {
   if (!existsSync(o.from)) throw new BackupError(`${o.from}: no such file`);
   const hasDb = existsSync(path.join(o.dataDir, DB_FILE));
   if (hasDb && !o.force) throw new BackupError(`${o.dataDir} already holds a database; give --force to replace it (it is kept aside as ${path.basename(o.dataDir)}.<time>.bak)`);
@@ -54,9 +69,6 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     }
     checkDatabase(path.join(staging, 'data', DB_FILE), manifest.schemaVersion);
 
-    // Someone may have started the gateway while we were reading.
-    const late = runningGateway(o.dataDir);
-    if (late) throw new BackupError(`the gateway (pid ${late.pid}) started on ${o.dataDir} meanwhile; stop it and restore again`);
     const keptAside = existsSync(o.dataDir) ? `${o.dataDir}.${stamp}.bak` : null;
     // run as root (sudo) for a service user's directory: the restored files must stay that user's
     const owner = keptAside ? await stat(o.dataDir) : null;

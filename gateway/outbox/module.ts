@@ -16,7 +16,7 @@ import { createJgj285Uplink } from '../uplink/jgj285/client.ts';
 import { createMqttUplink } from '../uplink/mqtt.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
-import { Forwarder, type LinkStatus } from './forwarder.ts';
+import { Forwarder, LINK_STATES, type LinkStatus } from './forwarder.ts';
 import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
 import { STREAMS, STREAM_NAMES, type Stream } from './streams.ts';
 
@@ -44,7 +44,7 @@ export class OutboxModule {
   private readonly keptAlerts: { payload: unknown; key: string }[] = [];
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     boxId: string,
     dataDir: string,
     private readonly bus: EventBus,
@@ -68,12 +68,18 @@ export class OutboxModule {
         minBackoffMs: u.backoff.min_ms,
         maxBackoffMs: u.backoff.max_ms,
         offlineAfterMs: u.backoff.offline_after_ms,
+        // a jgj285 batch may first connect and log in (three messages, each with the timeout) before its report
+        timeoutMs: u.type === 'jgj285' ? 4 * u.timeout_ms : u.timeout_ms,
         onSent: (stream, n, ms) => {
           m.delivered.inc({ stream, uplink: u.id }, n);
           m.sendSeconds.observe({ uplink: u.id }, ms / 1000);
         },
         onState: (s) => logger.info({ uplink: s.uplink, state: s.state, error: s.lastError ?? undefined }, 'uplink state'),
         onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'uplink send failed'),
+        onStall: (reason) => {
+          m.stalls.inc({ uplink: u.id });
+          logger.warn({ uplink: u.id, reason }, 'uplink stalled; watchdog reset it');
+        },
       });
     });
     const byStream = new Map<Stream, string[]>(STREAM_NAMES.map((s) => [s, uplinks.filter((u) => (u.streams as Stream[]).includes(s)).map((u) => u.id)]));
@@ -102,7 +108,8 @@ export class OutboxModule {
     this.unsubscribe.push(
       this.bus.on('meter:reading', (r) => {
         const last = this.lastReadingSent.get(r.deviceId) ?? 0;
-        if (r.at - last < this.cfg.readings_every_ms) return;
+        // a clock stepped back (r.at < last) must not hold readings back until it catches up
+        if (r.at >= last && r.at - last < this.cfg.readings_every_ms) return;
         this.lastReadingSent.set(r.deviceId, r.at);
         this.putFromBus('readings', r);
       }),
@@ -123,8 +130,25 @@ export class OutboxModule {
   /** The energy module's sink for closed intervals: keyed, so a re-announcement is not a second record. */
   putInterval = (i: EnergyInterval): Promise<unknown> => this.put('intervals', i, `${i.meter}:${i.period}:${i.start}`);
 
-  /** Hands a record to the outbox; what the producer does not await is still tracked until durable. */
+  /**
+   * Hands a record to the outbox; what the producer does not await is still tracked
+   * until durable. Called inside a SQLite transaction of the same database, the
+   * record joins it (Outbox.appendNow): a producer that writes its own row and puts
+   * its outbox record in one `db.transaction` can never commit one without the other
+   * (issue 12: a kill -9 between the ledger write and the outbox append lost
+   * approved transactions). A failed write there throws, rolling the caller back.
+   */
   put(stream: Stream, payload: unknown, key?: string): Promise<OutboxRecord> {
+    if (this.db.inTransaction) {
+      try {
+        const record = this.outbox.appendNow(stream, payload, { key });
+        this.accepted.inc({ stream });
+        return Promise.resolve(record);
+      } catch (err) {
+        if (err instanceof OutboxRefused) return Promise.reject(err); // the producer keeps its row and offers it again
+        throw err;
+      }
+    }
     const appended = this.outbox.append(stream, payload, { key });
     const tracked = appended.then(
       () => void this.accepted.inc({ stream }),
@@ -214,8 +238,16 @@ export class OutboxModule {
     };
   }
 
+  /** Why the box is not ready because of its uplinks: a stalled link (a hung upstream) is; a link that is down and says so is not. */
+  notReady(): string[] {
+    return this.links()
+      .filter((l) => l.state === 'stalled')
+      .map((l) => `uplink ${l.uplink} stalled: ${l.lastError ?? 'no progress'}`);
+  }
+
   status() {
     return {
+      notReady: this.notReady(),
       links: this.links(),
       held: this.outbox.held(),
       drops: this.outbox.drops(),
@@ -266,12 +298,13 @@ function outboxMetrics(metrics: Metrics, backlogs: () => { stream: string; uplin
     labelNames: ['uplink', 'state'],
     registers,
     collect() {
-      for (const l of links()) for (const s of ['online', 'backing-off', 'offline']) this.set({ uplink: l.uplink, state: s }, l.state === s ? 1 : 0);
+      for (const l of links()) for (const s of LINK_STATES) this.set({ uplink: l.uplink, state: s }, l.state === s ? 1 : 0);
     },
   });
   return {
     accepted: new Counter({ name: `${METRIC_PREFIX}outbox_accepted_total`, help: 'Records accepted (durable) by stream', labelNames: ['stream'], registers }),
     delivered: new Counter({ name: `${METRIC_PREFIX}outbox_delivered_total`, help: 'Records acknowledged by the receiver', labelNames: ['stream', 'uplink'], registers }),
+    stalls: new Counter({ name: `${METRIC_PREFIX}uplink_stalls_total`, help: 'Times the watchdog found an uplink stalled (backlog, no answer for 3 × its timeout) and reset it', labelNames: ['uplink'], registers }),
     dropped: new Counter({ name: `${METRIC_PREFIX}outbox_dropped_total`, help: 'Records dropped or refused, by reason', labelNames: ['stream', 'reason'], registers }),
     sendSeconds: new Histogram({
       name: `${METRIC_PREFIX}outbox_send_seconds`,

@@ -113,6 +113,36 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     });
   }
 
+  /**
+   * Stores a record now, inside the caller's SQLite transaction when there is one
+   * (better-sqlite3 nests it as a savepoint): the caller's own row and its outbox
+   * entry commit together or not at all, so a crash between the two cannot leave a
+   * committed record that never goes upstream. Throws OutboxRefused, or the write's
+   * error, so that the caller's transaction rolls back.
+   */
+  appendNow(stream: Stream, payload: unknown, opts: AppendOptions = {}): OutboxRecord {
+    const refused = this.refusing.get(STREAMS[stream]);
+    if (refused) {
+      this.countDrop(stream, 'refused', 1);
+      throw new OutboxRefused(stream, refused);
+    }
+    const json = JSON.stringify(payload);
+    const at = opts.at ?? Date.now();
+    const record = this.db.transaction((): OutboxRecord => {
+      const id = opts.key ? `${this.boxId}:${stream}:${opts.key}` : undefined;
+      const existing = id ? (this.st.byId.get(id) as StoredRecord | undefined) : undefined;
+      if (existing) return { ...existing, payload: JSON.parse(existing.json) };
+      const seq = this.st.nextSeq.get(stream) as number;
+      const recordId = id ?? `${this.boxId}:${stream}:${seq}`;
+      this.st.insert.run(stream, seq, recordId, at, json);
+      this.st.bump.run(seq + 1, json.length, 1, stream);
+      return { stream, seq, id: recordId, at, payload };
+    }).immediate();
+    // after the caller's commit (this runs to completion first); a rolled-back record is simply not found
+    setImmediate(() => this.emit('appended', stream));
+    return record;
+  }
+
   /** Commits everything queued so far in one transaction. */
   commit(): void {
     this.flushScheduled = false;

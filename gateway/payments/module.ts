@@ -171,32 +171,41 @@ export class PaymentsModule {
     let tx: Transaction;
     if (method === 'pin' && account) {
       const pin = await this.pins.check(account.id, req.pin!);
-      tx = pin === 'ok' ? this.ledger.debit(debit) : this.ledger.declined(debit, pin);
+      tx = await this.settle(() => (pin === 'ok' ? this.ledger.debit(debit) : this.ledger.declined(debit, pin)));
       if (pin !== 'ok') this.logger.info({ account: account.id, sale: saleId, reason: pin }, 'PIN payment declined');
-    } else tx = this.ledger.debit(debit);
-    await this.queue(tx);
+    } else tx = await this.settle(() => this.ledger.debit(debit));
     if (tx.status === 'approved') await this.canteen.markPaid(saleId, method, tx.id);
     return { transaction: tx, person: account ? maskName(account.person) : null, balance_fen: tx.balance_after_fen };
   }
 
   async refund(key: string, originalId: string, amountFen: number | undefined, actor: string): Promise<Transaction> {
     const at = this.now();
-    return this.queue(this.ledger.refund(key, originalId, amountFen, actor, at, localDay(at, this.canteen.timeZone)));
+    return this.settle(() => this.ledger.refund(key, originalId, amountFen, actor, at, localDay(at, this.canteen.timeZone)));
   }
 
   async void(key: string, originalId: string, actor: string): Promise<Transaction> {
     const at = this.now();
-    return this.queue(this.ledger.void(key, originalId, actor, at, localDay(at, this.canteen.timeZone)));
+    return this.settle(() => this.ledger.void(key, originalId, actor, at, localDay(at, this.canteen.timeZone)));
   }
 
   async topUp(key: string, accountId: string, amountFen: number): Promise<Transaction> {
     const at = this.now();
-    return this.queue(this.ledger.topUp(key, accountId, amountFen, at, localDay(at, this.canteen.timeZone)));
+    return this.settle(() => this.ledger.topUp(key, accountId, amountFen, at, localDay(at, this.canteen.timeZone)));
   }
 
-  /** Durable in the outbox before the caller hears of it; a resubmitted key is not a second record. */
-  private async queue(tx: Transaction): Promise<Transaction> {
-    await this.put('transactions', { type: 'payment', ...tx }, tx.id);
+  /**
+   * A ledger change and its outbox record in one SQLite transaction (the outbox's put
+   * joins it): a crash keeps both or neither, so no approved transaction can miss its
+   * way upstream. Durable before the caller hears of it; a resubmitted key is not a second record.
+   */
+  private async settle(change: () => Transaction): Promise<Transaction> {
+    let queued: Promise<unknown> | undefined;
+    const tx = this.db.transaction(() => {
+      const t = change();
+      queued = this.put('transactions', { type: 'payment', ...t }, t.id);
+      return t;
+    }).immediate();
+    await queued;
     return tx;
   }
 

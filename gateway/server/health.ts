@@ -22,8 +22,8 @@ export interface HealthOptions {
   metricsToken?: string;
   /** serve /metrics to anyone */
   metricsPublic?: boolean;
-  /** uplinks' link states and the outbox's alarms */
-  outbox?: () => { links: unknown[]; alarms: string[] };
+  /** uplinks' link states, the outbox's alarms, and what of them makes the box not ready (a stalled uplink) */
+  outbox?: () => { links: unknown[]; alarms: string[]; notReady?: string[] };
   /** meter lines (RS-485 buses, converters, Modbus TCP endpoints) with their counters */
   lines?: () => { id: string; description: string; counters: ModbusCounters; meters: string[] }[];
   /** models and whether their weights are there and intact; a missing model degrades a feature, not readiness */
@@ -58,6 +58,12 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
     reasons.push(...diskReasons);
     publicReasons.push(...diskReasons);
     const out = outbox?.() ?? { links: [], alarms: [] };
+    // Uplinks being down or the budget alarm do not make the box unready: it keeps
+    // serving and keeps everything for later. They are reported here and in /metrics.
+    // A stalled uplink (a hung upstream the watchdog keeps resetting) does: something is stuck.
+    const stalled = out.notReady ?? [];
+    reasons.push(...stalled);
+    publicReasons.push(...(out.links as { uplink: string; state: string }[]).filter((l) => l.state === 'stalled').map((l) => `uplink ${l.uplink} stalled`));
     const alarms = [...(disk?.alarms() ?? []), ...out.alarms];
     const ready = reasons.length === 0;
     const diskState = disk ? { state: disk.state, freeBytes: disk.freeBytes } : undefined;
@@ -76,8 +82,6 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { tra
         alarms,
       });
     }
-    // Uplinks being down or the budget alarm do not make the box unready: it keeps
-    // serving and keeps everything for later. They are reported here and in /metrics.
     const buses = (lines?.() ?? []).map(({ id, description, counters: c, meters }) => ({
       id,
       description,

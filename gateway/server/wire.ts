@@ -62,7 +62,7 @@ export interface KitchenSnapshot { site: SiteInfo; devices: DeviceStatus[]; fram
 /** Store-and-forward at a glance, pushed on `/admin` as `outbox:status` every few seconds. */
 export interface OutboxStatusMsg {
   at: number;
-  links: { uplink: string; state: 'online' | 'backing-off' | 'offline'; since: number; lastError: string | null; retryAt: number | null; lastSendMs: number | null }[];
+  links: { uplink: string; state: 'online' | 'backing-off' | 'offline' | 'stalled'; since: number; lastError: string | null; retryAt: number | null; lastSendMs: number | null }[];
   /** records not yet acknowledged, per uplink and stream (counted on disk) */
   backlog: { uplink: string; stream: string; records: number }[];
   held: { stream: string; records: number; bytes: number }[];

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { StoredRecord } from '../outbox/outbox.ts';
 import type { Stream } from '../outbox/streams.ts';
+import { deadline } from './deadline.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signing.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
 
@@ -56,14 +57,22 @@ export class HttpUplink implements Uplink {
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     if (this.opts.hmacKey) headers[SIGNATURE_HEADER] = sign(this.opts.hmacKey, timestamp, body);
     const url = this.opts.url.replaceAll('{stream}', stream);
+    // The deadline covers the answer's body too: a receiver that sends headers and then stalls is a hung request.
+    const limit = deadline(this.opts.timeoutMs, signal);
     let res: Response;
+    let text: string;
     try {
-      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(this.opts.timeoutMs)]) });
+      res = await fetch(url, { method: 'POST', headers, body, signal: limit.signal });
+      text = await res.text().catch((err: Error) => {
+        if (limit.expired) throw err;
+        return '';
+      });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
-      throw new Error(`POST ${url}: ${e.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message)}`);
+      throw new Error(`POST ${url}: ${limit.expired ? `no answer within ${this.opts.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message)}`);
+    } finally {
+      limit.done();
     }
-    const text = await res.text().catch(() => '');
     if (res.ok) {
       const answer = safeJson(text) as SendResult | undefined;
       return { rejected: answer?.rejected ?? [], backfill: answer?.backfill ?? [] };

@@ -2,7 +2,7 @@ import type { OutboxStatusMsg } from '../../gateway/server/wire.ts';
 import { fmtTime } from '../format.ts';
 import { hasKey, useLang } from '../i18n.ts';
 
-const LINK_BADGE = { online: 'online', 'backing-off': 'degraded', offline: 'offline' } as const;
+const LINK_BADGE = { online: 'online', 'backing-off': 'degraded', offline: 'offline', stalled: 'offline' } as const;
 
 /** Uplinks, backlog per stream, drops and alarms of the store-and-forward outbox. */
 export function OutboxPanel({ status }: { status: OutboxStatusMsg }) {

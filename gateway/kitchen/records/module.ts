@@ -71,7 +71,7 @@ export class RecordsModule {
   private published = '';
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     readonly cfg: FoodSafetyConfig,
     private readonly canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>,
     private readonly raise: RaiseAlertFn,
@@ -176,8 +176,11 @@ export class RecordsModule {
       checkedAt: now,
       supersededBy: null,
     };
-    this.store.addCheck(check);
-    this.queue('check', check.id, this.checkRecord(check), check.id);
+    // the record and its outbox entry in one transaction (the outbox's put joins it); refused over budget, handOver offers it again
+    this.db.transaction(() => {
+      this.store.addCheck(check);
+      this.queue('check', check.id, this.checkRecord(check), check.id);
+    }).immediate();
     if (!check.passed) {
       const why = failures.map((f) => (f === 'temperature' ? `${failureText(f)} ${check.temperatureC} °C` : failureText(f))).join('、');
       this.alert({ type: 'morning_check_failed', severity: 'critical', message: `晨检不合格：${person.name}（${why}），今日不得上岗`, dedupeKey: `morning_check_failed:${day}:${person.id}` });
@@ -218,8 +221,10 @@ export class RecordsModule {
       discardedAt: null,
       discardedBy: null,
     };
-    this.store.addSample(sample, source === 'scale' ? (s.scale_station ?? null) : null);
-    this.queue('sample', sample.id, sampleRecord(sample), sample.id);
+    this.db.transaction(() => {
+      this.store.addSample(sample, source === 'scale' ? (s.scale_station ?? null) : null);
+      this.queue('sample', sample.id, sampleRecord(sample), sample.id);
+    }).immediate();
     if (sample.underweight) {
       this.alert({
         type: 'sample_underweight',
@@ -240,9 +245,12 @@ export class RecordsModule {
     if (now < sample.retainUntil) {
       throw new CanteenError(409, `sample ${id} (${sample.dishName}) must be kept ${this.cfg.samples.retention_hours} h, until ${new Date(sample.retainUntil).toISOString()}`);
     }
-    this.store.discard(id, actor.name, now);
-    const done = this.store.sample(id)!;
-    this.queue('discard', id, discardRecord(done), `${id}:discarded`);
+    const done = this.db.transaction(() => {
+      this.store.discard(id, actor.name, now);
+      const d = this.store.sample(id)!;
+      this.queue('discard', id, discardRecord(d), `${id}:discarded`);
+      return d;
+    }).immediate();
     this.changed();
     return done;
   }

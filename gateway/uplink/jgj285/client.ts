@@ -31,6 +31,7 @@ import net from 'node:net';
 import type { EnergyInterval } from '../../energy/accountant.ts';
 import type { StoredRecord } from '../../outbox/outbox.ts';
 import type { Stream } from '../../outbox/streams.ts';
+import { anySignal } from '../deadline.ts';
 import { BatchRejected, type SendResult, type Uplink } from '../uplink.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from './frame.ts';
 import type { LoadedJgj285Uplink } from './schema.ts';
@@ -232,44 +233,50 @@ export class Jgj285Uplink implements Uplink {
     if (stream !== 'intervals') throw new BatchRejected(`the jgj285 uplink carries only intervals, not ${stream}`);
     const { groups, rejected } = this.group(batch);
     if (this.acked.batchId !== batchId) this.acked = { batchId, periods: new Map() };
-    const sig = AbortSignal.any([signal, this.lifetime.signal]);
-    for (const g of groups) {
-      const answered = this.acked.periods.get(g.start);
-      if (answered) {
-        rejected.push(...answered);
-        continue;
+    const linked = anySignal([signal, this.lifetime.signal]);
+    const sig = linked.signal;
+    // own listeners, not AbortSignal.any: on Node 20 its sources are held weakly (see ../deadline.ts)
+    try {
+      for (const g of groups) {
+        const answered = this.acked.periods.get(g.start);
+        if (answered) {
+          rejected.push(...answered);
+          continue;
+        }
+        const sequence = String(++this.dataSeq);
+        const time = formatTime(this.o.reportTime === 'start' ? g.start : g.end, this.o.timeZone);
+        const meters: ReportMeter[] = [...g.meters].map(([id, fns]) => ({
+          id,
+          functions: [...fns].map(([fid, f]) => ({
+            id: fid,
+            coding: f.coding,
+            error: f.flagged && this.o.estimatedError !== undefined ? this.o.estimatedError : undefined,
+            value: f.value.toFixed(this.o.valueDecimals),
+          })),
+        }));
+        const ack = await this.exclusive(async () => {
+          const s = await this.ensureSession(sig);
+          return s.request(
+            this.message({ kind: 'data', operation: 'report', sequence, time, meters }),
+            (b) => b.kind === 'data' && b.operation === 'report_ack' && (b.sequence === '' || b.sequence === sequence),
+            `report_ack for report ${sequence} (${time})`,
+            this.o.timeoutMs,
+            sig,
+          );
+        });
+        const refused: { id: string; reason: string }[] = [];
+        if (ack.kind === 'data' && ack.operation === 'report_ack' && ack.result === 'fail') {
+          const reason = `platform refused the report of ${time}: ${ack.reason ?? 'no reason given'}`;
+          refused.push(...g.ids.map((id) => ({ id, reason })));
+        }
+        rejected.push(...refused);
+        this.st.reportsAcked += 1;
+        this.acked.periods.set(g.start, refused);
       }
-      const sequence = String(++this.dataSeq);
-      const time = formatTime(this.o.reportTime === 'start' ? g.start : g.end, this.o.timeZone);
-      const meters: ReportMeter[] = [...g.meters].map(([id, fns]) => ({
-        id,
-        functions: [...fns].map(([fid, f]) => ({
-          id: fid,
-          coding: f.coding,
-          error: f.flagged && this.o.estimatedError !== undefined ? this.o.estimatedError : undefined,
-          value: f.value.toFixed(this.o.valueDecimals),
-        })),
-      }));
-      const ack = await this.exclusive(async () => {
-        const s = await this.ensureSession(sig);
-        return s.request(
-          this.message({ kind: 'data', operation: 'report', sequence, time, meters }),
-          (b) => b.kind === 'data' && b.operation === 'report_ack' && (b.sequence === '' || b.sequence === sequence),
-          `report_ack for report ${sequence} (${time})`,
-          this.o.timeoutMs,
-          sig,
-        );
-      });
-      const refused: { id: string; reason: string }[] = [];
-      if (ack.kind === 'data' && ack.operation === 'report_ack' && ack.result === 'fail') {
-        const reason = `platform refused the report of ${time}: ${ack.reason ?? 'no reason given'}`;
-        refused.push(...g.ids.map((id) => ({ id, reason })));
-      }
-      rejected.push(...refused);
-      this.st.reportsAcked += 1;
-      this.acked.periods.set(g.start, refused);
+      return { rejected };
+    } finally {
+      linked.done();
     }
-    return { rejected };
   }
 
   async close(): Promise<void> {
