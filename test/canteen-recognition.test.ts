@@ -1,20 +1,19 @@
 // Dish recognition at a station with a fixed classifier named in the config
 // (here MobileNetV2's ImageNet classes stand in for a site-trained model whose
-// labels are dish ids), on a real photo from ../shared.
+// labels are dish ids), on a real photo from the test fixtures (test/fixtures).
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { StationRecognition } from '../gateway/canteen/recognition.ts';
 import { createLogger } from '../gateway/log.ts';
 import { decodeToRgb } from '../drivers/camera/file-source.ts';
 import { Classifier, createModelRegistry } from '../models/index.ts';
-import { ROOT } from './helpers/gateway.ts';
+import { SHARED_IMAGES_DIR, SHARED_MODELS_DIR } from '../bench/recognition/photos.ts';
 
-const SHARED = path.resolve(ROOT, '../shared');
-const registry = await createModelRegistry({ modelsDir: path.join(SHARED, 'models') });
+const registry = await createModelRegistry({ modelsDir: SHARED_MODELS_DIR });
 afterAll(() => registry.close());
 
 it('takes the classifier\'s top labels as dish ids, and has nothing to enrol', async () => {
-  const rgb = await decodeToRgb(path.join(SHARED, 'images/skimage_coffee.png'), 640, 360);
+  const rgb = await decodeToRgb(path.join(SHARED_IMAGES_DIR, 'skimage_coffee.png'), 640, 360);
   const recognition = new StationRecognition(
     { kind: 'classifier', classifier: new Classifier(registry, 'mobilenetv2-12-int8') },
     { cameraOf: (s) => (s === 'checkout-1' ? 'cam' : undefined), latestFrame: () => ({ rgb, width: 640, height: 360, seq: 1 }) },

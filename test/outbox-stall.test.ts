@@ -31,8 +31,10 @@ describe('a hung upstream', () => {
     (config.simulators as Record<string, unknown>).province = { enabled: true, host: '127.0.0.1', port: simPort, token: 't', hmac_key: 'k' };
     const gw = await startGateway({ config });
     const readings = async () => ((await (await fetch(`${sim}/report`)).json()) as { streams: Record<string, { unique: number }> }).streams.readings?.unique ?? 0;
-    const readyz = async () => {
-      const r = await fetch(`${gw.url}/readyz`);
+    // anyone sees the states and reasons; signed-in staff also the link's last error
+    const staff = (await gw.loginAs('facility')).headers;
+    const readyz = async (headers: Record<string, string> = {}) => {
+      const r = await fetch(`${gw.url}/readyz`, { headers });
       return { status: r.status, body: (await r.json()) as { reasons: string[]; uplinks: { uplink: string; state: string; lastError: string | null }[] } };
     };
     const control = (fault: unknown) => fetch(`${sim}/control`, { method: 'POST', body: JSON.stringify(fault) });
@@ -43,7 +45,11 @@ describe('a hung upstream', () => {
       await control({ mode: 'hang' });
       // the link is stalled, with its reason, and the box is not ready
       await expect.poll(async () => (await readyz()).status, { timeout: 30_000, interval: 100 }).toBe(503);
-      const stalled = await readyz();
+      const stalledPublic = await readyz();
+      expect(stalledPublic.body.uplinks[0]).toMatchObject({ uplink: 'province', state: 'stalled' });
+      expect(stalledPublic.body.reasons).toContain('uplink province stalled');
+      const stalled = await readyz(staff);
+      expect(stalled.status).toBe(503);
       expect(stalled.body.uplinks[0]).toMatchObject({ uplink: 'province', state: 'stalled' });
       expect(stalled.body.uplinks[0]!.lastError).toMatch(/no answer|outstanding/);
       expect(stalled.body.reasons.join('\n')).toMatch(/uplink province stalled/);
