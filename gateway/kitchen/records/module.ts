@@ -8,7 +8,7 @@ import type { CanteenModule } from '../../canteen/module.ts';
 import { withDefaults } from '../../canteen/config.ts';
 import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
-import { roundToInterval } from '../../canteen/pricing.ts';
+import { roundToInterval } from '../../../drivers/scale/interval.ts';
 import type { Logger } from '../../log.ts';
 import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
 import type { FoodSampleMsg, KitchenRecordsMsg, Meal, MealSamplesMsg, MorningCheckMsg, ScaleWeightMsg, StaffDayMsg } from '../../server/wire.ts';
