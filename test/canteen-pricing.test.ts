@@ -26,6 +26,13 @@ describe('rounding to the verification interval e', () => {
     expect(Object.is(roundToInterval(-0.2, 1), 0)).toBe(true);
   });
 
+  it('is exact on decimal intervals (the scale driver\'s integer algorithm): 0.3 g at e = 0.1 is 0.3', () => {
+    expect(roundToInterval(0.3, 0.1)).toBe(0.3); // the float division gave 0.30000000000000004
+    expect(roundToInterval(0.7, 0.1)).toBe(0.7);
+    expect(roundToInterval(1.15, 0.05)).toBe(1.15);
+    expect(weigh(stable(0.3), 0.1, 0).netG).toBe(0.3);
+  });
+
   it('prices the rounded weight, not the reading', () => {
     const out = priceLine(stable(487), station, 136, perDish, pork);
     expect(out).toMatchObject({ ok: true, weighing: { grossG: 488, tareG: 136, netG: 352, tareSource: 'tray' }, totalFen: 901 });

@@ -4,7 +4,8 @@
 // YuNet/UltraFace decoders and NMS on hand-made outputs.
 import { describe, expect, it } from 'vitest';
 import { affineScale, alignFace, applyAffine, ARCFACE_TEMPLATE, invertAffine, residual, umeyama, warpAffine, type Affine } from '../models/face/align.ts';
-import { decodeUltraface, decodeYunet, iou, nms, type Box, type Point } from '../models/face/detect.ts';
+import { nms } from '../models/boxes.ts';
+import { decodeUltraface, decodeYunet, iou, type Box, type Point } from '../models/face/detect.ts';
 import { livenessCrop } from '../models/face/liveness.ts';
 import { laplacianVariance, poseFromLandmarks } from '../models/face/quality.ts';
 
@@ -222,7 +223,7 @@ describe('decoders', () => {
 
   it('NMS keeps the best of overlapping boxes and every separate one', () => {
     const b = (x: number, score: number) => ({ box: [x, 0, x + 10, 10] as Box, score });
-    expect(nms([b(0, 0.5), b(1, 0.9), b(30, 0.6)], 0.3).map((d) => d.score)).toEqual([0.9, 0.6]);
+    expect(nms([b(0, 0.5), b(1, 0.9), b(30, 0.6)], { iou: 0.3 }).map((d) => d.score)).toEqual([0.9, 0.6]);
     expect(iou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(1 / 3, 9);
   });
 });

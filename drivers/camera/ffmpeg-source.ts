@@ -14,7 +14,7 @@
 // it has exited.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Frame } from './file-source.ts';
+import type { Frame } from './frame.ts';
 import type { FrameHandlers, FrameSource, SourceHealth, SourceState } from './health.ts';
 
 export type FfmpegInput =

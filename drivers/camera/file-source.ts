@@ -4,20 +4,12 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Frame } from './frame.ts';
 import type { FrameSource, SourceHealth, SourceState } from './health.ts';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.svg'];
+export type { Frame } from './frame.ts';
 
-export interface Frame {
-  seq: number;
-  at: number;
-  width: number;
-  height: number;
-  /** packed RGB, width × height × 3 bytes */
-  rgb: Buffer;
-  /** where it came from, for logs */
-  source: string;
-}
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.svg'];
 
 export interface FileSourceOptions {
   dir: string;

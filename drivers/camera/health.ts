@@ -1,5 +1,5 @@
 // What every frame source reports for /readyz and /metrics.
-import type { Frame } from './file-source.ts';
+import type { Frame } from './frame.ts';
 
 export type SourceState = 'starting' | 'online' | 'offline' | 'stopped';
 

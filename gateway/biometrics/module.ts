@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { verifyPassword, hashPassword } from '../auth/passwords.ts';
 import path from 'node:path';
 import { FaceGallery } from '../../models/face/gallery.ts';
-import { createFacePipeline, type Face, type FacePipeline } from '../../models/face/pipeline.ts';
+import { createFacePipeline, type FacePipeline } from '../../models/face/pipeline.ts';
 import type { ModelRegistry } from '../../models/registry.ts';
 import { localDay } from '../canteen/meals.ts';
 import { readImageHeader, tooManyPixels } from '../image-size.ts';
@@ -72,17 +72,6 @@ export const consentMsg = (c: Consent): ConsentMsg => ({
   at: c.at,
   withdrawn_at: c.withdrawnAt,
 });
-
-/** Short words for the diner, by the quality gate that failed (models/face/quality.ts). */
-const HINTS: Record<string, string> = {
-  size: 'face too small: come closer',
-  blur: 'hold still',
-  roll: 'keep your head upright',
-  yaw: 'look straight at the camera',
-  pitch: 'look straight at the camera',
-  landmarks: 'face not clear',
-};
-export const hintFor = (face: Face): string => HINTS[face.quality.failed[0] ?? ''] ?? 'face not clear';
 
 export class BiometricsModule {
   vault!: FaceVault;

@@ -6,11 +6,14 @@
 // with method 'face'. A decline ends the session; frames are never stored.
 import { randomUUID } from 'node:crypto';
 import { LivenessTracker } from '../../models/face/liveness.ts';
-import { maskName } from '../payments/module.ts';
+import { maskName, type PaymentsModule } from '../payments/module.ts';
 import { LedgerError } from '../payments/ledger.ts';
 import type { FaceDecline, FaceProgress } from '../server/wire.ts';
-import { hintFor, type BiometricsModule } from './module.ts';
-import { BiometricError } from './vault.ts';
+import type { FaceGallery } from '../../models/face/gallery.ts';
+import type { Face, FacePipeline } from '../../models/face/pipeline.ts';
+import type { Logger } from '../log.ts';
+import type { BiometricsConfig } from './config.ts';
+import { BiometricError, type FaceVault } from './vault.ts';
 
 const DECLINES: readonly string[] = ['not_recognised', 'liveness_failed', 'no_face', 'account_frozen', 'account_closed', 'insufficient_balance', 'daily_cap_reached', 'face_pay_unavailable'];
 
@@ -32,10 +35,34 @@ interface Session {
   timer: NodeJS.Timeout;
 }
 
+/** Short words for the diner, by the quality gate that failed (models/face/quality.ts). */
+const HINTS: Record<string, string> = {
+  size: 'face too small: come closer',
+  blur: 'hold still',
+  roll: 'keep your head upright',
+  yaw: 'look straight at the camera',
+  pitch: 'look straight at the camera',
+  landmarks: 'face not clear',
+};
+export const hintFor = (face: Face): string => HINTS[face.quality.failed[0] ?? ''] ?? 'face not clear';
+
+/** What the sessions use of face pay (BiometricsModule in module.ts is one): stated here so
+ * module.ts and sessions.ts do not import each other. */
+export interface FacePayPort {
+  readonly available: boolean;
+  readonly unavailableReason: string | null;
+  readonly cfg: BiometricsConfig;
+  readonly payments: PaymentsModule;
+  readonly gallery: FaceGallery;
+  readonly vault: FaceVault;
+  readonly logger: Logger;
+  requirePipeline(): FacePipeline;
+}
+
 export class FacePaySessions {
   private readonly byId = new Map<string, Session>();
 
-  constructor(private readonly m: BiometricsModule) {}
+  constructor(private readonly m: FacePayPort) {}
 
   /** Opens a session for a sale of `station` (null: staff, any station) awaiting payment. */
   start(saleId: string, station: string | null, owner: string, actor: string): FaceProgress {

@@ -1,7 +1,7 @@
 // The in-process event bus: drivers' adapters publish, the server, stores and
 // pages subscribe. Typed by event name; a failing subscriber is logged and never
 // breaks the publisher or the other subscribers.
-import type { EnergyAnomaly, EnergyInterval } from '../energy/accountant.ts';
+import type { EnergyAnomaly, EnergyInterval } from '../energy/intervals.ts';
 import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, OutboxStatusMsg, ScaleWeightMsg } from '../server/wire.ts';
 import type { CatalogChangedMsg, StationStateMsg } from '../server/wire.ts';
 

@@ -1,22 +1,9 @@
 // Site-local days and meals: which menu applies at a moment.
 import type { Meal } from '../server/wire.ts';
+import { localParts } from '../site-time.ts';
 import type { CanteenConfig } from './config.ts';
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-function parts(ms: number, timeZone: string): { date: string; hhmm: string } {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formats.set(timeZone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(ms).map((x) => [x.type, x.value]));
-  return { date: `${p.year}-${p.month}-${p.day}`, hhmm: `${p.hour}:${p.minute}` };
-}
-
-export function localDay(ms: number, timeZone: string): string {
-  return parts(ms, timeZone).date;
-}
+export { localDay } from '../site-time.ts';
 
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
@@ -29,7 +16,7 @@ export function isDate(s: string): boolean {
 
 /** The meal served at `ms`; before breakfast it is still the previous day's dinner. */
 export function mealAt(ms: number, timeZone: string, meals: CanteenConfig['meals']): { date: string; meal: Meal } {
-  const { date, hhmm } = parts(ms, timeZone);
+  const { date, hhmm } = localParts(ms, timeZone);
   if (hhmm < meals.breakfast) return { date: addDays(date, -1), meal: 'dinner' };
   if (hhmm < meals.lunch) return { date, meal: 'breakfast' };
   if (hhmm < meals.dinner) return { date, meal: 'lunch' };

@@ -6,7 +6,11 @@
 // weight is priced. By weight: total = net × price_fen / per_grams, rounded half up
 // to the fen. Per portion: total = price_fen. Uniform site pricing (荤素同价)
 // replaces every dish's price with the site's price by weight.
+import { roundToInterval } from '../../drivers/scale/interval.ts';
 import type { SitePricingConfig, Station } from './config.ts';
+
+// Rounding to e is the scale driver's (integer-exact: 0.3 g at e = 0.1 stays 0.3); re-exported.
+export { roundToInterval } from '../../drivers/scale/interval.ts';
 
 export type PerGrams = 100 | 500;
 export type PriceMode = 'by_weight' | 'per_portion';
@@ -51,13 +55,6 @@ export type Refusal = 'unstable' | 'overload' | 'underload' | 'below_min' | 'cho
 export type PriceOutcome =
   | { ok: true; weighing: Weighing; unit: UnitPrice; totalFen: number; nutrition: Nutrition | null }
   | { ok: false; weighing: Weighing; reason: Refusal };
-
-/** Half up (away from zero), so 243.5 intervals → 244; the epsilon absorbs binary fractions like 243.4999999. */
-export function roundToInterval(grams: number, e: number): number {
-  const q = Math.abs(grams) / e;
-  const r = Math.floor(q + 0.5 + 1e-9) * e;
-  return grams < 0 && r !== 0 ? -r : r;
-}
 
 export function weigh(r: ScaleInput, e: number, trayTareG: number): Weighing {
   const shown = roundToInterval(r.grams, e);

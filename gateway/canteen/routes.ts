@@ -2,11 +2,33 @@
 // (receipt, counter). Client mistakes answer 4xx with `{ error }` naming the reason.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Rule } from '../auth/roles.ts';
-import type { Meal } from '../server/wire.ts';
+import type { CanteenCatalogMsg, Meal, PayMethod, SaleMsg, StationStateMsg } from '../server/wire.ts';
 import { readImageHeader, tooManyPixels } from '../image-size.ts';
 import { CanteenError } from './errors.ts';
 import { ImportFailed } from './import.ts';
-import type { CanteenModule } from './module.ts';
+import type { Catalog } from './catalog.ts';
+import type { CanteenConfig } from './config.ts';
+import type { Ledger } from './ledger.ts';
+import type { Photos } from './photos.ts';
+import type { StationRecognition } from './recognition.ts';
+import type { StationSession } from './session.ts';
+
+/** What the routes use of the canteen (CanteenModule in module.ts is one): stated here so
+ * module.ts and routes.ts do not import each other. */
+export interface CanteenRoutesPort {
+  readonly ledger: Ledger;
+  readonly photos: Photos;
+  readonly catalog: Catalog;
+  readonly recognition: StationRecognition | undefined;
+  readonly cfg: Pick<CanteenConfig, 'max_photo_pixels'>;
+  station(id: string): StationSession;
+  states(): StationStateMsg[];
+  catalogMessage(): CanteenCatalogMsg;
+  currentMeal(): { date: string; meal: Meal };
+  today(): string;
+  markPaid(saleId: string, method: PayMethod, reference: string | null, actor?: string): Promise<SaleMsg>;
+  cancelSale(saleId: string, actor: string): SaleMsg;
+}
 
 const idParam = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 63 } }, required: ['id'] } as const;
 const meal = { type: 'string', enum: ['breakfast', 'lunch', 'dinner'] } as const;
@@ -27,7 +49,7 @@ const CATALOG_READERS = { access: ['kiosk', 'cashier', 'kitchen'] } as const;
 const COUNTER = { access: ['cashier'] } as const;
 const OWN_STATION = { access: { roles: ['kiosk'], station: (req: FastifyRequest) => (req.params as { id: string }).id } satisfies Rule };
 
-export async function canteenRoutes(app: FastifyInstance, m: CanteenModule): Promise<void> {
+export async function canteenRoutes(app: FastifyInstance, m: CanteenRoutesPort): Promise<void> {
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(/^image\/[a-z0-9.+-]+$/, { parseAs: 'buffer', bodyLimit: MAX_PHOTO_BYTES }, (_req, body, done) => done(null, body));
 

@@ -1,7 +1,13 @@
 // Turns zod's validation issues into messages an installer can act on:
 // the key path, the value found, and what was expected.
 import type { z } from 'zod';
-import type { ConfigIssue } from './load.ts';
+
+/** One config mistake: where it is and what is wrong (load.ts, kitchen/config.ts…). */
+export interface ConfigIssue {
+  /** key path, e.g. `devices.meters[0].transport.port`, or an env variable name */
+  path: string;
+  message: string;
+}
 
 type Schema = z.core.$ZodType;
 type Issue = z.core.$ZodIssue & { input?: unknown };

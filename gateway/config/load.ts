@@ -11,13 +11,9 @@ import { canteenDeviceIssues } from '../canteen/config.ts';
 import { kitchenConfigIssues } from '../kitchen/config.ts';
 import { foodSafetyIssues } from '../kitchen/records/config.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
-import { describeIssue } from './issues.ts';
+import { describeIssue, type ConfigIssue } from './issues.ts';
 
-export interface ConfigIssue {
-  /** key path, e.g. `devices.meters[0].transport.port`, or an env variable name */
-  path: string;
-  message: string;
-}
+export type { ConfigIssue } from './issues.ts';
 
 export class ConfigError extends Error {
   constructor(

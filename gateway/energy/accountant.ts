@@ -6,10 +6,11 @@
 import type { EventBus } from '../bus/event-bus.ts';
 import type { MeterReadingMsg } from '../server/wire.ts';
 import type { Db } from '../store/sqlite.ts';
-import { counterStep, type AnomalyKind, type CounterLimits } from './counter.ts';
-import { PERIODS, PERIOD_MS, periodStart, type Period } from './periods.ts';
+import { counterStep, type CounterLimits } from './counter.ts';
+import type { EnergyAnomaly, EnergyInterval, Medium } from './intervals.ts';
+import { PERIODS, PERIOD_MS, periodStart } from './periods.ts';
 
-export type Medium = 'electricity' | 'water' | 'gas';
+export type { EnergyAnomaly, EnergyInterval, Medium } from './intervals.ts';
 
 export interface MeteredPoint {
   meter: string;
@@ -19,25 +20,6 @@ export interface MeteredPoint {
   unit: string;
   limits: CounterLimits;
   pollMs: number;
-}
-
-export interface EnergyInterval {
-  meter: string;
-  medium: Medium;
-  unit: string;
-  period: Period;
-  start: number;
-  end: number;
-  amount: number;
-  estimated: boolean;
-  anomalies: number;
-}
-
-export interface EnergyAnomaly {
-  meter: string;
-  at: number;
-  kind: AnomalyKind;
-  detail: string;
 }
 
 interface Bucket {

@@ -5,7 +5,7 @@
 // `kitchenConfigIssues` once the whole file has parsed.
 import { z } from 'zod';
 import { MASK_MODEL } from '../../models/detector/mask.ts';
-import type { ConfigIssue } from '../config/load.ts';
+import type { ConfigIssue } from '../config/issues.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a model manifest name, e.g. yolox_nano');

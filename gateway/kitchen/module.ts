@@ -6,7 +6,7 @@ import type { CameraConfig } from '../../drivers/camera/config.ts';
 import { onoffPins, type PinFactory } from '../../drivers/scale/hx711.ts';
 import type { ModelRegistry } from '../../models/registry.ts';
 import type { EventBus } from '../bus/event-bus.ts';
-import { zoneOffsetMs } from '../energy/periods.ts';
+import { zoneOffsetMs } from '../site-time.ts';
 import type { LiveState } from '../live.ts';
 import type { Logger } from '../log.ts';
 import type { KitchenAlertMsg } from '../server/wire.ts';

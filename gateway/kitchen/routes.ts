@@ -4,9 +4,16 @@
 // whoever is signed in.
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import type { AlertState } from './alerts.ts';
-import type { KitchenModule } from './module.ts';
-import { MAX_ZONE_POINTS, ZONE_ID_PATTERN, type ZoneInput } from './zones.ts';
+import type { AlertBook, AlertState } from './alerts.ts';
+import { MAX_ZONE_POINTS, ZONE_ID_PATTERN, type KitchenZones, type ZoneInput } from './zones.ts';
+
+/** What the routes use of the kitchen (KitchenModule in module.ts is one): stated here so
+ * module.ts and routes.ts do not import each other. */
+export interface KitchenRoutesPort {
+  readonly book: AlertBook;
+  readonly zones: KitchenZones;
+  annotatedJpeg(camera: string): Promise<Buffer> | undefined;
+}
 
 const KITCHEN = { access: ['kitchen'] } as const;
 const SUPERVISOR = { access: ['supervisor'] } as const;
@@ -40,7 +47,7 @@ const zonesBody = {
 
 type Id = { Params: { id: string } };
 
-export async function kitchenRoutes(app: FastifyInstance, m: KitchenModule): Promise<void> {
+export async function kitchenRoutes(app: FastifyInstance, m: KitchenRoutesPort): Promise<void> {
   // AlertError carries its statusCode: the app's error handler answers it with the message
   app.get<{ Querystring: { state?: AlertState; camera?: string; type?: string; limit?: number } }>(
     '/api/kitchen/alerts',

@@ -6,7 +6,7 @@
 // for `cooldown_ms`. Times are whatever clock the caller uses (frame time), never read here.
 import type { Box } from '../../models/detector/decode.ts';
 import type { Detection } from '../../models/detector/detector.ts';
-import { zoneOffsetMs } from '../energy/periods.ts';
+import { localMinutes } from '../site-time.ts';
 import { parseHours, type RuleConfig, type Severity, type ZoneConfig } from './config.ts';
 
 export interface Zone {
@@ -91,11 +91,7 @@ export function ruleSpec(r: RuleConfig, zones: Zone[], defaults: { minScore: num
   };
 }
 
-/** Minutes since local midnight in the zone. */
-export function localMinutes(at: number, timeZone: string): number {
-  const local = at + zoneOffsetMs(at, timeZone);
-  return Math.floor((((local % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
-}
+export { localMinutes } from '../site-time.ts';
 
 export function withinHours(at: number, spec: Pick<RuleSpec, 'hours' | 'timeZone'>): boolean {
   if (!spec.hours.length) return true;

@@ -8,12 +8,12 @@
 //   in one directory): a bad or half-written file never becomes visible to the gateway.
 // - A wrong file is deleted and the next source is tried; the failure names each source
 //   and why (unreachable, wrong size, wrong hash).
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sha256Stream } from '../../models/hash.ts';
 
 export interface FileSpec {
   /** file name inside the target directory (may contain one sub-directory, e.g. manifests/x.json) */
@@ -64,13 +64,6 @@ export class FetchError extends Error {
 
 export type FetchResult = { file: string; from: string; bytes: number; resumed: boolean } | { file: string; from: 'already installed'; bytes: number; resumed: false };
 
-/** The sha256 of a file, streamed. */
-export async function hashFile(file: string): Promise<string> {
-  const h = createHash('sha256');
-  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), h);
-  return h.digest('hex');
-}
-
 const size = async (file: string) => (await stat(file).catch(() => undefined))?.size;
 
 /** Whether `dir/spec.file` is there with the declared size and hash. */
@@ -78,7 +71,7 @@ export async function isInstalled(dir: string, spec: FileSpec): Promise<boolean>
   const file = path.join(dir, spec.file);
   const n = await size(file);
   if (n === undefined || (spec.bytes !== undefined && n !== spec.bytes)) return false;
-  return (await hashFile(file)) === spec.sha256;
+  return (await sha256Stream(file)) === spec.sha256;
 }
 
 export async function fetchFile(spec: FileSpec, dir: string, opts: FetchOptions): Promise<FetchResult> {
@@ -151,7 +144,7 @@ async function download(spec: FileSpec, part: string, from: string, openSource: 
     if (got > spec.bytes) await rm(part, { force: true });
     throw new Error(`wrong size: ${got} bytes, the manifest says ${spec.bytes}${got < spec.bytes ? ' (transfer cut short; run again to resume)' : ''}`);
   }
-  const sum = await hashFile(part);
+  const sum = await sha256Stream(part);
   if (sum !== spec.sha256) {
     await rm(part, { force: true });
     throw new Error(`wrong hash: sha256 ${sum}, the manifest says ${spec.sha256}`);

@@ -9,7 +9,8 @@ import { readTar, TarFormatError, TarWriter } from '../ops/tar.ts';
 import { parseManifest, type ModelManifest } from '../../models/manifest.ts';
 import { readManifests } from '../../models/registry.ts';
 import { FEATURE_NAMES, featureOf } from './features.ts';
-import { fetchFile, FetchError, hashFile, mirrorLabel, mirrorUrl, writeAtomic, type FileSpec, type Mirror, type Progress } from './fetch.ts';
+import { sha256Stream } from '../../models/hash.ts';
+import { fetchFile, FetchError, mirrorLabel, mirrorUrl, writeAtomic, type FileSpec, type Mirror, type Progress } from './fetch.ts';
 import { checkSignature, INDEX_FILE, makeIndex, parseIndex, signIndex, SIGNATURE_FILE, TrustError, type IndexEntry, type ModelsIndex } from './signed-index.ts';
 
 export interface InstallContext {
@@ -58,7 +59,7 @@ async function stateOf(ctx: InstallContext, m: ModelManifest): Promise<{ state: 
     if (!st) return { state: 'missing', detail: `${spec.file} not installed` };
     if (!spec.sha256) continue; // a labels file the manifest gives no hash for
     if (spec.bytes !== undefined && st.size !== spec.bytes) return { state: 'corrupt', detail: `${spec.file}: ${st.size} bytes, the manifest says ${spec.bytes}` };
-    const sum = await hashFile(file).catch((err: Error) => `unreadable: ${err.message}`);
+    const sum = await sha256Stream(file).catch((err: Error) => `unreadable: ${err.message}`);
     if (sum !== spec.sha256) return { state: 'corrupt', detail: `${spec.file}: sha256 ${sum.slice(0, 12)}…, the manifest says ${spec.sha256.slice(0, 12)}…` };
   }
   return { state: 'ok', detail: null };
@@ -198,7 +199,7 @@ export async function makeBundle(ctx: InstallContext, opts: { out: string; only?
 
 async function indexEntries(entries: Map<string, string>): Promise<IndexEntry[]> {
   const out: IndexEntry[] = [];
-  for (const [name, file] of entries) out.push({ file: name, sha256: await hashFile(file), bytes: (await stat(file)).size });
+  for (const [name, file] of entries) out.push({ file: name, sha256: await sha256Stream(file), bytes: (await stat(file)).size });
   return out;
 }
 
@@ -283,7 +284,7 @@ export async function importBundle(ctx: InstallContext, from: string): Promise<I
     for (const f of (await readdir(path.join(dir, 'manifests')).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))) {
       const file = path.join(dir, 'manifests', f);
       const e = vouched.get(`manifests/${f}`);
-      if (index && (!e || e.sha256 !== (await hashFile(file)))) {
+      if (index && (!e || e.sha256 !== (await sha256Stream(file)))) {
         failed.push({ name: f.replace(/\.json$/, ''), reason: `manifests/${f} does not match the bundle's index` });
         continue;
       }
@@ -316,7 +317,7 @@ export async function importBundle(ctx: InstallContext, from: string): Promise<I
         let fresh = false;
         for (const spec of specs) fresh = (await fetchFile(spec, ctx.modelsDir, { mirrors: [mirror], upstream: false, refuse })).from !== 'already installed' || fresh;
         if (m.labels && !Array.isArray(m.labels) && !m.labels.sha256 && present.has(m.labels.file)) {
-          await fetchFile({ file: m.labels.file, sha256: await hashFile(path.join(dir, m.labels.file)), urls: [] }, ctx.modelsDir, { mirrors: [mirror], upstream: false });
+          await fetchFile({ file: m.labels.file, sha256: await sha256Stream(path.join(dir, m.labels.file)), urls: [] }, ctx.modelsDir, { mirrors: [mirror], upstream: false });
         }
         if (bundled.includes(m)) await writeAtomic(path.join(ctx.modelsDir, 'manifests', `${m.name}.json`), `${JSON.stringify(JSON.parse(await readFile(path.join(dir, 'manifests', `${m.name}.json`), 'utf8')), null, 2)}\n`);
         (fresh ? result.installed : result.already).push(m.name);

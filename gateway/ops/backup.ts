@@ -4,12 +4,12 @@
 // copied with SQLite's online backup (better-sqlite3 `db.backup()`), so it is
 // consistent while the gateway keeps writing; the other files are copied aside
 // first, so each is archived as one version of itself.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createGzip } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { sha256Stream } from '../../models/hash.ts';
 import { SETTINGS_FILE } from '../store/settings.ts';
 import { DB_FILE, schemaVersion } from '../store/sqlite.ts';
 import { VERSION } from '../version.ts';
@@ -105,7 +105,7 @@ export async function createBackup(o: BackupOptions): Promise<{ manifest: Backup
     }
 
     const listed: (ManifestFile & { abs: string })[] = [];
-    for (const f of files) listed.push({ path: f.rel, bytes: (await stat(f.abs)).size, sha256: await sha256File(f.abs), abs: f.abs });
+    for (const f of files) listed.push({ path: f.rel, bytes: (await stat(f.abs)).size, sha256: await sha256Stream(f.abs), abs: f.abs });
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
@@ -134,7 +134,7 @@ export async function createBackup(o: BackupOptions): Promise<{ manifest: Backup
     gzip.end();
     await written;
     await rename(partial, o.out);
-    return { manifest, file: path.resolve(o.out), bytes: (await stat(o.out)).size, sha256: await sha256File(o.out), gatewayRunning };
+    return { manifest, file: path.resolve(o.out), bytes: (await stat(o.out)).size, sha256: await sha256Stream(o.out), gatewayRunning };
   } finally {
     await rm(staging, { recursive: true, force: true });
     await rm(`${o.out}.partial`, { force: true });
@@ -164,8 +164,3 @@ async function boxIdOf(dataDir: string): Promise<string | null> {
   }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}

@@ -6,8 +6,17 @@
 // PIPL art. 47) listens with PaymentsModule.onAccountChange.
 import type { FastifyInstance } from 'fastify';
 import { birthDateOf, isCalendarDate, setBirthDate } from './birth-date.ts';
-import type { AccountStatus } from './ledger.ts';
-import type { PaymentsModule } from './module.ts';
+import type { Db } from '../store/sqlite.ts';
+import type { AccountStatus, PaymentLedger } from './ledger.ts';
+
+/** What the sync route uses of payments (PaymentsModule in module.ts is one): stated here so
+ * module.ts and account-sync.ts do not import each other. */
+export interface AccountSyncPort {
+  readonly ledger: PaymentLedger;
+  readonly db: Db;
+  now(): number;
+  accountChanged(accountId: string, actor: string): void;
+}
 
 interface SyncBody {
   person: string;
@@ -17,7 +26,7 @@ interface SyncBody {
   birth_date?: string | null;
 }
 
-export function accountSyncRoute(app: FastifyInstance, m: PaymentsModule): void {
+export function accountSyncRoute(app: FastifyInstance, m: AccountSyncPort): void {
   app.put<{ Params: { id: string }; Body: SyncBody }>(
     '/api/payments/accounts/:id',
     {

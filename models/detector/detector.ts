@@ -7,7 +7,8 @@
 import { preprocess, type CropBox, type ImageInput, type Preprocessed } from '../preprocess.ts';
 import type { LoadedModel, ModelRegistry } from '../registry.ts';
 import type { ModelManifest } from '../manifest.ts';
-import { decode, nms, type Box, type Candidate } from './decode.ts';
+import { nms, type Box } from '../boxes.ts';
+import { decode, type Candidate } from './decode.ts';
 import { detectorParams, isYoloLayout, type DetectorParams } from './params.ts';
 
 export interface Detection {

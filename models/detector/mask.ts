@@ -5,7 +5,7 @@
 import type { CropBox, ImageInput } from '../preprocess.ts';
 import { imageSize } from '../preprocess.ts';
 import type { ModelRegistry } from '../registry.ts';
-import { nms, type Box } from './decode.ts';
+import { nms, type Box } from '../boxes.ts';
 import { Detector, type Detection } from './detector.ts';
 
 export const MASK_MODEL = 'ultraface-RFB-640-masked_face-v2';

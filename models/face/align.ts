@@ -11,7 +11,7 @@
 // down by an integer factor f = ⌊1/scale⌋ (box filter), and the transform is composed
 // with that reduction (source x = f·x′ + (f−1)/2), so the result is the same geometry.
 import type { RgbImage } from '../preprocess.ts';
-import type { Point } from './detect.ts';
+import type { Point } from '../boxes.ts';
 
 export const ALIGNED_SIZE = 112;
 

@@ -13,10 +13,11 @@ import { preprocess, toTensor, type Preprocessed, type RgbImage } from '../prepr
 import { applyAffine, invertAffine, warpAffine, type Affine } from './align.ts';
 import type { ModelRegistry } from '../registry.ts';
 import type { TensorData } from '../runtime/runtime.ts';
+import { nms, type Box, type Point } from '../boxes.ts';
 
-export type Point = [number, number];
-/** x1, y1, x2, y2 in pixels of the (EXIF-rotated) source image */
-export type Box = [number, number, number, number];
+// Box (x1, y1, x2, y2 in pixels of the EXIF-rotated source image), Point, IoU and NMS are
+// models/boxes.ts, shared with the object detector; Box, Point and iou re-exported for the face pipeline.
+export { iou, type Box, type Point } from '../boxes.ts';
 
 export interface Detection {
   box: Box;
@@ -41,26 +42,6 @@ export const DETECTOR_DEFAULTS: Record<DetectorKind, { minScore: number; nmsIou:
   yunet: { minScore: 0.8, nmsIou: 0.3 },
   ultraface: { minScore: 0.95, nmsIou: 0.3 },
 };
-
-export function iou(a: Box, b: Box): number {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  const ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return ua > 0 ? inter / ua : 0;
-}
-
-/** Greedy non-maximum suppression: best score first, drop what overlaps a kept one by more than `iouMax`. */
-export function nms<T extends { box: Box; score: number }>(items: T[], iouMax: number, maxKeep = 750): T[] {
-  const sorted = [...items].sort((a, b) => b.score - a.score);
-  const kept: T[] = [];
-  for (const d of sorted) {
-    if (kept.length >= maxKeep) break;
-    if (kept.every((k) => iou(k.box, d.box) <= iouMax)) kept.push(d);
-  }
-  return kept;
-}
 
 /** Maps a point of the model input back to the source image. */
 function back(pre: Pick<Preprocessed, 'region' | 'scale'>, x: number, y: number): Point {
@@ -110,7 +91,7 @@ export function decodeYunet(
       found.push({ box: clampBox([p1[0], p1[1], p2[0], p2[1]], pre.source.width, pre.source.height), score, landmarks });
     }
   }
-  return nms(found, opts.nmsIou);
+  return nms(found, { iou: opts.nmsIou, classWise: false, maxDetections: 750 });
 }
 
 /** Decodes UltraFace's `scores` and `boxes` (corners in 0–1 of its input) to source pixels. */
@@ -136,7 +117,7 @@ export function decodeUltraface(
     const p2 = back(pre, b[2]! * inputW, b[3]! * inputH);
     found.push({ box: clampBox([p1[0], p1[1], p2[0], p2[1]], pre.source.width, pre.source.height), score });
   }
-  return nms(found, opts.nmsIou);
+  return nms(found, { iou: opts.nmsIou, classWise: false, maxDetections: 750 });
 }
 
 export interface FaceDetectorOptions {

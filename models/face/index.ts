@@ -4,7 +4,8 @@ export { alignFace, ALIGNED_SIZE, applyAffine, ARCFACE_TEMPLATE, invertAffine, r
 export type { Affine, AlignedFace } from './align.ts';
 export { calibrateMatch } from './calibrate.ts';
 export type { MatchCalibration } from './calibrate.ts';
-export { decodeUltraface, decodeYunet, DETECTOR_DEFAULTS, FaceDetector, iou, nms } from './detect.ts';
+export { decodeUltraface, decodeYunet, DETECTOR_DEFAULTS, FaceDetector, iou } from './detect.ts';
+export { nms } from '../boxes.ts';
 export type { Box, Detection, DetectorKind, FaceDetectorOptions, Point } from './detect.ts';
 export { cosine, DEFAULT_FACE_EMBEDDER, FaceEmbedder } from './embed.ts';
 export { DEFAULT_MATCH_THRESHOLD, DEFAULT_MIN_MARGIN, FaceGallery } from './gallery.ts';

@@ -8,12 +8,13 @@ import type { CanteenModule } from '../../canteen/module.ts';
 import { withDefaults } from '../../canteen/config.ts';
 import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
-import { roundToInterval } from '../../canteen/pricing.ts';
+import { roundToInterval } from '../../../drivers/scale/interval.ts';
 import type { Logger } from '../../log.ts';
 import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
 import type { FoodSampleMsg, KitchenRecordsMsg, Meal, MealSamplesMsg, MorningCheckMsg, ScaleWeightMsg, StaffDayMsg } from '../../server/wire.ts';
 import type { Db } from '../../store/sqlite.ts';
 import type { CheckItem, FoodSafetyConfig } from './config.ts';
+import type { Actor, CheckInput, SampleInput } from './inputs.ts';
 import { foodSafetyIssues } from './config.ts';
 import { recordsRoutes } from './routes.ts';
 import { MEAL_ZH, answerProblems, checkFailures, failureText, localTime, samplesDueAt, weekday } from './rules.ts';
@@ -21,25 +22,6 @@ import { RecordsStore } from './store.ts';
 
 /** The outbox's durable put; resolves once the record is on disk, rejects when refused. */
 export type PutFn = (stream: 'events', payload: unknown, key: string) => Promise<unknown>;
-
-/** Who is recording: the signed-in account (its name is the signature). */
-export interface Actor { name: string; role: string }
-
-export interface CheckInput {
-  staffId: string;
-  temperatureC: number;
-  answers: Partial<Record<CheckItem, boolean>>;
-  note?: string;
-}
-
-export interface SampleInput {
-  dishId: string;
-  meal?: Meal;
-  date?: string;
-  grams?: number;
-  fromScale?: boolean;
-  cabinet?: string;
-}
 
 export interface RecordsOptions {
   timeZone: string;

@@ -1,9 +1,19 @@
 // /api/kitchen/records, /checks, /samples: the kitchen board's daily food-safety
 // records. Kitchen staff, supervisors and admin; mistakes answer 4xx `{ error }`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Meal } from '../../server/wire.ts';
+import type { FoodSampleMsg, KitchenRecordsMsg, Meal, MorningCheckMsg } from '../../server/wire.ts';
 import { ATTIRE, SYMPTOMS } from './config.ts';
-import type { Actor, CheckInput, RecordsModule, SampleInput } from './module.ts';
+import type { Actor, CheckInput, SampleInput } from './inputs.ts';
+
+/** What the routes use of the records (RecordsModule in module.ts is one): stated here so
+ * module.ts and routes.ts do not import each other. */
+export interface RecordsRoutesPort {
+  today(): KitchenRecordsMsg;
+  dayRecords(date: string): KitchenRecordsMsg;
+  recordCheck(input: CheckInput, actor: Actor): MorningCheckMsg;
+  recordSample(input: SampleInput, actor: Actor): FoodSampleMsg;
+  discardSample(id: string, actor: Actor): FoodSampleMsg;
+}
 
 // Who may call each route (gateway/auth/roles.ts): kitchen holds for supervisor and admin too.
 const KITCHEN = { access: ['kitchen'] } as const;
@@ -41,7 +51,7 @@ const sampleBody = {
 
 const actorOf = (req: FastifyRequest): Actor => ({ name: req.principal?.name ?? 'local', role: req.principal?.role ?? 'admin' });
 
-export async function recordsRoutes(app: FastifyInstance, m: RecordsModule): Promise<void> {
+export async function recordsRoutes(app: FastifyInstance, m: RecordsRoutesPort): Promise<void> {
   app.get('/api/kitchen/records/today', { config: KITCHEN }, async () => m.today());
 
   app.get<{ Querystring: { date?: string } }>(

@@ -1,6 +1,6 @@
 // The food-safety rules, pure: pass or fail of a morning check, underweight
 // samples, and the site-local times the reminders fall due.
-import { zoneOffsetMs } from '../../energy/periods.ts';
+import { localTime } from '../../site-time.ts';
 import type { Meal } from '../../server/wire.ts';
 import { ATTIRE, SYMPTOMS, WEEKDAYS, type CheckItem, type FoodSafetyConfig, type Weekday } from './config.ts';
 
@@ -46,14 +46,7 @@ export const failureText = (f: string): string => FAILURE_ZH[f] ?? f;
 export const MEAL_ZH: Record<Meal, string> = { breakfast: '早餐', lunch: '午餐', dinner: '晚餐' };
 
 /** Epoch ms of the site-local wall-clock time `hhmm` on `date` (YYYY-MM-DD). */
-export function localTime(date: string, hhmm: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const [h, mi] = hhmm.split(':').map(Number) as [number, number];
-  const asUtc = Date.UTC(y, m - 1, d, h, mi);
-  // Twice: the offset at the guess may differ from the offset at the answer across a DST change.
-  const first = asUtc - zoneOffsetMs(asUtc, timeZone);
-  return asUtc - zoneOffsetMs(first, timeZone);
-}
+export { localTime } from '../../site-time.ts';
 
 export function weekday(date: string): Weekday {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];

@@ -9,7 +9,7 @@
 // (notify → time) and data (report → report_ack). `report_ack` is our own
 // definition (the simulator speaks it); see docs in client.ts. When a variant
 // leaves the `operation` attribute out, the operation is taken from <type>.
-import { zoneOffsetMs } from '../../energy/periods.ts';
+import { fromLocalWall, zoneOffsetMs } from '../../site-time.ts';
 
 export class XmlError extends Error {}
 
@@ -260,7 +260,5 @@ export function parseTime(text: string, timeZone: string): number {
   const n = (a: number, b: number) => Number(digits.slice(a, b));
   const asUtc = Date.UTC(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10), n(10, 12), n(12, 14));
   if (!Number.isFinite(asUtc)) throw new XmlError(`time "${text}" is not a date`);
-  // the offset at the guessed instant, then once more in case that crossed a DST change
-  const first = asUtc - zoneOffsetMs(asUtc, timeZone);
-  return asUtc - zoneOffsetMs(first, timeZone);
+  return fromLocalWall(asUtc, timeZone);
 }
