@@ -1,4 +1,4 @@
-// Serves the kiosk pages, bundled in memory at start-up (kiosk/build.ts). Scripts
+// Serves the kiosk pages, built once into kiosk/dist (kiosk-dist.ts) and read at start. Scripts
 // and styles are public; each page's HTML needs its role (PAGE_ACCESS), and
 // without it the browser is sent to /login?next=…. A paired kiosk always shows
 // its own station.
