@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
 import { createAuth, type Auth } from './auth/auth.ts';
-import { loadKioskPages } from './server/kiosk-dist.ts';
+import { loadKioskPages } from './kiosk-dist.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { Classifier, createDishGallery, createModelRegistry } from '../models/index.ts';
 import { CanteenModule } from './canteen/module.ts';

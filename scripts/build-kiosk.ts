@@ -4,7 +4,7 @@
 //   npm run build -- --check                 exit 0 when up to date, 3 when a build is needed
 import { parseArgs } from 'node:util';
 import { buildKioskWithInputs } from '../kiosk/build.ts';
-import { DEFAULT_KIOSK_DIST, findFreshBuild, hashInputs, writeKioskDist } from '../gateway/server/kiosk-dist.ts';
+import { DEFAULT_KIOSK_DIST, findFreshBuild, hashInputs, writeKioskDist } from '../gateway/kiosk-dist.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, force: { type: 'boolean' }, check: { type: 'boolean' } } });
 const out = values.out ?? DEFAULT_KIOSK_DIST;

@@ -1,11 +1,13 @@
-// Serves the kiosk pages, built once into kiosk/dist (kiosk-dist.ts) and read at start. Scripts
+// Serves the kiosk pages, built once into kiosk/dist (gateway/kiosk-dist.ts) and read at start. Scripts
 // and styles are public; each page's HTML needs its role (PAGE_ACCESS), and
 // without it the browser is sent to /login?next=…. A paired kiosk always shows
 // its own station.
 import type { FastifyPluginAsync } from 'fastify';
 import { toRule, type Access } from '../auth/roles.ts';
 
-export type KioskFiles = Map<string, { body: Buffer; contentType: string }>;
+import type { KioskFiles } from '../kiosk-dist.ts';
+
+export type { KioskFiles };
 
 /** Who may open each page. A page missing here stops the gateway from starting. */
 export const PAGE_ACCESS: Record<string, Access> = {

@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { KioskFiles } from './kiosk.ts';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** URL path → file: what gateway/server/kiosk.ts serves. */
+export type KioskFiles = Map<string, { body: Buffer; contentType: string }>;
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_KIOSK_DIST = path.join(REPO_ROOT, 'kiosk/dist');
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts/build-kiosk.ts');
 
