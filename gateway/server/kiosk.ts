@@ -4,7 +4,6 @@
 // its own station.
 import type { FastifyPluginAsync } from 'fastify';
 import { toRule, type Access } from '../auth/roles.ts';
-
 import type { KioskFiles } from '../kiosk-dist.ts';
 
 export type { KioskFiles };
