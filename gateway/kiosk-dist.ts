@@ -84,8 +84,12 @@ export function writeKioskDist(distDir: string, files: KioskFiles, input: { key:
     manifest.files.push({ url, file, contentType: f.contentType });
   }
   writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1));
-  rmSync(target, { recursive: true, force: true });
-  renameSync(tmp, target);
+  // a build of the same sources made meanwhile (two starts at once) is kept, not replaced under its reader
+  if (existsSync(target) && readManifest(target)) rmSync(tmp, { recursive: true, force: true });
+  else {
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  }
   const older = readdirSync(distDir)
     .filter((n) => n !== input.key && !n.startsWith('.'))
     .map((n) => ({ n, t: statSync(path.join(distDir, n)).mtimeMs }))
