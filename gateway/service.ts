@@ -3,8 +3,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
-import { buildKiosk } from '../kiosk/build.ts';
 import { createAuth, type Auth } from './auth/auth.ts';
+import { loadKioskPages } from './kiosk-dist.ts';
 import { EventBus } from './bus/event-bus.ts';
 import { Classifier, createDishGallery, createModelRegistry } from '../models/index.ts';
 import { CanteenModule } from './canteen/module.ts';
@@ -201,7 +201,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       tracker,
       metrics,
       live,
-      kioskFiles: await buildKiosk(),
+      kioskFiles: await loadKioskPages({ info: (msg) => logger.info(msg) }),
       metricsToken: config.server.metrics_token,
       trustProxy: config.server.trust_proxy,
       areas: [energy.routes, canteen.routes, payments.routes, ops.routes, biometricsRoutes(biometrics), records.routes, kitchen.routes],

@@ -42,6 +42,14 @@ ${preload.map((href) => `<link rel="modulepreload" href="${href}">\n`).join('')}
  * `/energy`, `/admin` (HTML) and `/assets/*.js|css`.
  */
 export async function buildKiosk(opts: { minify?: boolean } = {}): Promise<Map<string, KioskFile>> {
+  return (await buildKioskWithInputs(opts)).files;
+}
+
+/**
+ * The same build, with the source files it read (paths relative to the repository,
+ * packages left out: package-lock.json and this file stand for them and for the HTML).
+ */
+export async function buildKioskWithInputs(opts: { minify?: boolean } = {}): Promise<{ files: Map<string, KioskFile>; inputs: string[] }> {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: {
@@ -84,5 +92,10 @@ export async function buildKiosk(opts: { minify?: boolean } = {}): Promise<Map<s
       contentType: CONTENT_TYPES['.html']!,
     });
   }
-  return files;
+  const repo = path.dirname(ROOT);
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((f) => !f.includes('node_modules'))
+    .map((f) => path.relative(repo, path.resolve(ROOT, f)).split(path.sep).join('/'));
+  inputs.push('kiosk/build.ts', 'package-lock.json');
+  return { files, inputs };
 }

@@ -206,15 +206,25 @@ install_app() {
   [ "$n" = 0 ] || APP_CHANGED=1
   if ! system; then
     skipped "cd /opt/canteen-edge && npm ci --omit=dev (tsx, esbuild and the native modules are runtime dependencies)"
+    skipped "cd /opt/canteen-edge && npm run build (the kiosk pages, into kiosk/dist)"
     return 0
   fi
-  # runtime modules only; tsx (the TypeScript loader) and esbuild (kiosk bundle) are dependencies, not devDependencies
+  # runtime modules only; tsx (the TypeScript loader) and esbuild (kiosk build) are dependencies, not devDependencies
+  npm_ran=0
   if [ ! -f "$APP/node_modules/.package-lock.json" ] || ! cmp -s "$APP/package-lock.json" "$APP/node_modules/.canteen-edge-lock"; then
+    npm_ran=1
     change "npm ci --omit=dev in /opt/canteen-edge"
     if [ "$DRY" = 0 ]; then
       (cd "$APP" && npm ci --omit=dev --no-fund --no-audit)
       cp "$APP/package-lock.json" "$APP/node_modules/.canteen-edge-lock"
     fi
+    APP_CHANGED=1
+  fi
+  # the kiosk pages are built here once (kiosk/dist, keyed by their sources): the installed
+  # gateway serves that build and never bundles; built again when the modules or pages changed
+  if [ "$npm_ran" = 1 ] || ! (cd "$APP" && npm run --silent build -- --check >/dev/null 2>&1); then
+    change "build the kiosk pages in /opt/canteen-edge (npm run build)"
+    if [ "$DRY" = 0 ]; then (cd "$APP" && npm run --silent build); fi
     APP_CHANGED=1
   fi
 }

@@ -31,6 +31,8 @@ bash scripts/ensure-node-modules.sh
 npx tsx scripts/fixtures.ts
 echo "typecheck (tsc --noEmit)…" >&2
 npx tsc --noEmit
+# the kiosk pages, built once (kiosk/dist) before the gateways the tests start read them
+npx tsx scripts/build-kiosk.ts
 
 results=$(mktemp)
 status=0

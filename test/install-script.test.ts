@@ -65,7 +65,7 @@ describe('install.sh --root', () => {
   });
 
   it('only prints what needs the real root: accounts, npm, systemctl', () => {
-    for (const what of [/useradd --system .* canteen-edge/, /useradd --system .* kiosk/, /groupadd --system gpio/, /npm ci --omit=dev/, /systemctl daemon-reload/, /systemctl enable --now canteen-edge.service/, /systemctl enable --now canteen-kiosk.service/])
+    for (const what of [/useradd --system .* canteen-edge/, /useradd --system .* kiosk/, /groupadd --system gpio/, /npm ci --omit=dev/, /npm run build/, /systemctl daemon-reload/, /systemctl enable --now canteen-edge.service/, /systemctl enable --now canteen-kiosk.service/])
       expect(first.lines.filter((l) => l.startsWith('skipped (--root): ')).some((l) => what.test(l)), String(what)).toBe(true);
   });
 
@@ -251,6 +251,7 @@ echo "=== calls"; cat "$STUB_DIR/calls"
       'changed: create system user canteen-edge (home /var/lib/canteen-edge)',
       'changed: create system user kiosk (home /var/lib/canteen-kiosk)',
       'changed: npm ci --omit=dev in /opt/canteen-edge',
+      'changed: build the kiosk pages in /opt/canteen-edge (npm run build)',
       'changed: systemctl daemon-reload',
       'changed: systemctl enable canteen-edge.service',
       'changed: systemctl start canteen-edge.service',
@@ -269,6 +270,7 @@ echo "=== calls"; cat "$STUB_DIR/calls"
     expect(sections.users![0]).toBe('canteen-edge');
     expect(sections.users![1]!.split(' ').sort()).toEqual(['input', 'kiosk', 'render', 'video']);
     expect(sections.calls).toContain(`npm ci --omit=dev --no-fund --no-audit (in /opt/canteen-edge)`);
+    expect(sections.calls).toContain(`npm run --silent build (in /opt/canteen-edge)`);
   });
 
   it('a second run changes nothing; a changed app file restarts the gateway only', () => {

@@ -1,11 +1,12 @@
-// Serves the kiosk pages, bundled in memory at start-up (kiosk/build.ts). Scripts
+// Serves the kiosk pages, built once into kiosk/dist (gateway/kiosk-dist.ts) and read at start. Scripts
 // and styles are public; each page's HTML needs its role (PAGE_ACCESS), and
 // without it the browser is sent to /login?next=…. A paired kiosk always shows
 // its own station.
 import type { FastifyPluginAsync } from 'fastify';
 import { toRule, type Access } from '../auth/roles.ts';
+import type { KioskFiles } from '../kiosk-dist.ts';
 
-export type KioskFiles = Map<string, { body: Buffer; contentType: string }>;
+export type { KioskFiles };
 
 /** Who may open each page. A page missing here stops the gateway from starting. */
 export const PAGE_ACCESS: Record<string, Access> = {
