@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { LivenessTracker } from '../../models/face/liveness.ts';
 import { maskName } from '../payments/module.ts';
 import { LedgerError } from '../payments/ledger.ts';
-import type { FaceDecline, FaceProgress } from '../server/wire.ts';
+import type { FaceDecline, FaceProgress } from '../wire/payments.ts';
 import { hintFor, type BiometricsModule } from './module.ts';
 import { BiometricError } from './vault.ts';
 

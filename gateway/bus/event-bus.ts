@@ -2,8 +2,10 @@
 // pages subscribe. Typed by event name; a failing subscriber is logged and never
 // breaks the publisher or the other subscribers.
 import type { EnergyAnomaly, EnergyInterval } from '../energy/accountant.ts';
-import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, OutboxStatusMsg, ScaleWeightMsg } from '../server/wire.ts';
-import type { CatalogChangedMsg, StationStateMsg } from '../server/wire.ts';
+import type { OutboxStatusMsg } from '../wire/admin.ts';
+import type { CameraFrameMsg, DeviceStatus, MeterReadingMsg, ScaleWeightMsg } from '../wire/devices.ts';
+import type { EnergySummaryMsg } from '../wire/energy.ts';
+import type { CatalogChangedMsg, StationStateMsg } from '../wire/canteen.ts';
 
 export interface CameraFrame extends Omit<CameraFrameMsg, 'url'> {
   /** packed RGB, width × height × 3 bytes */

@@ -1,6 +1,7 @@
 // The audit of priced plates and the sales, in SQLite (migration 004_canteen).
 import { randomUUID } from 'node:crypto';
-import type { NutritionMsg, PayMethod, PricedLineMsg, SaleMsg, SaleStatus } from '../server/wire.ts';
+import type { NutritionMsg, PricedLineMsg, SaleMsg, SaleStatus } from '../wire/canteen.ts';
+import type { PayMethod } from '../wire/payments.ts';
 import type { Db } from '../store/sqlite.ts';
 import { CanteenError } from './errors.ts';
 

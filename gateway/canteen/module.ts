@@ -3,7 +3,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
-import type { CanteenCatalogMsg, PayMethod, SaleMsg, StationStateMsg } from '../server/wire.ts';
+import type { CanteenCatalogMsg, SaleMsg, StationStateMsg } from '../wire/canteen.ts';
+import type { PayMethod } from '../wire/payments.ts';
 import type { Db } from '../store/sqlite.ts';
 import { Catalog } from './catalog.ts';
 import { withDefaults, type CanteenConfig } from './config.ts';

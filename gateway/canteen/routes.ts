@@ -2,7 +2,7 @@
 // (receipt, counter). Client mistakes answer 4xx with `{ error }` naming the reason.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Rule } from '../auth/roles.ts';
-import type { Meal } from '../server/wire.ts';
+import type { Meal } from '../wire/canteen.ts';
 import { readImageHeader, tooManyPixels } from '../image-size.ts';
 import { CanteenError } from './errors.ts';
 import { ImportFailed } from './import.ts';

@@ -4,7 +4,7 @@
 // counter baseline, so a crash loses nothing: after a restart the next reading's
 // difference from the stored baseline books the gap (marked estimated).
 import type { EventBus } from '../bus/event-bus.ts';
-import type { MeterReadingMsg } from '../server/wire.ts';
+import type { MeterReadingMsg } from '../wire/devices.ts';
 import type { Db } from '../store/sqlite.ts';
 import { counterStep, type AnomalyKind, type CounterLimits } from './counter.ts';
 import { PERIODS, PERIOD_MS, periodStart, type Period } from './periods.ts';

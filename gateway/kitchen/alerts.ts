@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/sqlite.ts';
-import type { KitchenAlertMsg } from '../server/wire.ts';
+import type { KitchenAlertMsg } from '../wire/kitchen.ts';
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 export type AlertState = 'open' | 'acknowledged' | 'resolved';

@@ -8,7 +8,7 @@ import type { LoadedUplink } from '../config/load.ts';
 import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
-import type { OutboxStatusMsg } from '../server/wire.ts';
+import type { OutboxStatusMsg } from '../wire/admin.ts';
 import type { DiskGuard } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
 import { HttpUplink } from '../uplink/http.ts';

@@ -1,4 +1,4 @@
-import type { PricedLineMsg } from '../../gateway/server/wire.ts';
+import type { PricedLineMsg } from '../../gateway/wire/canteen.ts';
 import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
 

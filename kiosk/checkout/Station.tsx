@@ -1,6 +1,7 @@
 // The diner's checkout at one station, by the station's phase.
 import { useEffect, useState } from 'preact/hooks';
-import type { DeviceStatus, StationStateMsg } from '../../gateway/server/wire.ts';
+import type { StationStateMsg } from '../../gateway/wire/canteen.ts';
+import type { DeviceStatus } from '../../gateway/wire/devices.ts';
 import { useLang, type T } from '../i18n.ts';
 import { isDown } from '../ui/StateBadge.tsx';
 import { ApiError, stationApi } from './api.ts';

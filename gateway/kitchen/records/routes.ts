@@ -1,7 +1,7 @@
 // /api/kitchen/records, /checks, /samples: the kitchen board's daily food-safety
 // records. Kitchen staff, supervisors and admin; mistakes answer 4xx `{ error }`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Meal } from '../../server/wire.ts';
+import type { Meal } from '../../wire/canteen.ts';
 import { ATTIRE, SYMPTOMS } from './config.ts';
 import type { Actor, CheckInput, RecordsModule, SampleInput } from './module.ts';
 
