@@ -5,11 +5,10 @@
 // difference from the stored baseline books the gap (marked estimated).
 import type { EventBus } from '../bus/event-bus.ts';
 import type { MeterReadingMsg } from '../wire/devices.ts';
+import { PERIODS, type EnergyAnomaly, type EnergyInterval, type Medium, type Period } from '../wire/energy.ts';
 import type { Db } from '../store/sqlite.ts';
-import { counterStep, type AnomalyKind, type CounterLimits } from './counter.ts';
-import { PERIODS, PERIOD_MS, periodStart, type Period } from './periods.ts';
-
-export type Medium = 'electricity' | 'water' | 'gas';
+import { counterStep, type CounterLimits } from './counter.ts';
+import { PERIOD_MS, periodStart } from './periods.ts';
 
 export interface MeteredPoint {
   meter: string;
@@ -19,25 +18,6 @@ export interface MeteredPoint {
   unit: string;
   limits: CounterLimits;
   pollMs: number;
-}
-
-export interface EnergyInterval {
-  meter: string;
-  medium: Medium;
-  unit: string;
-  period: Period;
-  start: number;
-  end: number;
-  amount: number;
-  estimated: boolean;
-  anomalies: number;
-}
-
-export interface EnergyAnomaly {
-  meter: string;
-  at: number;
-  kind: AnomalyKind;
-  detail: string;
 }
 
 interface Bucket {

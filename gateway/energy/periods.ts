@@ -1,8 +1,7 @@
 // Interval boundaries in the site's time zone: 1-minute, 15-minute, hourly and
 // daily buckets, as epoch ms of their local start.
+import type { Period } from '../wire/energy.ts';
 
-export const PERIODS = ['1m', '15m', '1h', '1d'] as const;
-export type Period = (typeof PERIODS)[number];
 export const PERIOD_MS: Record<Period, number> = { '1m': 60_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
 
 const offsetCache = new Map<string, Intl.DateTimeFormat>();

@@ -3,7 +3,7 @@
 // budget, and what /readyz and /metrics say about them.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { EventBus } from '../bus/event-bus.ts';
-import type { EnergyInterval } from '../energy/accountant.ts';
+import type { EnergyInterval } from '../wire/energy.ts';
 import type { LoadedUplink } from '../config/load.ts';
 import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';

@@ -53,3 +53,9 @@ export interface CameraFrameMsg {
   /** path of the latest frame as JPEG on this gateway */
   url: string;
 }
+
+/** A camera frame as it travels on the in-process bus (never sent to a page: the page gets CameraFrameMsg). */
+export interface CameraFrame extends Omit<CameraFrameMsg, 'url'> {
+  /** packed RGB, width × height × 3 bytes */
+  rgb: Buffer;
+}

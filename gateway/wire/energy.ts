@@ -50,3 +50,29 @@ export interface EnergySeriesMsg {
   period: '15m' | '1d';
   points: { start: number; electricityKwh: number; waterM3: number; estimated: boolean }[];
 }
+
+// ── Energy accounting (gateway/energy): what the bus carries and the outbox sends ──
+
+export const PERIODS = ['1m', '15m', '1h', '1d'] as const;
+export type Period = (typeof PERIODS)[number];
+
+export type AnomalyKind = 'backwards' | 'reset' | 'jump';
+
+export interface EnergyInterval {
+  meter: string;
+  medium: Medium;
+  unit: string;
+  period: Period;
+  start: number;
+  end: number;
+  amount: number;
+  estimated: boolean;
+  anomalies: number;
+}
+
+export interface EnergyAnomaly {
+  meter: string;
+  at: number;
+  kind: AnomalyKind;
+  detail: string;
+}

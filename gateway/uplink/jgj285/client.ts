@@ -28,7 +28,7 @@
 // and the platform has to recognise it (same gateway, meter, function, time).
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import type { EnergyInterval } from '../../energy/accountant.ts';
+import type { EnergyInterval } from '../../wire/energy.ts';
 import type { StoredRecord } from '../../outbox/outbox.ts';
 import type { Stream } from '../../outbox/streams.ts';
 import { anySignal } from '../deadline.ts';
