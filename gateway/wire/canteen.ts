@@ -1,6 +1,6 @@
 // Self-service weighing (gateway/canteen) and the `/kiosk` namespace.
 import type { DeviceStatus, ScaleWeightMsg } from './devices.ts';
-import type { PayMethod } from './payments.ts';
+import type { SaleMethod } from './payments.ts';
 import type { SiteInfo } from './site.ts';
 
 export interface KioskSnapshot { site: SiteInfo; devices: DeviceStatus[]; weights: ScaleWeightMsg[]; /** face pay can be offered (its models are installed and it is switched on); false: card, QR and PIN only */ facePay?: boolean }
@@ -76,7 +76,7 @@ export interface SaleMsg {
   totalFen: number;
   createdAt: number;
   paidAt: number | null;
-  method: PayMethod | null;
+  method: SaleMethod | null;
   reference: string | null;
   lines: PricedLineMsg[];
 }

@@ -1,6 +1,14 @@
 // Payment and face-pay messages (gateway/payments, gateway/biometrics).
 
-export type PayMethod = 'counter' | 'card' | 'qr' | 'face' | 'pin';
+/** The credential a diner presents at the kiosk (gateway/payments credentialMethod). */
+export type CredentialMethod = 'face' | 'card' | 'qr' | 'pin';
+/** How money moved: a credential at the kiosk, by hand at the counter (the cashier marks a
+ * sale paid, no ledger transaction), or the central card system (a top-up, never a sale). */
+export type PayMethod = CredentialMethod | 'counter' | 'central';
+/** What pays a sale (gateway/canteen): no top-up does. */
+export type SaleMethod = Exclude<PayMethod, 'central'>;
+/** What a ledger transaction carries (gateway/payments): the counter pays outside the ledger. */
+export type LedgerMethod = Exclude<PayMethod, 'counter'>;
 
 // ── Face pay (gateway/biometrics, issue 6) ───────────────────────────────────
 
