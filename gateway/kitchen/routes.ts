@@ -4,7 +4,7 @@
 // whoever is signed in.
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import type { AlertState } from './alerts.ts';
+import type { KitchenAlertState } from '../wire/kitchen.ts';
 import type { KitchenModule } from './module.ts';
 import { MAX_ZONE_POINTS, ZONE_ID_PATTERN, type ZoneInput } from './zones.ts';
 
@@ -42,7 +42,7 @@ type Id = { Params: { id: string } };
 
 export async function kitchenRoutes(app: FastifyInstance, m: KitchenModule): Promise<void> {
   // AlertError carries its statusCode: the app's error handler answers it with the message
-  app.get<{ Querystring: { state?: AlertState; camera?: string; type?: string; limit?: number } }>(
+  app.get<{ Querystring: { state?: KitchenAlertState; camera?: string; type?: string; limit?: number } }>(
     '/api/kitchen/alerts',
     {
       config: KITCHEN,

@@ -92,7 +92,8 @@ export interface KitchenRecordsEvents { 'records:update': (m: KitchenRecordsMsg)
 
 // ── Kitchen safety alerts (gateway/kitchen, issue 7) ─────────────────────────
 
-export type KitchenAlertSeverity = 'info' | 'warning' | 'critical';
+export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type KitchenAlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export type KitchenAlertState = 'open' | 'acknowledged' | 'resolved';
 /** One alert of the kitchen's alert book: pushed on `/kitchen` as `alert:new`, then `alert:update` on every change. Times epoch ms, null when unset. */
 export interface KitchenAlertMsg {
