@@ -18,7 +18,8 @@ import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
 import { Forwarder, LINK_STATES, type LinkStatus } from './forwarder.ts';
 import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
-import { STREAMS, STREAM_NAMES, type Stream } from './streams.ts';
+import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
+import { STREAMS } from './streams.ts';
 
 const BUDGET_EVERY_MS = 30_000;
 const STATUS_EVERY_MS = 5000;
