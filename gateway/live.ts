@@ -1,8 +1,8 @@
 // The latest value of everything live, for pages that connect mid-way: the last
 // reading of each meter, weight of each scale and frame of each camera.
 import sharp from 'sharp';
-import type { CameraFrame, EventBus } from './bus/event-bus.ts';
-import type { CameraFrameMsg, MeterReadingMsg, ScaleWeightMsg } from './server/wire.ts';
+import type { EventBus } from './bus/event-bus.ts';
+import type { CameraFrame, CameraFrameMsg, MeterReadingMsg, ScaleWeightMsg } from './wire/devices.ts';
 
 export class LiveState {
   readonly readings = new Map<string, MeterReadingMsg>();

@@ -2,7 +2,7 @@
 // canteen_edge_. Process and event-loop metrics come from prom-client's defaults.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { utilisation, type ModbusCounters } from '../drivers/modbus/client.ts';
-import type { DeviceKind, DeviceState } from './server/wire.ts';
+import type { DeviceKind, DeviceState } from './wire/devices.ts';
 
 type LineCounters = ModbusCounters;
 

@@ -14,7 +14,7 @@
 import { authSettings, type AuthSettings } from './auth/config.ts';
 import { ConfigError, loadConfig, type ConfigIssue, type LoadedConfig } from './config/load.ts';
 import type { Logger } from './log.ts';
-import type { SiteInfo } from './server/wire.ts';
+import type { SiteInfo } from './wire/site.ts';
 
 export const LIVE_KEYS = ['log.level', 'site.name'] as const;
 /** applied when the gateway hands over its auth settings */

@@ -32,7 +32,7 @@ import { LiveState } from './live.ts';
 import { recentLogOf, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { createApp } from './server/app.ts';
-import type { SiteInfo } from './server/wire.ts';
+import type { SiteInfo } from './wire/site.ts';
 import { attachSockets } from './server/sockets.ts';
 import { EnergyMeterSim } from './sim/energy-meter.ts';
 import { ScaleSim } from './sim/scale.ts';

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { io } from 'socket.io-client';
-import type { DeviceStatus } from '../gateway/server/wire.ts';
+import type { DeviceStatus } from '../gateway/wire/devices.ts';
 import { setTimeZone } from './format.ts';
 
 export type ConnState = 'connected' | 'reconnecting' | 'offline';

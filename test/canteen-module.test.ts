@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CanteenModule } from '../gateway/canteen/module.ts';
 import { createLogger } from '../gateway/log.ts';
-import type { StationStateMsg } from '../gateway/server/wire.ts';
+import type { StationStateMsg } from '../gateway/wire/canteen.ts';
 import { EventBus } from '../gateway/bus/event-bus.ts';
 import { canteenConfigSchema } from '../gateway/canteen/config.ts';
 import { openDatabase } from '../gateway/store/sqlite.ts';

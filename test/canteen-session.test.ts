@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canteenConfigSchema, withDefaults } from '../gateway/canteen/config.ts';
 import { Ledger } from '../gateway/canteen/ledger.ts';
 import { StationSession, type Candidate, type DishRecognizer } from '../gateway/canteen/session.ts';
-import type { DishMsg, StationStateMsg } from '../gateway/server/wire.ts';
+import type { DishMsg, StationStateMsg } from '../gateway/wire/canteen.ts';
 import { openDatabase, type Db } from '../gateway/store/sqlite.ts';
 
 const DISHES: DishMsg[] = [

@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_MODELS, photo, requireShared, SHARED_MODELS_DIR } from '../bench/face/photos.ts';
-import type { FaceProgress } from '../gateway/server/wire.ts';
+import type { FaceProgress } from '../gateway/wire/payments.ts';
 import { recordImpactAssessment } from './helpers/face.ts';
 import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
 

@@ -1,6 +1,7 @@
 // The floors of the code stay as issue 17 left them: no file-level import cycle except the
-// kiosk's type-only i18n one, and the gateway imports nothing from kiosk/ (the pages are
-// built once, by `npm run build`, and served as files).
+// kiosk's type-only i18n one; message types on the ground floor (gateway/wire/), so only
+// service.ts, which composes the server, imports from gateway/server/; and the gateway
+// imports nothing from kiosk/ (the pages are built once, by `npm run build`, and served as files).
 import { expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script without type declarations
 import { importGraph } from '../scripts/import-graph.mjs';
@@ -19,4 +20,8 @@ it('has no import cycle outside the kiosk\'s type-only i18n texts', () => {
 
 it('imports nothing from kiosk/ into gateway/', () => {
   expect(graph.gatewayToKiosk).toEqual([]);
+});
+
+it('imports into gateway/server/ only from service.ts, which composes it', () => {
+  expect(graph.intoServer.filter((e) => !e.startsWith('gateway/service.ts -> '))).toEqual([]);
 });

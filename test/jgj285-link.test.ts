@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EnergyInterval } from '../gateway/energy/accountant.ts';
+import type { EnergyInterval } from '../gateway/wire/energy.ts';
 import { Forwarder, type LinkStatus } from '../gateway/outbox/forwarder.ts';
 import { Outbox, type StoredRecord } from '../gateway/outbox/outbox.ts';
 import { Jgj285Receiver } from '../gateway/sim/province/jgj285-receiver.ts';

@@ -22,7 +22,7 @@ import { createLogger } from '../gateway/log.ts';
 import { Metrics } from '../gateway/metrics.ts';
 import { Outbox, OutboxRefused } from '../gateway/outbox/outbox.ts';
 import { createApp } from '../gateway/server/app.ts';
-import type { KitchenRecordsMsg } from '../gateway/server/wire.ts';
+import type { KitchenRecordsMsg } from '../gateway/wire/kitchen.ts';
 import { openDatabase, type Db } from '../gateway/store/sqlite.ts';
 
 const TZ = 'Asia/Shanghai';

@@ -22,7 +22,7 @@ import type { RuleFire } from '../gateway/kitchen/rules.ts';
 import { LiveState } from '../gateway/live.ts';
 import { createLogger } from '../gateway/log.ts';
 import { Metrics } from '../gateway/metrics.ts';
-import type { DeviceStatus } from '../gateway/server/wire.ts';
+import type { DeviceStatus } from '../gateway/wire/devices.ts';
 import { openDatabase } from '../gateway/store/sqlite.ts';
 import { createModelRegistry } from '../models/registry.ts';
 import { image, requireShared, SHARED_MODELS_DIR } from '../bench/recognition/photos.ts';

@@ -10,7 +10,7 @@ import { connectAsync, type IPublishPacket } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Forwarder } from '../gateway/outbox/forwarder.ts';
 import { Outbox } from '../gateway/outbox/outbox.ts';
-import type { Stream } from '../gateway/outbox/streams.ts';
+import type { Stream } from '../gateway/wire/streams.ts';
 import { Ledger } from '../gateway/sim/province/ledger.ts';
 import { MqttReceiver } from '../gateway/sim/province/mqtt-receiver.ts';
 import { ProvinceSim } from '../gateway/sim/province/province.ts';

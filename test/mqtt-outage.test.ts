@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
 import { Forwarder, type LinkStatus } from '../gateway/outbox/forwarder.ts';
 import { Outbox } from '../gateway/outbox/outbox.ts';
-import type { Stream } from '../gateway/outbox/streams.ts';
+import type { Stream } from '../gateway/wire/streams.ts';
 import { Ledger } from '../gateway/sim/province/ledger.ts';
 import { MqttReceiver } from '../gateway/sim/province/mqtt-receiver.ts';
 import { openDatabase } from '../gateway/store/sqlite.ts';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Forwarder, type LinkStatus } from '../gateway/outbox/forwarder.ts';
 import { Outbox } from '../gateway/outbox/outbox.ts';
-import type { Stream } from '../gateway/outbox/streams.ts';
+import type { Stream } from '../gateway/wire/streams.ts';
 import { ProvinceSim } from '../gateway/sim/province/province.ts';
 import { openDatabase } from '../gateway/store/sqlite.ts';
 import { HttpUplink } from '../gateway/uplink/http.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskBudget } from '../gateway/outbox/budget.ts';
 import { Outbox, OutboxRefused } from '../gateway/outbox/outbox.ts';
-import type { Stream } from '../gateway/outbox/streams.ts';
+import type { Stream } from '../gateway/wire/streams.ts';
 import { openDatabase } from '../gateway/store/sqlite.ts';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-outbox-'));

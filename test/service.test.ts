@@ -5,7 +5,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnergySnapshot, MeterReadingMsg, ScaleWeightMsg } from '../gateway/server/wire.ts';
+import type { MeterReadingMsg, ScaleWeightMsg } from '../gateway/wire/devices.ts';
+import type { EnergySnapshot } from '../gateway/wire/energy.ts';
 import { simulatorConfig, startGateway, type RunningGateway, type TestRole } from './helpers/gateway.ts';
 import { freePort } from './helpers/ports.ts';
 

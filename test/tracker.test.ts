@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../gateway/bus/event-bus.ts';
 import { DeviceTracker, OFFLINE_AFTER } from '../gateway/devices/tracker.ts';
 import { Metrics } from '../gateway/metrics.ts';
-import type { DeviceStatus } from '../gateway/server/wire.ts';
+import type { DeviceStatus } from '../gateway/wire/devices.ts';
 
 describe('device tracker', () => {
   it('moves starting → online → degraded → offline → online and announces each change once', () => {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { recordImpactAssessment } from '../../test/helpers/face.ts';
 import { io as connect } from 'socket.io-client';
-import type { FaceProgress } from '../../gateway/server/wire.ts';
+import type { FaceProgress } from '../../gateway/wire/payments.ts';
 import { simulatorConfig, startGateway } from '../../test/helpers/gateway.ts';
 import { FACE_MODELS, photo, requireShared, SHARED_MODELS_DIR } from './photos.ts';
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Outbox } from '../../gateway/outbox/outbox.ts';
-import type { Stream } from '../../gateway/outbox/streams.ts';
+import type { Stream } from '../../gateway/wire/streams.ts';
 import { DB_FILE } from '../../gateway/store/sqlite.ts';
 
 /** The SDM630 profile's points with their units: one meter reading as the gateway sends it upstream. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Forwarder } from '../../gateway/outbox/forwarder.ts';
 import { Outbox, type StoredRecord } from '../../gateway/outbox/outbox.ts';
-import { STREAM_NAMES, type Stream } from '../../gateway/outbox/streams.ts';
+import { STREAM_NAMES, type Stream } from '../../gateway/wire/streams.ts';
 import { DB_FILE, openDatabase } from '../../gateway/store/sqlite.ts';
 import { HttpUplink } from '../../gateway/uplink/http.ts';
 import { sign } from '../../gateway/uplink/signing.ts';

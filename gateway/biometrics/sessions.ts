@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { LivenessTracker } from '../../models/face/liveness.ts';
 import { maskName, type PaymentsModule } from '../payments/module.ts';
 import { LedgerError } from '../payments/ledger.ts';
-import type { FaceDecline, FaceProgress } from '../server/wire.ts';
+import type { FaceDecline, FaceProgress } from '../wire/payments.ts';
 import type { FaceGallery } from '../../models/face/gallery.ts';
 import type { Face, FacePipeline } from '../../models/face/pipeline.ts';
 import type { Logger } from '../log.ts';

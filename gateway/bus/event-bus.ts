@@ -1,30 +1,7 @@
 // The in-process event bus: drivers' adapters publish, the server, stores and
 // pages subscribe. Typed by event name; a failing subscriber is logged and never
 // breaks the publisher or the other subscribers.
-import type { EnergyAnomaly, EnergyInterval } from '../energy/intervals.ts';
-import type { CameraFrameMsg, DeviceStatus, EnergySummaryMsg, MeterReadingMsg, OutboxStatusMsg, ScaleWeightMsg } from '../server/wire.ts';
-import type { CatalogChangedMsg, StationStateMsg } from '../server/wire.ts';
-
-export interface CameraFrame extends Omit<CameraFrameMsg, 'url'> {
-  /** packed RGB, width × height × 3 bytes */
-  rgb: Buffer;
-}
-
-export interface BusEvents {
-  'meter:reading': MeterReadingMsg;
-  'scale:weight': ScaleWeightMsg;
-  'camera:frame': CameraFrame;
-  'device:state': DeviceStatus;
-  /** a closed 15-minute consumption interval: what goes upstream */
-  'energy:interval': EnergyInterval;
-  'energy:anomaly': EnergyAnomaly;
-  'energy:summary': EnergySummaryMsg;
-  'outbox:status': OutboxStatusMsg;
-  /** a weighing station's state changed (gateway/canteen) */
-  'station:state': StationStateMsg;
-  /** the dish catalog or a menu changed */
-  'canteen:catalog': CatalogChangedMsg;
-}
+import type { BusEvents } from '../wire/bus.ts';
 
 type Handler<T> = (payload: T) => void;
 

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import type { DishMsg, Meal, MenuMsg } from '../server/wire.ts';
+import type { DishMsg, Meal, MenuMsg } from '../wire/canteen.ts';
 import { parseDish } from './dish.ts';
 import { CanteenError } from './errors.ts';
 import { ImportFailed, mergeImport, parseDishCsvInChunks } from './import.ts';

@@ -1,6 +1,6 @@
 // What a dish is, and the checks every write of one passes.
 import { z } from 'zod';
-import type { DishMsg } from '../server/wire.ts';
+import type { DishMsg } from '../wire/canteen.ts';
 import { CanteenError } from './errors.ts';
 
 export const DISH_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;

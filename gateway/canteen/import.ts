@@ -10,7 +10,7 @@
 // Every row is checked before anything is written; an error names its row (the
 // header is row 1, as in a spreadsheet) and column.
 import { z } from 'zod';
-import type { DishMsg } from '../server/wire.ts';
+import type { DishMsg } from '../wire/canteen.ts';
 import { CsvSyntaxError, csvRecords, type CsvRecord } from './csv.ts';
 import { DISH_ID, dishInputSchema } from './dish.ts';
 

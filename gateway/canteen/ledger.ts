@@ -1,6 +1,7 @@
 // The audit of priced plates and the sales, in SQLite (migration 004_canteen).
 import { randomUUID } from 'node:crypto';
-import type { NutritionMsg, PayMethod, PricedLineMsg, SaleMsg, SaleStatus } from '../server/wire.ts';
+import type { NutritionMsg, PricedLineMsg, SaleMsg, SaleStatus } from '../wire/canteen.ts';
+import type { SaleMethod } from '../wire/payments.ts';
 import type { Db } from '../store/sqlite.ts';
 import { CanteenError } from './errors.ts';
 
@@ -25,7 +26,7 @@ interface LineRow {
 
 interface SaleRow {
   id: string; day: string; no: number; station: string; line_id: string; status: SaleStatus; total_fen: number;
-  created_at: number; paid_at: number | null; method: PayMethod | null; reference: string | null;
+  created_at: number; paid_at: number | null; method: SaleMethod | null; reference: string | null;
 }
 
 const NEXT: Record<SaleStatus, SaleStatus[]> = { awaiting_payment: ['paid', 'cancelled'], paid: [], cancelled: [] };
@@ -93,7 +94,7 @@ export class Ledger {
     return this.sale(id)!;
   }
 
-  setStatus(saleId: string, to: SaleStatus, at: number, actor: string, method: PayMethod | null = null, reference: string | null = null): SaleMsg {
+  setStatus(saleId: string, to: SaleStatus, at: number, actor: string, method: SaleMethod | null = null, reference: string | null = null): SaleMsg {
     return this.db.transaction(() => {
       const row = this.st.sale.get(saleId) as SaleRow | undefined;
       if (!row) throw new CanteenError(404, `no sale "${saleId}"`);

@@ -1,5 +1,5 @@
 // Site-local days and meals: which menu applies at a moment.
-import type { Meal } from '../server/wire.ts';
+import type { Meal } from '../wire/canteen.ts';
 import { localParts } from '../site-time.ts';
 import type { CanteenConfig } from './config.ts';
 

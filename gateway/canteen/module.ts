@@ -3,7 +3,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
-import type { CanteenCatalogMsg, PayMethod, SaleMsg, StationStateMsg } from '../server/wire.ts';
+import type { CanteenCatalogMsg, SaleMsg, StationStateMsg } from '../wire/canteen.ts';
+import type { SaleMethod } from '../wire/payments.ts';
 import type { Db } from '../store/sqlite.ts';
 import { Catalog } from './catalog.ts';
 import { withDefaults, type CanteenConfig } from './config.ts';
@@ -20,7 +21,7 @@ export type PutFn = (stream: 'transactions', payload: unknown, key: string) => P
 
 /** How a payment (the counter today; card, QR and face later) settles a sale. */
 export interface PaymentPort {
-  markPaid(saleId: string, method: PayMethod, reference: string | null, actor?: string): Promise<SaleMsg>;
+  markPaid(saleId: string, method: SaleMethod, reference: string | null, actor?: string): Promise<SaleMsg>;
 }
 
 export interface CanteenOptions {
@@ -136,7 +137,7 @@ export class CanteenModule implements PaymentPort {
   }
 
   /** Settles a sale awaiting payment; the same payment again returns the sale unchanged. */
-  async markPaid(saleId: string, method: PayMethod, reference: string | null, actor: string = method): Promise<SaleMsg> {
+  async markPaid(saleId: string, method: SaleMethod, reference: string | null, actor: string = method): Promise<SaleMsg> {
     const existing = this.ledger.sale(saleId);
     if (existing?.status === 'paid' && existing.method === method && existing.reference === reference) return existing;
     // the sale's new state and its outbox record commit together (the outbox's put joins the transaction)

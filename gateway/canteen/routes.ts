@@ -2,7 +2,8 @@
 // (receipt, counter). Client mistakes answer 4xx with `{ error }` naming the reason.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Rule } from '../auth/roles.ts';
-import type { CanteenCatalogMsg, Meal, PayMethod, SaleMsg, StationStateMsg } from '../server/wire.ts';
+import type { CanteenCatalogMsg, Meal, SaleMsg, StationStateMsg } from '../wire/canteen.ts';
+import type { SaleMethod } from '../wire/payments.ts';
 import { readImageHeader, tooManyPixels } from '../image-size.ts';
 import { CanteenError } from './errors.ts';
 import { ImportFailed } from './import.ts';
@@ -26,7 +27,7 @@ export interface CanteenRoutesPort {
   catalogMessage(): CanteenCatalogMsg;
   currentMeal(): { date: string; meal: Meal };
   today(): string;
-  markPaid(saleId: string, method: PayMethod, reference: string | null, actor?: string): Promise<SaleMsg>;
+  markPaid(saleId: string, method: SaleMethod, reference: string | null, actor?: string): Promise<SaleMsg>;
   cancelSale(saleId: string, actor: string): SaleMsg;
 }
 

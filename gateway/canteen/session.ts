@@ -10,7 +10,8 @@
 // chosen at is another plate: the dish and recognition start over. Once a sale is
 // handed over, paid or cancelled, nothing is priced until the scale is back at zero.
 import { randomUUID } from 'node:crypto';
-import type { DishMsg, PricedLineMsg, SaleMsg, ScaleWeightMsg, StationPhase, StationReason, StationStateMsg, TrayMsg } from '../server/wire.ts';
+import type { DishMsg, PricedLineMsg, SaleMsg, StationPhase, StationReason, StationStateMsg, TrayMsg } from '../wire/canteen.ts';
+import type { ScaleWeightMsg } from '../wire/devices.ts';
 import type { CanteenConfig, SitePricingConfig, Station } from './config.ts';
 import { CanteenError } from './errors.ts';
 import type { Frame, Ledger } from './ledger.ts';

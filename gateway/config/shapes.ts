@@ -1,7 +1,8 @@
 // Config shapes shared by the main schema and the modules that define their own
-// part of it (uplinks): imports nothing but zod, so any module can use them
-// without an import cycle back to schema.ts.
+// part of it (uplinks): imports nothing but zod and the stream names (gateway/wire),
+// so any module can use them without an import cycle back to schema.ts.
 import { z } from 'zod';
+import { STREAM_NAMES } from '../wire/streams.ts';
 
 export const port = z.number().int().min(0).max(65535);
 export const host = z.string().min(1);
@@ -17,7 +18,7 @@ export const subItemCode = z
   .string()
   .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
 
-export const streamName = z.enum(['readings', 'intervals', 'transactions', 'alerts', 'events']);
+export const streamName = z.enum(STREAM_NAMES);
 
 export const backoff = z
   .strictObject({

@@ -7,7 +7,7 @@ import { createFrameSource, type CameraConfig } from '../../drivers/camera/confi
 import type { FrameSource, SourceHealth } from '../../drivers/camera/health.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
-import type { DeviceState } from '../server/wire.ts';
+import type { DeviceState } from '../wire/devices.ts';
 import type { Device } from './device.ts';
 import type { DeviceTracker } from './tracker.ts';
 

@@ -3,7 +3,7 @@
 // a failure that follows good ones, offline after OFFLINE_AFTER failures in a row.
 import type { EventBus } from '../bus/event-bus.ts';
 import type { Metrics } from '../metrics.ts';
-import type { DeviceKind, DeviceStatus } from '../server/wire.ts';
+import type { DeviceKind, DeviceStatus } from '../wire/devices.ts';
 
 export const OFFLINE_AFTER = 3;
 

@@ -4,13 +4,11 @@
 // counter baseline, so a crash loses nothing: after a restart the next reading's
 // difference from the stored baseline books the gap (marked estimated).
 import type { EventBus } from '../bus/event-bus.ts';
-import type { MeterReadingMsg } from '../server/wire.ts';
+import type { MeterReadingMsg } from '../wire/devices.ts';
+import { PERIODS, type EnergyAnomaly, type EnergyInterval, type Medium, type Period } from '../wire/energy.ts';
 import type { Db } from '../store/sqlite.ts';
 import { counterStep, type CounterLimits } from './counter.ts';
-import type { EnergyAnomaly, EnergyInterval, Medium } from './intervals.ts';
-import { PERIODS, PERIOD_MS, periodStart } from './periods.ts';
-
-export type { EnergyAnomaly, EnergyInterval, Medium } from './intervals.ts';
+import { PERIOD_MS, periodStart } from './periods.ts';
 
 export interface MeteredPoint {
   meter: string;

@@ -2,8 +2,7 @@
 // readings, checked. A counter that goes backwards, jumps beyond what the meter
 // can pass in the time, or restarts after a swap is an anomaly with its cause —
 // never negative consumption. A wrap past the counter's maximum is a rollover.
-
-export type AnomalyKind = 'backwards' | 'reset' | 'jump';
+import type { AnomalyKind } from '../wire/energy.ts';
 
 export interface CounterLimits {
   /** the value after which the meter rolls over to 0 */

@@ -6,9 +6,9 @@ import type { EventBus } from '../bus/event-bus.ts';
 import type { EnergyConfig, MeterConfig } from '../config/schema.ts';
 import type { LiveState } from '../live.ts';
 import type { Logger } from '../log.ts';
-import type { EnergySeriesMsg, EnergySummaryMsg, Medium } from '../server/wire.ts';
+import type { EnergyInterval, EnergySeriesMsg, EnergySummaryMsg, Medium } from '../wire/energy.ts';
 import type { Db } from '../store/sqlite.ts';
-import { EnergyAccountant, type EnergyInterval, type MeteredPoint } from './accountant.ts';
+import { EnergyAccountant, type MeteredPoint } from './accountant.ts';
 import { EnergyReport } from './report.ts';
 import { pruneHistory } from './retention.ts';
 

@@ -1,12 +1,10 @@
 // Interval boundaries in the site's time zone: 1-minute, 15-minute, hourly and
 // daily buckets, as epoch ms of their local start.
-
+import type { Period } from '../wire/energy.ts';
 import { zoneOffsetMs } from '../site-time.ts';
 
 export { zoneOffsetMs } from '../site-time.ts';
 
-export const PERIODS = ['1m', '15m', '1h', '1d'] as const;
-export type Period = (typeof PERIODS)[number];
 export const PERIOD_MS: Record<Period, number> = { '1m': 60_000, '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
 
 export function periodStart(at: number, period: Period, timeZone: string): number {

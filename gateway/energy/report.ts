@@ -1,9 +1,10 @@
 // What the energy panel and the province want to know: consumption today, this
 // month and this year; standard coal (kgce) and CO₂; per-person and per-m²
 // indicators against the site's targets; the last 24 h and 30 days.
-import type { EnergySeriesMsg, IndicatorMsg, WindowTotalsMsg } from '../server/wire.ts';
+import type { EnergySeriesMsg, IndicatorMsg, WindowTotalsMsg } from '../wire/energy.ts';
 import type { Db } from '../store/sqlite.ts';
-import type { EnergyAccountant, Medium, MeteredPoint } from './accountant.ts';
+import type { Medium } from '../wire/energy.ts';
+import type { EnergyAccountant, MeteredPoint } from './accountant.ts';
 import { PERIOD_MS, calendarStart, periodStart } from './periods.ts';
 
 export interface EnergyFactors {

@@ -1,7 +1,8 @@
 // Downsampling by retention: every interval is stored at each period already, so
 // thinning history is deleting the fine rows once they are older than their keep.
 import type { Db } from '../store/sqlite.ts';
-import { PERIOD_MS, type Period } from './periods.ts';
+import type { Period } from '../wire/energy.ts';
+import { PERIOD_MS } from './periods.ts';
 
 export type Retention = Record<Period, number | null>; // days to keep; null = forever
 

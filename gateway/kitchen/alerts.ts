@@ -6,16 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../store/sqlite.ts';
-import type { KitchenAlertMsg } from '../server/wire.ts';
-
-export type AlertSeverity = 'info' | 'warning' | 'critical';
-export type AlertState = 'open' | 'acknowledged' | 'resolved';
+import type { KitchenAlertMsg, KitchenAlertSeverity, KitchenAlertState } from '../wire/kitchen.ts';
 
 /** What any producer hands in. */
 export interface RaiseAlert {
   /** e.g. no_mask, phone, person_in_zone, rodent, morning_check_failed, sample_underweight … */
   type: string;
-  severity: AlertSeverity;
+  severity: KitchenAlertSeverity;
   /** short text shown on the board */
   message: string;
   camera?: string | null;
@@ -44,8 +41,8 @@ export class AlertError extends Error {
 interface Row {
   id: string;
   type: string;
-  severity: AlertSeverity;
-  state: AlertState;
+  severity: KitchenAlertSeverity;
+  state: KitchenAlertState;
   message: string;
   camera: string | null;
   zone: string | null;
@@ -63,7 +60,7 @@ interface Row {
 }
 
 export interface AlertFilter {
-  state?: AlertState;
+  state?: KitchenAlertState;
   camera?: string;
   type?: string;
   limit?: number;
@@ -152,8 +149,8 @@ export class AlertBook {
   }
 
   /** Severities with an alert that is open and not yet acknowledged. */
-  unacknowledgedSeverities(): Set<AlertSeverity> {
-    const rows = this.db.prepare(`SELECT DISTINCT severity FROM kitchen_alerts WHERE state = 'open'`).all() as { severity: AlertSeverity }[];
+  unacknowledgedSeverities(): Set<KitchenAlertSeverity> {
+    const rows = this.db.prepare(`SELECT DISTINCT severity FROM kitchen_alerts WHERE state = 'open'`).all() as { severity: KitchenAlertSeverity }[];
     return new Set(rows.map((r) => r.severity));
   }
 

@@ -6,13 +6,13 @@
 import { z } from 'zod';
 import { MASK_MODEL } from '../../models/detector/mask.ts';
 import type { ConfigIssue } from '../config/issues.ts';
+import { ALERT_SEVERITIES } from '../wire/kitchen.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a model manifest name, e.g. yolox_nano');
 export const alertTypeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case letters, digits and "_", e.g. no_mask');
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-const severity = z.enum(SEVERITIES);
+const severity = z.enum(ALERT_SEVERITIES);
 const HOURS_RE = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
 
 export const zoneSchema = z.strictObject({
@@ -99,7 +99,6 @@ export type KitchenCameraConfig = z.output<typeof kitchenCameraSchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
 export type ZoneConfig = z.output<typeof zoneSchema>;
 export type GpioOutputConfig = z.output<typeof gpioOutputSchema>;
-export type Severity = (typeof SEVERITIES)[number];
 
 /** "HH:MM-HH:MM" → minutes of the day [from, to); to ≤ from crosses midnight. */
 export function parseHours(s: string): { from: number; to: number } {

@@ -9,7 +9,7 @@ import type { EventBus } from '../bus/event-bus.ts';
 import { zoneOffsetMs } from '../site-time.ts';
 import type { LiveState } from '../live.ts';
 import type { Logger } from '../log.ts';
-import type { KitchenAlertMsg } from '../server/wire.ts';
+import type { KitchenAlertMsg } from '../wire/kitchen.ts';
 import type { Db } from '../store/sqlite.ts';
 import { AlertBook, type AlertEvent, type PutAlert } from './alerts.ts';
 import type { KitchenConfig } from './config.ts';

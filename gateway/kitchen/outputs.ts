@@ -4,12 +4,12 @@
 // Without GPIO (not a Pi, no permission) an output is reported degraded, never fatal.
 import type { OutputPin, PinFactory } from '../../drivers/scale/hx711.ts';
 import type { Logger } from '../log.ts';
-import type { AlertSeverity } from './alerts.ts';
+import type { KitchenAlertSeverity } from '../wire/kitchen.ts';
 import type { GpioOutputConfig } from './config.ts';
 
 export interface OutputStatus {
   pin: number;
-  severity: AlertSeverity;
+  severity: KitchenAlertSeverity;
   kind: 'buzzer' | 'light';
   state: 'ok' | 'degraded';
   on: boolean;
@@ -56,7 +56,7 @@ export class AlertOutputs {
   }
 
   /** Sets every output from the severities that have an open, unacknowledged alert. */
-  update(active: ReadonlySet<AlertSeverity>): void {
+  update(active: ReadonlySet<KitchenAlertSeverity>): void {
     for (const o of this.outputs) {
       const on = active.has(o.severity);
       o.on = on;

@@ -4,7 +4,8 @@
 // whoever is signed in.
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import type { AlertBook, AlertState } from './alerts.ts';
+import type { KitchenAlertState } from '../wire/kitchen.ts';
+import type { AlertBook } from './alerts.ts';
 import { MAX_ZONE_POINTS, ZONE_ID_PATTERN, type KitchenZones, type ZoneInput } from './zones.ts';
 
 /** What the routes use of the kitchen (KitchenModule in module.ts is one): stated here so
@@ -49,7 +50,7 @@ type Id = { Params: { id: string } };
 
 export async function kitchenRoutes(app: FastifyInstance, m: KitchenRoutesPort): Promise<void> {
   // AlertError carries its statusCode: the app's error handler answers it with the message
-  app.get<{ Querystring: { state?: AlertState; camera?: string; type?: string; limit?: number } }>(
+  app.get<{ Querystring: { state?: KitchenAlertState; camera?: string; type?: string; limit?: number } }>(
     '/api/kitchen/alerts',
     {
       config: KITCHEN,

@@ -7,7 +7,8 @@
 import type { Box } from '../../models/detector/decode.ts';
 import type { Detection } from '../../models/detector/detector.ts';
 import { localMinutes } from '../site-time.ts';
-import { parseHours, type RuleConfig, type Severity, type ZoneConfig } from './config.ts';
+import type { KitchenAlertSeverity } from '../wire/kitchen.ts';
+import { parseHours, type RuleConfig, type ZoneConfig } from './config.ts';
 
 export interface Zone {
   id: string;
@@ -57,7 +58,7 @@ export interface Observation {
 export interface RuleSpec {
   id: string;
   alert: string;
-  severity: Severity;
+  severity: KitchenAlertSeverity;
   message?: string;
   when: RuleConfig['when'] & { min_score: number };
   zones: Zone[];

@@ -11,7 +11,7 @@ import { Detector } from '../../models/detector/detector.ts';
 import { MaskChecker } from '../../models/detector/mask.ts';
 import { detectAll } from '../../models/detector/multi.ts';
 import { ModelError, type ModelRegistry } from '../../models/registry.ts';
-import type { CameraFrame } from '../bus/event-bus.ts';
+import type { CameraFrame } from '../wire/devices.ts';
 import type { Logger } from '../log.ts';
 import type { RaiseAlertFn } from './alerts.ts';
 import type { KitchenCameraConfig, KitchenConfig, ZoneConfig } from './config.ts';

@@ -1,7 +1,7 @@
 // What the data directory uses on disk, and what its filesystem has left.
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { OpsDiskMsg } from '../server/wire.ts';
+import type { OpsDiskMsg } from '../wire/admin.ts';
 
 export type DiskUse = OpsDiskMsg;
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import type { OpsVersionsMsg } from '../server/wire.ts';
+import type { OpsVersionsMsg } from '../wire/admin.ts';
 import { schemaVersion, type Db } from '../store/sqlite.ts';
 import { VERSION } from '../version.ts';
 

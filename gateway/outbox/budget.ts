@@ -7,7 +7,8 @@
 // raises an alarm and keeps taking them while the disk has room.
 import { statfsSync } from 'node:fs';
 import type { Outbox } from './outbox.ts';
-import { NEVER_DROPPED, STREAMS, STREAM_NAMES, type DataClass, type Stream } from './streams.ts';
+import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
+import { NEVER_DROPPED, STREAMS, type DataClass } from './streams.ts';
 
 export interface BudgetLimits {
   /** everything the outbox holds, bytes */

@@ -11,7 +11,7 @@
 // until the upstream answers again.
 import { BatchRejected, type Uplink } from '../uplink/uplink.ts';
 import type { Outbox, StoredRecord } from './outbox.ts';
-import type { Stream } from './streams.ts';
+import type { Stream } from '../wire/streams.ts';
 
 /** Durations (timeouts, stalls) on the monotonic clock: a wall-clock step is not a stall. */
 const monotonic = () => performance.now();

@@ -3,12 +3,12 @@
 // budget, and what /readyz and /metrics say about them.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { EventBus } from '../bus/event-bus.ts';
-import type { EnergyInterval } from '../energy/accountant.ts';
+import type { EnergyInterval } from '../wire/energy.ts';
 import type { LoadedUplink } from '../config/load.ts';
 import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
-import type { OutboxStatusMsg } from '../server/wire.ts';
+import type { OutboxStatusMsg } from '../wire/admin.ts';
 import type { DiskGuard } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
 import { HttpUplink } from '../uplink/http.ts';
@@ -18,7 +18,8 @@ import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
 import { Forwarder, LINK_STATES, type LinkStatus } from './forwarder.ts';
 import { Outbox, OutboxRefused, type OutboxRecord } from './outbox.ts';
-import { STREAMS, STREAM_NAMES, type Stream } from './streams.ts';
+import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
+import { STREAMS } from './streams.ts';
 
 const BUDGET_EVERY_MS = 30_000;
 const STATUS_EVERY_MS = 5000;

@@ -7,7 +7,8 @@
 // acknowledged and the backfill window has passed, or the disk budget needs room.
 import { EventEmitter } from 'node:events';
 import type { Db } from '../store/sqlite.ts';
-import { STREAMS, STREAM_NAMES, type DataClass, type Stream } from './streams.ts';
+import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
+import { STREAMS, type DataClass } from './streams.ts';
 
 export interface OutboxRecord {
   stream: Stream;

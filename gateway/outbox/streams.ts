@@ -1,5 +1,6 @@
 // The streams the box sends upstream, and the data class that decides what may
 // give way when the disk budget is reached.
+import type { Stream } from '../wire/streams.ts';
 
 /** samples may be thinned and refused; events may be refused; the rest are never dropped. */
 export type DataClass = 'samples' | 'counters' | 'transactions' | 'alerts' | 'events';
@@ -10,10 +11,7 @@ export const STREAMS = {
   transactions: 'transactions', // payments, refunds, voids
   alerts: 'alerts', // kitchen safety alerts, counter anomalies
   events: 'events', // device state changes, drop reports
-} as const satisfies Record<string, DataClass>;
-
-export type Stream = keyof typeof STREAMS;
-export const STREAM_NAMES = Object.keys(STREAMS) as Stream[];
+} as const satisfies Record<Stream, DataClass>;
 
 export const NEVER_DROPPED: DataClass[] = ['counters', 'transactions', 'alerts'];
 

@@ -5,9 +5,9 @@
 // to completion before the next starts, so two payments on one account can never
 // both see the old balance.
 import type { Db } from '../store/sqlite.ts';
+import type { LedgerMethod } from '../wire/payments.ts';
 
 export type TxKind = 'debit' | 'refund' | 'void' | 'topup';
-export type PayMethod = 'face' | 'card' | 'qr' | 'pin' | 'central';
 export type AccountStatus = 'active' | 'frozen' | 'closed';
 
 export interface Account {
@@ -49,7 +49,7 @@ export interface DebitRequest {
   accountId: string;
   /** the meal's price, before the subsidy */
   priceFen: number;
-  method: PayMethod;
+  method: LedgerMethod;
   saleId?: string;
   station?: string;
   meal: string;

@@ -10,9 +10,10 @@ import { localDay, mealAt } from '../canteen/meals.ts';
 import type { Logger } from '../log.ts';
 import { isDiskFull } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
+import type { CredentialMethod } from '../wire/payments.ts';
 import type { PaymentsConfig } from './config.ts';
 import { CardRefs } from './card-ref.ts';
-import { LedgerError, MAX_FEN, PaymentLedger, type PayMethod, type Transaction } from './ledger.ts';
+import { LedgerError, MAX_FEN, PaymentLedger, type Transaction } from './ledger.ts';
 import { accountSyncRoute } from './account-sync.ts';
 import { setBirthDate } from './birth-date.ts';
 import { PinStore } from './pins.ts';
@@ -37,7 +38,7 @@ export interface PayRequest {
   /** issued by issueFaceToken after a face match (gateway/biometrics), never over HTTP */
   face_token?: string;
   /** optional: when given it must be the method the credential proves */
-  method?: 'card' | 'qr' | 'pin' | 'face';
+  method?: CredentialMethod;
 }
 
 /** How long a face match may wait for the diner's confirmation before it must be matched again. */
@@ -46,7 +47,7 @@ export const FACE_TOKEN_MS = 120_000;
 interface FaceToken { station: string; saleId: string; accountId: string; expiresAt: number }
 
 /** The method a request's credential proves; a request with none, or with more than one, is a 400. */
-export function credentialMethod(req: PayRequest): Exclude<PayMethod, 'central'> {
+export function credentialMethod(req: PayRequest): CredentialMethod {
   const given = (['card_id', 'qr', 'pin', 'face_token'] as const).filter((k) => req[k] !== undefined);
   if (given.length === 0) {
     throw new LedgerError(400, req.account_id !== undefined
@@ -232,7 +233,7 @@ export class PaymentsModule {
     const ownKiosk = { access: { roles: ['kiosk'], station: (req: FastifyRequest) => this.canteen.ledger.sale((req.params as { id: string }).id)?.station } satisfies Rule };
     const supervisor = { access: ['supervisor'] } as const;
     const admin = { access: ['admin'] } as const;
-    type PayBody = { key: string; card_id?: string; account_id?: string; pin?: string; qr?: string; method?: 'card' | 'qr' | 'pin' };
+    type PayBody = { key: string; card_id?: string; account_id?: string; pin?: string; qr?: string; method?: Exclude<CredentialMethod, 'face'> };
     app.post<{ Params: { id: string }; Body: PayBody }>(
       '/api/payments/sales/:id/pay',
       {

@@ -11,7 +11,11 @@ import type { DeviceTracker } from '../devices/tracker.ts';
 import type { Logger } from '../log.ts';
 import { frameMessage, type LiveState } from '../live.ts';
 import type { Metrics } from '../metrics.ts';
-import type { AdminEvents, CanteenKioskEvents, EnergyEvents, EnergySummaryMsg, KioskEvents, KitchenAlertMsg, KitchenEvents, KitchenRecordsMsg, OutboxStatusMsg, SiteInfo } from './wire.ts';
+import type { AdminEvents, OutboxStatusMsg } from '../wire/admin.ts';
+import type { CanteenKioskEvents, KioskEvents } from '../wire/canteen.ts';
+import type { EnergyEvents, EnergySummaryMsg } from '../wire/energy.ts';
+import type { KitchenAlertMsg, KitchenEvents, KitchenRecordsMsg } from '../wire/kitchen.ts';
+import type { SiteInfo } from '../wire/site.ts';
 
 export const NAMESPACES = ['/kiosk', '/kitchen', '/energy', '/admin'] as const;
 

@@ -7,7 +7,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { StoredRecord } from '../outbox/outbox.ts';
-import type { Stream } from '../outbox/streams.ts';
+import type { Stream } from '../wire/streams.ts';
 import { deadline } from './deadline.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signing.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';

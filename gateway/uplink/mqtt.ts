@@ -16,7 +16,7 @@ import { ReasonCodes, connect, type ErrorWithReasonCode, type IClientOptions, ty
 import { z } from 'zod';
 import { backoff, id, secret, streamName } from '../config/shapes.ts';
 import type { StoredRecord } from '../outbox/outbox.ts';
-import { STREAM_NAMES, type Stream } from '../outbox/streams.ts';
+import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
 
 export const DEFAULT_TOPIC = 'canteen-edge/{box}/{stream}';

@@ -1,7 +1,7 @@
 // What every uplink (HTTP, MQTT, the building-energy TCP protocol) offers the
 // forwarder: send one ordered batch of one stream, and say how it went.
 import type { StoredRecord } from '../outbox/outbox.ts';
-import type { Stream } from '../outbox/streams.ts';
+import type { Stream } from '../wire/streams.ts';
 
 export interface SendResult {
   /** records the receiver refused as malformed, with its reason; the rest were taken */

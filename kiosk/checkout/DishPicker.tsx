@@ -1,4 +1,4 @@
-import type { DishMsg } from '../../gateway/server/wire.ts';
+import type { DishMsg } from '../../gateway/wire/canteen.ts';
 import { useLang } from '../i18n.ts';
 import { DishThumb } from './DishThumb.tsx';
 import { fmtUnit } from './money.ts';

@@ -1,4 +1,4 @@
-import type { DishMsg } from '../../gateway/server/wire.ts';
+import type { DishMsg } from '../../gateway/wire/canteen.ts';
 import { photoUrl } from './api.ts';
 
 /** The dish photo, or its first character on a tile when it has none. */

@@ -3,7 +3,8 @@
 // and hints, then the masked name and balances for the diner to confirm.
 // The other ways to pay stay on screen around this view (Station.tsx).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { FaceDecline, FaceProgress, SaleMsg } from '../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../gateway/wire/canteen.ts';
+import type { FaceDecline, FaceProgress } from '../../gateway/wire/payments.ts';
 import { useLang, type Key } from '../i18n.ts';
 import { CameraView } from './CameraView.tsx';
 import { newKey } from './idempotency.ts';

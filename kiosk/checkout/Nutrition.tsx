@@ -1,4 +1,4 @@
-import type { NutritionMsg } from '../../gateway/server/wire.ts';
+import type { NutritionMsg } from '../../gateway/wire/canteen.ts';
 import { useLang, type Key } from '../i18n.ts';
 
 const ROWS: { key: keyof NutritionMsg; label: Key; unit: string; digits: number }[] = [

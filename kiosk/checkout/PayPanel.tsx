@@ -1,9 +1,9 @@
-import type { PricedLineMsg } from '../../gateway/server/wire.ts';
+import type { PricedLineMsg } from '../../gateway/wire/canteen.ts';
+import type { CredentialMethod } from '../../gateway/wire/payments.ts';
 import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
 
-export type KioskMethod = 'face' | 'card' | 'qr' | 'pin';
-const METHODS: { m: KioskMethod; label: 'face.title' | 'co.payCard' | 'co.payQr' | 'co.payPin' }[] = [
+const METHODS: { m: CredentialMethod; label: 'face.title' | 'co.payCard' | 'co.payQr' | 'co.payPin' }[] = [
   { m: 'face', label: 'face.title' },
   { m: 'card', label: 'co.payCard' },
   { m: 'qr', label: 'co.payQr' },
@@ -14,7 +14,7 @@ const METHODS: { m: KioskMethod; label: 'face.title' | 'co.payCard' | 'co.payQr'
  * Every way to pay here, side by side: face is never the only one (PIPL), so this strip stays on screen while paying.
  * Face is offered only while the gateway says it can be used (its models installed): a diner never picks it to be told it is broken.
  */
-export function PayMethods({ current, disabled, onPick, testid, facePay }: { current: KioskMethod | null; disabled: boolean; onPick(m: KioskMethod): void; testid: 'pay' | 'method'; facePay: boolean }) {
+export function PayMethods({ current, disabled, onPick, testid, facePay }: { current: CredentialMethod | null; disabled: boolean; onPick(m: CredentialMethod): void; testid: 'pay' | 'method'; facePay: boolean }) {
   const { t } = useLang();
   return (
     <div class="co-methods pay-methods" data-testid={`${testid}-methods`}>
@@ -31,7 +31,7 @@ interface Props {
   line: PricedLineMsg | null;
   busy: boolean;
   onPayCounter(): void;
-  onPay(method: KioskMethod): void;
+  onPay(method: CredentialMethod): void;
   onChangeDish(): void;
   onCancel(): void;
   changeLabel: 'co.changeDish' | 'co.pickDish';

@@ -2,7 +2,7 @@
 // for diners without card or phone who do not use face pay. The PIN never
 // touches a physical keyboard field, so it is not echoed or autofilled.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SaleMsg } from '../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../gateway/wire/canteen.ts';
 import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
 import { payDeclineKey, paySale, type PayAnswer } from './payCall.ts';

@@ -3,7 +3,7 @@
 // same). The answer shows the holder's masked name and the balance left, or why it
 // was declined or refused.
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { SaleMsg } from '../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../gateway/wire/canteen.ts';
 import { useLang } from '../i18n.ts';
 import { fmtYuan } from './money.ts';
 import { payDeclineKey, paySale, type PayAnswer, type PayBody } from './payCall.ts';

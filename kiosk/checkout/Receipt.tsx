@@ -1,4 +1,4 @@
-import type { SaleMsg } from '../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../gateway/wire/canteen.ts';
 import { fmtDateTime, fmtGrams } from '../format.ts';
 import { useLang } from '../i18n.ts';
 import { fmtUnit, fmtYuan } from './money.ts';

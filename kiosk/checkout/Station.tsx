@@ -1,6 +1,8 @@
 // The diner's checkout at one station, by the station's phase.
 import { useEffect, useState } from 'preact/hooks';
-import type { DeviceStatus, StationStateMsg } from '../../gateway/server/wire.ts';
+import type { StationStateMsg } from '../../gateway/wire/canteen.ts';
+import type { DeviceStatus } from '../../gateway/wire/devices.ts';
+import type { CredentialMethod } from '../../gateway/wire/payments.ts';
 import { useLang, type T } from '../i18n.ts';
 import { isDown } from '../ui/StateBadge.tsx';
 import { ApiError, stationApi } from './api.ts';
@@ -10,7 +12,7 @@ import { fmtYuan } from './money.ts';
 import { Nutrition } from './Nutrition.tsx';
 import { ReaderPay } from './ReaderPay.tsx';
 import { FacePay } from './FacePay.tsx';
-import { PayMethods, PayPanel, type KioskMethod } from './PayPanel.tsx';
+import { PayMethods, PayPanel } from './PayPanel.tsx';
 import { PinPay } from './PinPay.tsx';
 import { KioskEnrol } from '../biometrics/KioskEnrol.tsx';
 import { Receipt } from './Receipt.tsx';
@@ -36,7 +38,7 @@ function weightTags(s: StationStateMsg, t: T): string[] {
 export function Station({ c, device, connected, facePay }: { c: Canteen; device: DeviceStatus | undefined; connected: boolean; facePay: boolean }) {
   const { t } = useLang();
   const [picking, setPicking] = useState(false);
-  const [method, setMethod] = useState<KioskMethod | null>(null);
+  const [method, setMethod] = useState<CredentialMethod | null>(null);
   const [enrolling, setEnrolling] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

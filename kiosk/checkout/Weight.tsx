@@ -1,4 +1,4 @@
-import type { DeviceStatus } from '../../gateway/server/wire.ts';
+import type { DeviceStatus } from '../../gateway/wire/devices.ts';
 import { fmtGrams, fmtTime } from '../format.ts';
 import { useLang } from '../i18n.ts';
 import { isDown } from '../ui/StateBadge.tsx';

@@ -1,5 +1,5 @@
 // The canteen's REST calls from the pages.
-import type { CanteenCatalogMsg, SaleMsg, StationStateMsg } from '../../gateway/server/wire.ts';
+import type { CanteenCatalogMsg, SaleMsg, StationStateMsg } from '../../gateway/wire/canteen.ts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {

@@ -1,4 +1,4 @@
-import type { UnitPriceMsg } from '../../gateway/server/wire.ts';
+import type { UnitPriceMsg } from '../../gateway/wire/canteen.ts';
 import type { T } from '../i18n.ts';
 
 /** 901 → "¥9.01": integer fen, no floating point. */

@@ -2,7 +2,7 @@
 // (re)connect, then kept current by `station:state` and `canteen:catalog`
 // (the page's socket handlers call `apply` and `catalogChanged`).
 import { useEffect, useState } from 'preact/hooks';
-import type { CanteenCatalogMsg, CatalogChangedMsg, DishMsg, StationInfoMsg, StationStateMsg } from '../../gateway/server/wire.ts';
+import type { CanteenCatalogMsg, CatalogChangedMsg, DishMsg, StationInfoMsg, StationStateMsg } from '../../gateway/wire/canteen.ts';
 import type { Conn } from '../gateway.ts';
 import { fetchCatalog, stationApi } from './api.ts';
 

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { EnergySeriesMsg } from '../../gateway/server/wire.ts';
+import type { EnergySeriesMsg } from '../../gateway/wire/energy.ts';
 import { fmtHourMinute, fmtMonthDay, timeZone } from '../format.ts';
 import { useLang } from '../i18n.ts';
 import { CHART_FONT, COLORS, Chart } from './Chart.tsx';

@@ -1,7 +1,7 @@
 // The panel's figures: live site power, consumption today / this month / this year with
 // standard coal and CO₂, the yearly indicators against their targets, and the groups.
 import type { ComponentChildren } from 'preact';
-import type { EnergySummaryMsg, IndicatorMsg, WindowTotalsMsg } from '../../gateway/server/wire.ts';
+import type { EnergySummaryMsg, IndicatorMsg, WindowTotalsMsg } from '../../gateway/wire/energy.ts';
 import { fmtGrouped, fmtTime } from '../format.ts';
 import { hasKey, useLang, type Key } from '../i18n.ts';
 import { fmtCo2, fmtKgce, fmtKw, fmtKwh, fmtM3 } from './units.ts';

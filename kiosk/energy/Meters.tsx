@@ -1,6 +1,7 @@
 // The meter cards (live kW, today's amount, counter, silence and counter anomalies)
 // and the anomaly list.
-import type { DeviceStatus, EnergySummaryMsg, MeterReadingMsg } from '../../gateway/server/wire.ts';
+import type { DeviceStatus, MeterReadingMsg } from '../../gateway/wire/devices.ts';
+import type { EnergySummaryMsg } from '../../gateway/wire/energy.ts';
 import { fmtGrouped, fmtNumber, fmtShortDateTime, fmtTime, toKw } from '../format.ts';
 import { hasKey, useLang, type T } from '../i18n.ts';
 import { isDown, StateBadge } from '../ui/StateBadge.tsx';

@@ -1,7 +1,7 @@
 // What the energy panel fetches over HTTP (the 24 h / 30 d series, the summary when the
 // socket has none yet) and how the series become chart data.
 import { useEffect, useRef } from 'preact/hooks';
-import type { EnergySeriesMsg, EnergySummaryMsg } from '../../gateway/server/wire.ts';
+import type { EnergySeriesMsg, EnergySummaryMsg } from '../../gateway/wire/energy.ts';
 
 export const QUARTER_MS = 15 * 60_000;
 const HOUR_MS = 3_600_000;

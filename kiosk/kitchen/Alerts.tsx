@@ -2,7 +2,7 @@
 // snapshot with boxes, and acknowledge / resolve (with a note) for kitchen staff and
 // supervisors. Changes come back over the socket as `alert:update` for every board.
 import { useState } from 'preact/hooks';
-import type { KitchenAlertMsg, KitchenAlertState } from '../../gateway/server/wire.ts';
+import type { KitchenAlertMsg, KitchenAlertState } from '../../gateway/wire/kitchen.ts';
 import { call } from '../checkout/api.ts';
 import { fmtShortDateTime } from '../format.ts';
 import { hasKey, useLang, type T } from '../i18n.ts';

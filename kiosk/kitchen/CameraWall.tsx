@@ -1,6 +1,6 @@
 // The camera wall: the latest frame of each camera with the latest detections drawn
 // (boxes that make a rule's condition true in red), its time and state.
-import type { CameraFrameMsg, DeviceStatus } from '../../gateway/server/wire.ts';
+import type { CameraFrameMsg, DeviceStatus } from '../../gateway/wire/devices.ts';
 import { fmtTime } from '../format.ts';
 import { useLang } from '../i18n.ts';
 import { StateBadge } from '../ui/StateBadge.tsx';

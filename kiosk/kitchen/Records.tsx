@@ -3,7 +3,8 @@
 // per meal (missing dishes highlighted, retention due), with the forms to record
 // them. Live: `records` in the /kitchen snapshot, then `records:update`.
 import { useState } from 'preact/hooks';
-import type { FoodAttireItem, FoodSampleMsg, FoodSymptom, KitchenRecordsEvents, KitchenRecordsMsg, KitchenSnapshot, Meal, MealSamplesMsg, StaffDayMsg } from '../../gateway/server/wire.ts';
+import type { Meal } from '../../gateway/wire/canteen.ts';
+import type { FoodAttireItem, FoodSampleMsg, FoodSymptom, KitchenRecordsEvents, KitchenRecordsMsg, KitchenSnapshot, MealSamplesMsg, StaffDayMsg } from '../../gateway/wire/kitchen.ts';
 import { call } from '../checkout/api.ts';
 import { fmtHourMinute, fmtShortDateTime } from '../format.ts';
 import { useGateway } from '../gateway.ts';

@@ -2,7 +2,7 @@
 // errors, and the support bundle download. Devices and the outbox backlog per
 // uplink are shown above it from the /admin socket; this polls GET /api/admin/ops.
 import { useEffect, useState } from 'preact/hooks';
-import type { OpsMsg } from '../../gateway/server/wire.ts';
+import type { OpsMsg } from '../../gateway/wire/admin.ts';
 import { call } from '../checkout/api.ts';
 import { fmtDateTime } from '../format.ts';
 import { hasKey, useLang } from '../i18n.ts';

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useState } from 'preact/hooks';
-import type { AdminEvents, AdminSnapshot, DeviceStatus } from '../../gateway/server/wire.ts';
+import type { AdminEvents, AdminSnapshot } from '../../gateway/wire/admin.ts';
+import type { DeviceStatus } from '../../gateway/wire/devices.ts';
 import { fmtDateTime, fmtDuration, fmtTime } from '../format.ts';
 import { upsertDevice, useGateway, useNow } from '../gateway.ts';
 import { useLang } from '../i18n.ts';

@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import { useRef, useState } from 'preact/hooks';
-import type { CanteenKioskEvents, DeviceStatus, KioskEvents, ScaleWeightMsg, SiteInfo } from '../../gateway/server/wire.ts';
+import type { CanteenKioskEvents, KioskEvents } from '../../gateway/wire/canteen.ts';
+import type { DeviceStatus, ScaleWeightMsg } from '../../gateway/wire/devices.ts';
+import type { SiteInfo } from '../../gateway/wire/site.ts';
 import { Station } from '../checkout/Station.tsx';
 import { useCanteen, type Canteen } from '../checkout/useCanteen.ts';
 import { Weight } from '../checkout/Weight.tsx';

@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import { useCallback, useState } from 'preact/hooks';
-import type { DeviceStatus, EnergyEvents, EnergySeriesMsg, EnergySummaryMsg, MeterReadingMsg, SiteInfo } from '../../gateway/server/wire.ts';
+import type { DeviceStatus, MeterReadingMsg } from '../../gateway/wire/devices.ts';
+import type { EnergyEvents, EnergySeriesMsg, EnergySummaryMsg } from '../../gateway/wire/energy.ts';
+import type { SiteInfo } from '../../gateway/wire/site.ts';
 import { fmtTime } from '../format.ts';
 import { byDevice, upsertDevice, useGateway } from '../gateway.ts';
 import { useLang } from '../i18n.ts';

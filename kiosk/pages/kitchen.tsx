@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import { useState } from 'preact/hooks';
-import type { CameraFrameMsg, DeviceStatus, KitchenAlertMsg, KitchenEvents, SiteInfo } from '../../gateway/server/wire.ts';
+import type { CameraFrameMsg, DeviceStatus } from '../../gateway/wire/devices.ts';
+import type { KitchenAlertMsg, KitchenEvents } from '../../gateway/wire/kitchen.ts';
+import type { SiteInfo } from '../../gateway/wire/site.ts';
 import { byDevice, idsOfKind, upsertDevice, useGateway } from '../gateway.ts';
 import { useLang } from '../i18n.ts';
 import { Alerts, upsertAlert } from '../kitchen/Alerts.tsx';

@@ -2,7 +2,7 @@
 // current meal's menu, the dish catalog, CSV import. Hidden when the gateway has
 // no canteen module.
 import { useEffect, useState } from 'preact/hooks';
-import type { CanteenCatalogMsg, DishMsg } from '../../gateway/server/wire.ts';
+import type { CanteenCatalogMsg, DishMsg } from '../../gateway/wire/canteen.ts';
 import { CounterSales } from '../checkout/admin/CounterSales.tsx';
 import { CsvImport } from '../checkout/admin/CsvImport.tsx';
 import { DishForm } from '../checkout/admin/DishForm.tsx';

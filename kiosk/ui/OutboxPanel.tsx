@@ -1,4 +1,4 @@
-import type { OutboxStatusMsg } from '../../gateway/server/wire.ts';
+import type { OutboxStatusMsg } from '../../gateway/wire/admin.ts';
 import { fmtTime } from '../format.ts';
 import { hasKey, useLang } from '../i18n.ts';
 

@@ -1,4 +1,4 @@
-import type { DeviceStatus } from '../../gateway/server/wire.ts';
+import type { DeviceStatus } from '../../gateway/wire/devices.ts';
 import { fmtTime } from '../format.ts';
 import { useLang } from '../i18n.ts';
 

@@ -20,7 +20,7 @@ import { Metrics } from '../../gateway/metrics.ts';
 import { Outbox } from '../../gateway/outbox/outbox.ts';
 import { createApp } from '../../gateway/server/app.ts';
 import { attachSockets } from '../../gateway/server/sockets.ts';
-import type { CanteenKioskEvents } from '../../gateway/server/wire.ts';
+import type { CanteenKioskEvents } from '../../gateway/wire/canteen.ts';
 import { ScaleSim } from '../../gateway/sim/scale.ts';
 import { openDatabase, type Db } from '../../gateway/store/sqlite.ts';
 import { freePort } from './ports.ts';

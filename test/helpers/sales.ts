@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Ledger } from '../../gateway/canteen/ledger.ts';
 import { localDay } from '../../gateway/canteen/meals.ts';
-import type { SaleMsg } from '../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../gateway/wire/canteen.ts';
 import { openDatabase, type Db } from '../../gateway/store/sqlite.ts';
 
 export class SaleSeeder {

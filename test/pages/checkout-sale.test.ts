@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../gateway/store/sqlite.ts';
-import type { SaleMsg } from '../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../gateway/wire/canteen.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KitchenAlertMsg } from '../../gateway/server/wire.ts';
+import type { KitchenAlertMsg } from '../../gateway/wire/kitchen.ts';
 import { image, requireShared, SHARED_MODELS_DIR } from '../../bench/recognition/photos.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { simulatorConfig, startGateway, type RunningGateway, type TestSession } from '../helpers/gateway.ts';

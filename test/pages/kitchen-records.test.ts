@@ -5,7 +5,7 @@
 // "weigh on scale" takes the simulated scale's stable weight.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KitchenRecordsMsg } from '../../gateway/server/wire.ts';
+import type { KitchenRecordsMsg } from '../../gateway/wire/kitchen.ts';
 import { launchBrowser, newKioskPage } from '../helpers/browser.ts';
 import { simulatorConfig, startGateway, type RunningGateway } from '../helpers/gateway.ts';
 

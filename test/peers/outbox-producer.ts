@@ -7,7 +7,7 @@
 // usage: node --import tsx outbox-producer.ts DATA_DIR PROVINCE_PORT produce|drain|outage [N]
 import { Forwarder } from '../../gateway/outbox/forwarder.ts';
 import { Outbox } from '../../gateway/outbox/outbox.ts';
-import type { Stream } from '../../gateway/outbox/streams.ts';
+import type { Stream } from '../../gateway/wire/streams.ts';
 import { openDatabase } from '../../gateway/store/sqlite.ts';
 import { HttpUplink } from '../../gateway/uplink/http.ts';
 

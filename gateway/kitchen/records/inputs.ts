@@ -1,6 +1,6 @@
 // What a kitchen worker sends to record a check or a sample, and who did it: shared by
 // module.ts and routes.ts.
-import type { Meal } from '../../server/wire.ts';
+import type { Meal } from '../../wire/canteen.ts';
 import type { CheckItem } from './config.ts';
 
 /** Who is recording: the signed-in account (its name is the signature). */

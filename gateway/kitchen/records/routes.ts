@@ -1,7 +1,8 @@
 // /api/kitchen/records, /checks, /samples: the kitchen board's daily food-safety
 // records. Kitchen staff, supervisors and admin; mistakes answer 4xx `{ error }`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { FoodSampleMsg, KitchenRecordsMsg, Meal, MorningCheckMsg } from '../../server/wire.ts';
+import type { Meal } from '../../wire/canteen.ts';
+import type { FoodSampleMsg, KitchenRecordsMsg, MorningCheckMsg } from '../../wire/kitchen.ts';
 import { ATTIRE, SYMPTOMS } from './config.ts';
 import type { Actor, CheckInput, SampleInput } from './inputs.ts';
 

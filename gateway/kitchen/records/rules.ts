@@ -1,7 +1,7 @@
 // The food-safety rules, pure: pass or fail of a morning check, underweight
 // samples, and the site-local times the reminders fall due.
 import { localTime } from '../../site-time.ts';
-import type { Meal } from '../../server/wire.ts';
+import type { Meal } from '../../wire/canteen.ts';
 import { ATTIRE, SYMPTOMS, WEEKDAYS, type CheckItem, type FoodSafetyConfig, type Weekday } from './config.ts';
 
 export const isSymptom = (item: CheckItem): boolean => (SYMPTOMS as readonly string[]).includes(item);

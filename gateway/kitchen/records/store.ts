@@ -1,6 +1,7 @@
 // The records in SQLite (migration 009_food_safety.sql): morning checks with their
 // history, samples with their discard, and the reminders already raised.
-import type { FoodSampleMsg, Meal, MorningCheckMsg } from '../../server/wire.ts';
+import type { Meal } from '../../wire/canteen.ts';
+import type { FoodSampleMsg, MorningCheckMsg } from '../../wire/kitchen.ts';
 import type { Db } from '../../store/sqlite.ts';
 
 interface CheckRow {

@@ -28,9 +28,9 @@
 // and the platform has to recognise it (same gateway, meter, function, time).
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import type { EnergyInterval } from '../../energy/accountant.ts';
+import type { EnergyInterval } from '../../wire/energy.ts';
 import type { StoredRecord } from '../../outbox/outbox.ts';
-import type { Stream } from '../../outbox/streams.ts';
+import type { Stream } from '../../wire/streams.ts';
 import { anySignal } from '../deadline.ts';
 import { BatchRejected, type SendResult, type Uplink } from '../uplink.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from './frame.ts';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { SaleMsg } from '../../../gateway/server/wire.ts';
+import type { SaleMsg } from '../../../gateway/wire/canteen.ts';
 import { fmtTime } from '../../format.ts';
 import { useLang } from '../../i18n.ts';
 import { call } from '../api.ts';

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { DishMsg, NutritionMsg } from '../../../gateway/server/wire.ts';
+import type { DishMsg, NutritionMsg } from '../../../gateway/wire/canteen.ts';
 import { useLang, type Key } from '../../i18n.ts';
 import { call } from '../api.ts';
 import { parseYuan, yuanText } from '../money.ts';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { CanteenCatalogMsg } from '../../../gateway/server/wire.ts';
+import type { CanteenCatalogMsg } from '../../../gateway/wire/canteen.ts';
 import { useLang } from '../../i18n.ts';
 import { call } from '../api.ts';
 

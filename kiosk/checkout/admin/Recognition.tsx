@@ -1,7 +1,7 @@
 // Dish recognition on /admin: how many photos each dish has, and a button that
 // takes three at the checkout station (hold the dish under the station camera).
 import { useEffect, useState } from 'preact/hooks';
-import type { DishMsg, StationStateMsg } from '../../../gateway/server/wire.ts';
+import type { DishMsg, StationStateMsg } from '../../../gateway/wire/canteen.ts';
 import { useLang } from '../../i18n.ts';
 import { call } from '../api.ts';
 

@@ -1,0 +1,78 @@
+// The energy panel's messages and the `/energy` namespace.
+import type { DeviceStatus, MeterReadingMsg } from './devices.ts';
+import type { SiteInfo } from './site.ts';
+
+export interface EnergySnapshot { site: SiteInfo; devices: DeviceStatus[]; readings: MeterReadingMsg[]; summary: EnergySummaryMsg | null }
+
+/** Server → client events per namespace. Every namespace sends `snapshot` on
+ * connect and `device:state` whenever a device changes state. */
+export interface EnergyEvents {
+  snapshot: (s: EnergySnapshot) => void;
+  'meter:reading': (m: MeterReadingMsg) => void;
+  'energy:summary': (s: EnergySummaryMsg) => void;
+  'device:state': (d: DeviceStatus) => void;
+}
+
+export type Medium = 'electricity' | 'water' | 'gas';
+
+export interface WindowTotalsMsg {
+  /** epoch ms of the window's local start */
+  from: number;
+  electricityKwh: number;
+  waterM3: number;
+  gasM3: number;
+  kgce: number;
+  co2Kg: number;
+}
+
+export interface IndicatorMsg {
+  ytd: number;
+  projectedYear: number;
+  target: number | null;
+}
+
+/** The energy panel's figures, pushed on `/energy` as `energy:summary` at most once a second. */
+export interface EnergySummaryMsg {
+  at: number;
+  today: WindowTotalsMsg;
+  month: WindowTotalsMsg;
+  year: WindowTotalsMsg;
+  indicators: { kgcePerM2: IndicatorMsg | null; kgcePerPerson: IndicatorMsg | null; waterM3PerPerson: IndicatorMsg | null };
+  /** live power of the site meters, kW */
+  sitePowerKw: number;
+  meters: { id: string; name: string; medium: Medium; unit: string; site: boolean; todayAmount: number; powerKw: number | null }[];
+  groups: { id: string; name: string; subItem: string | null; powerKw: number; todayKwh: number; todayWaterM3: number }[];
+  anomalies: { meter: string; at: number; kind: string; detail: string }[];
+}
+
+/** GET /api/energy/series?period=15m|1d: site totals per interval. */
+export interface EnergySeriesMsg {
+  period: '15m' | '1d';
+  points: { start: number; electricityKwh: number; waterM3: number; estimated: boolean }[];
+}
+
+// ── Energy accounting (gateway/energy): what the bus carries and the outbox sends ──
+
+export const PERIODS = ['1m', '15m', '1h', '1d'] as const;
+export type Period = (typeof PERIODS)[number];
+
+export type AnomalyKind = 'backwards' | 'reset' | 'jump';
+
+export interface EnergyInterval {
+  meter: string;
+  medium: Medium;
+  unit: string;
+  period: Period;
+  start: number;
+  end: number;
+  amount: number;
+  estimated: boolean;
+  anomalies: number;
+}
+
+export interface EnergyAnomaly {
+  meter: string;
+  at: number;
+  kind: AnomalyKind;
+  detail: string;
+}

@@ -1,0 +1,3 @@
+// The site as every page's snapshot names it.
+
+export interface SiteInfo { name: string; version: string; timezone: string }
