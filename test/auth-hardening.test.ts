@@ -29,14 +29,22 @@ let gw: RunningGateway;
 let admin: TestSession;
 
 /** A request sent exactly as written (fetch would normalise `..` away). */
-function raw(method: string, target: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function raw(method: string, target: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}, tries = 5): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = http.request({ host: '127.0.0.1', port: gw.port, method, path: target, headers: { ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers } }, (res) => {
+      answered = true;
       let text = '';
       res.on('data', (d) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A server that refuses a body unread answers and closes while the body is still being
+      // written: the write can fail (EPIPE, ECONNRESET) before the answer is read. Send the
+      // request again; a server that never answers fails every try.
+      if (!answered && tries > 1 && (err.code === 'EPIPE' || err.code === 'ECONNRESET')) resolve(raw(method, target, opts, tries - 1));
+      else reject(err);
+    });
     req.end(opts.body);
   });
 }
