@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../gateway/config/schema.ts';
 import { redactConfig, REDACTED } from '../gateway/ops/redact.ts';
-import { UPLINK_SECRET_KEYS, UPLINKS, uplinkEntryOf, uplinkSchema } from '../gateway/uplink/registry.ts';
+import { UPLINK_SECRET_KEYS, UPLINKS, batchTimeoutMs, uplinkEntryOf, uplinkSchema, type LoadedUplink } from '../gateway/uplink/registry.ts';
 
 const typeOf = (e: (typeof UPLINKS)[number]) => e.schema.shape.type.value as string;
 
@@ -28,6 +28,13 @@ describe('uplink registry', () => {
     const redacted = JSON.stringify(redactConfig({ uplinks }));
     expect(redacted).not.toContain('s3cret-');
     for (const e of UPLINKS) for (const k of e.secretKeys) expect(redacted).toContain(`"${k}":"${REDACTED}"`);
+  });
+
+  it('gives a jgj285 batch time to connect and log in first (4 × timeout_ms), the others their timeout_ms', () => {
+    const parse = (u: object) => uplinkSchema.parse(u) as LoadedUplink;
+    expect(batchTimeoutMs(parse({ id: 'h', type: 'http', url: 'https://x/{stream}', timeout_ms: 2000 }))).toBe(2000);
+    expect(batchTimeoutMs(parse({ id: 'm', type: 'mqtt', url: 'mqtt://broker', timeout_ms: 3000 }))).toBe(3000);
+    expect(batchTimeoutMs(parse({ id: 'j', type: 'jgj285', host: 'p', port: 1, building_id: 'b', gateway_id: 'g', aes_key: '0123456789abcdef', login_key: 'k', timeout_ms: 5000 }))).toBe(20_000);
   });
 
   it('refuses an unknown type with the known ones', () => {

@@ -11,7 +11,7 @@ import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
 import type { OutboxStatusMsg } from '../wire/admin.ts';
 import type { DiskGuard } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
-import { createUplink } from '../uplink/registry.ts';
+import { batchTimeoutMs, createUplink } from '../uplink/registry.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
 import { Forwarder, LINK_STATES, type LinkStatus } from './forwarder.ts';
@@ -67,8 +67,7 @@ export class OutboxModule {
         minBackoffMs: u.backoff.min_ms,
         maxBackoffMs: u.backoff.max_ms,
         offlineAfterMs: u.backoff.offline_after_ms,
-        // a jgj285 batch may first connect and log in (three messages, each with the timeout) before its report
-        timeoutMs: u.type === 'jgj285' ? 4 * u.timeout_ms : u.timeout_ms,
+        timeoutMs: batchTimeoutMs(u),
         onSent: (stream, n, ms) => {
           m.delivered.inc({ stream, uplink: u.id }, n);
           m.sendSeconds.observe({ uplink: u.id }, ms / 1000);

@@ -20,6 +20,8 @@ export interface UplinkEntry<S extends z.ZodObject = z.ZodObject, K extends keyo
   /** keys naming a file, made absolute against the config file's folder */
   pathKeys?: readonly (keyof z.output<S> & string)[];
   create(config: LoadedUplinkOf<z.output<S>, K>, ctx: UplinkContext): Uplink;
+  /** how long one batch may take before the forwarder's watchdog counts it hung; default the config's `timeout_ms` */
+  batchTimeoutMs?(config: z.output<S>): number;
 }
 
 /** Typed helper: the entry's create sees its own config's types. */

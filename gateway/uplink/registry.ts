@@ -39,3 +39,8 @@ export const UPLINK_SECRET_KEYS: readonly string[] = [...new Set(UPLINKS.flatMap
 export function createUplink(u: LoadedUplink, ctx: UplinkContext): Uplink {
   return uplinkEntryOf(u.type).create(u as never, ctx);
 }
+
+/** How long one batch on this uplink may take before the forwarder's watchdog counts it hung. */
+export function batchTimeoutMs(u: LoadedUplink): number {
+  return uplinkEntryOf(u.type).batchTimeoutMs?.(u as never) ?? u.timeout_ms;
+}

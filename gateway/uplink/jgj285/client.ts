@@ -493,6 +493,8 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
 export const jgj285Uplink = uplinkEntry({
   schema: jgj285UplinkSchema,
   secretKeys: ['aes_key', 'login_key'],
+  // a batch may first connect and log in (three messages, each with the timeout) before its report
+  batchTimeoutMs: (u) => 4 * u.timeout_ms,
   create: (u, { boxId, logger }) =>
     createJgj285Uplink(u, boxId, {
       onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
