@@ -11,9 +11,8 @@ import { kitchenConfigSchema } from '../kitchen/config.ts';
 import { foodSafetyConfigSchema } from '../kitchen/records/config.ts';
 import { paymentsConfigSchema } from '../payments/config.ts';
 import { uplinkSchema } from '../uplink/registry.ts';
-import { STREAM_NAMES } from '../wire/streams.ts';
 
-import { backoff, host, id, port, secret, streamName, subItemCode } from './shapes.ts';
+import { host, id, port, secret, subItemCode } from './shapes.ts';
 
 export { secret };
 
