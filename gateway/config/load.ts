@@ -10,6 +10,7 @@ import { resolveCameraPaths } from '../../drivers/camera/config.ts';
 import { canteenDeviceIssues } from '../canteen/config.ts';
 import { kitchenConfigIssues } from '../kitchen/config.ts';
 import { foodSafetyIssues } from '../kitchen/records/config.ts';
+import { uplinkEntryOf, type LoadedUplink } from '../uplink/registry.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
 import { describeIssue, type ConfigIssue } from './issues.ts';
 
@@ -26,14 +27,8 @@ export class ConfigError extends Error {
 
 /** The config as the gateway uses it: paths absolute, secrets read. */
 type Resolved<T, K extends keyof T> = Omit<T, K> & { [P in K]?: string };
-type UplinkConfig = Config['uplinks'][number];
-type Variant<T extends UplinkConfig['type']> = Extract<UplinkConfig, { type: T }>;
-
-/** Each uplink with its secrets read (per variant, so `type` still tells them apart). */
-export type LoadedUplink =
-  | Resolved<Variant<'http'>, 'token' | 'hmac_key'>
-  | Resolved<Variant<'mqtt'>, 'password'>
-  | (Omit<Variant<'jgj285'>, 'aes_key' | 'login_key'> & { aes_key: string; login_key: string });
+/** Each uplink with its secrets read (per type, so `type` still tells them apart). */
+export type { LoadedUplink };
 
 export type LoadedConfig = Omit<Config, 'server' | 'paths' | 'uplinks' | 'profiles'> & {
   /** shipped and site meter profiles, by name */
@@ -90,14 +85,11 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const metricsToken = readSecret('server.metrics_token', config.server.metrics_token, dir, issues);
   const uplinks = config.uplinks.map((u, i): LoadedUplink => {
     const at = `uplinks[${i}]`;
-    switch (u.type) {
-      case 'http':
-        return { ...u, token: readSecret(`${at}.token`, u.token, dir, issues), hmac_key: readSecret(`${at}.hmac_key`, u.hmac_key, dir, issues) };
-      case 'mqtt':
-        return { ...u, password: readSecret(`${at}.password`, u.password, dir, issues), ca_file: u.ca_file && path.resolve(dir, u.ca_file) };
-      case 'jgj285':
-        return { ...u, aes_key: readSecret(`${at}.aes_key`, u.aes_key, dir, issues) ?? '', login_key: readSecret(`${at}.login_key`, u.login_key, dir, issues) ?? '' };
-    }
+    const entry = uplinkEntryOf(u.type);
+    const loaded: Record<string, unknown> = { ...u };
+    for (const key of entry.secretKeys) loaded[key] = readSecret(`${at}.${key}`, loaded[key] as Secret | undefined, dir, issues);
+    for (const key of entry.pathKeys ?? []) if (typeof loaded[key] === 'string') loaded[key] = path.resolve(dir, loaded[key]);
+    return loaded as LoadedUplink;
   });
   config.devices.cameras = config.devices.cameras.map((c) => resolveCameraPaths(c, dir));
 

@@ -10,11 +10,9 @@ import { canteenConfigSchema } from '../canteen/config.ts';
 import { kitchenConfigSchema } from '../kitchen/config.ts';
 import { foodSafetyConfigSchema } from '../kitchen/records/config.ts';
 import { paymentsConfigSchema } from '../payments/config.ts';
-import { jgj285UplinkSchema } from '../uplink/jgj285/schema.ts';
-import { mqttUplinkSchema } from '../uplink/mqtt.ts';
-import { STREAM_NAMES } from '../wire/streams.ts';
+import { uplinkSchema } from '../uplink/registry.ts';
 
-import { backoff, host, id, port, secret, streamName, subItemCode } from './shapes.ts';
+import { host, id, port, secret, subItemCode } from './shapes.ts';
 
 export { secret };
 
@@ -152,20 +150,8 @@ export const outboxSchema = z
   .prefault({})
   .describe('store-and-forward of everything that goes upstream');
 
-export const uplinkSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    id: id.describe('uplink id'),
-    type: z.literal('http').describe('HTTPS JSON batches'),
-    url: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('endpoint; {stream} is replaced by the stream name'),
-    streams: z.array(streamName).min(1).default([...STREAM_NAMES]).describe('streams sent on this uplink'),
-    token: secret.optional().describe('bearer token; inline or {file: PATH}'),
-    hmac_key: secret.optional().describe('key of the HMAC-SHA256 signature header; inline or {file: PATH}'),
-    timeout_ms: z.number().int().min(100).default(15_000).describe('answer timeout per batch'),
-    backoff,
-  }),
-  mqttUplinkSchema,
-  jgj285UplinkSchema,
-]);
+// The `uplinks[]` union is built from the uplink registry (gateway/uplink/registry.ts).
+export { uplinkSchema };
 
 export const scaleSchema = scaleDeviceSchema;
 

@@ -1,8 +1,10 @@
 // Secrets out of anything the box hands to a person (support bundle, ops view):
 // keys named like a secret (the names pino redacts in logs, and anything ending in
-// token/password/secret/key) lose their value; then every secret value the running
+// token/password/secret/key, and every key an uplink declares secret in the uplink
+// registry) lose their value; then every secret value the running
 // config holds is scrubbed from the text wherever else it might have ended up.
 import { REDACTED_KEYS } from '../log.ts';
+import { UPLINK_SECRET_KEYS } from '../uplink/registry.ts';
 
 export const REDACTED = '[redacted]';
 
@@ -14,7 +16,7 @@ const SECRET_NAME = /(token|password|passphrase|secret|key)$/i;
 const PERSONAL_NAME = /^(person|card_id|holder|guardian_name|birth_date)$/;
 
 export function isSecretKey(name: string): boolean {
-  return REDACTED_KEYS.includes(name) || SECRET_NAME.test(name) || PERSONAL_NAME.test(name);
+  return REDACTED_KEYS.includes(name) || UPLINK_SECRET_KEYS.includes(name) || SECRET_NAME.test(name) || PERSONAL_NAME.test(name);
 }
 
 /** Keys that hold personal data rather than secrets: their values are scrubbed even when short (李四, C01). */

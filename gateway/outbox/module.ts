@@ -11,9 +11,7 @@ import { METRIC_PREFIX, type Metrics } from '../metrics.ts';
 import type { OutboxStatusMsg } from '../wire/admin.ts';
 import type { DiskGuard } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
-import { HttpUplink } from '../uplink/http.ts';
-import { createJgj285Uplink } from '../uplink/jgj285/client.ts';
-import { createMqttUplink } from '../uplink/mqtt.ts';
+import { batchTimeoutMs, createUplink } from '../uplink/registry.ts';
 import type { Uplink } from '../uplink/uplink.ts';
 import { DiskBudget, type BudgetState } from './budget.ts';
 import { Forwarder, LINK_STATES, type LinkStatus } from './forwarder.ts';
@@ -62,15 +60,14 @@ export class OutboxModule {
       logger.warn({ stream, reason, count }, 'outbox dropped records');
     });
     this.forwarders = uplinks.map((u) => {
-      const uplink = createUplink(u, boxId, logger);
+      const uplink = createUplink(u, { boxId, logger });
       this.uplinks.push(uplink);
       return new Forwarder(this.outbox, uplink, {
         batchSize: cfg.batch_size,
         minBackoffMs: u.backoff.min_ms,
         maxBackoffMs: u.backoff.max_ms,
         offlineAfterMs: u.backoff.offline_after_ms,
-        // a jgj285 batch may first connect and log in (three messages, each with the timeout) before its report
-        timeoutMs: u.type === 'jgj285' ? 4 * u.timeout_ms : u.timeout_ms,
+        timeoutMs: batchTimeoutMs(u),
         onSent: (stream, n, ms) => {
           m.delivered.inc({ stream, uplink: u.id }, n);
           m.sendSeconds.observe({ uplink: u.id }, ms / 1000);
@@ -265,20 +262,6 @@ export class OutboxModule {
       if (this.disk?.failed(err)) return; // thinning needs a little room too: it ran before the disk filled
       this.logger.error({ err }, 'outbox budget check failed');
     }
-  }
-}
-
-function createUplink(u: LoadedUplink, boxId: string, logger: Logger): Uplink {
-  switch (u.type) {
-    case 'http':
-      return new HttpUplink({ id: u.id, url: u.url, streams: u.streams, token: u.token, hmacKey: u.hmac_key, timeoutMs: u.timeout_ms, boxId });
-    case 'mqtt':
-      return createMqttUplink(u, boxId);
-    case 'jgj285':
-      return createJgj285Uplink(u, boxId, {
-        onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
-        onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'jgj285 session error'),
-      });
   }
 }
 

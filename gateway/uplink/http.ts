@@ -6,14 +6,28 @@
 // retried, so a configuration mistake never turns data into dead letters.
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { z } from 'zod';
+import { backoff, id, secret, streamName } from '../config/shapes.ts';
 import type { StoredRecord } from '../outbox/outbox.ts';
-import type { Stream } from '../wire/streams.ts';
+import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
 import { deadline } from './deadline.ts';
+import { uplinkEntry } from './entry.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, sign } from './signing.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
 
 const gzipAsync = promisify(gzip);
 const MALFORMED = new Set([400, 413, 415, 422]);
+
+export const httpUplinkSchema = z.strictObject({
+  id: id.describe('uplink id'),
+  type: z.literal('http').describe('HTTPS JSON batches'),
+  url: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('endpoint; {stream} is replaced by the stream name'),
+  streams: z.array(streamName).min(1).default([...STREAM_NAMES]).describe('streams sent on this uplink'),
+  token: secret.optional().describe('bearer token; inline or {file: PATH}'),
+  hmac_key: secret.optional().describe('key of the HMAC-SHA256 signature header; inline or {file: PATH}'),
+  timeout_ms: z.number().int().min(100).default(15_000).describe('answer timeout per batch'),
+  backoff,
+});
 
 export interface HttpUplinkOptions {
   id: string;
@@ -84,6 +98,13 @@ export class HttpUplink implements Uplink {
 
   async close(): Promise<void> {}
 }
+
+/** The registry's entry (gateway/uplink/registry.ts). */
+export const httpUplink = uplinkEntry({
+  schema: httpUplinkSchema,
+  secretKeys: ['token', 'hmac_key'],
+  create: (u, { boxId }) => new HttpUplink({ id: u.id, url: u.url, streams: u.streams, token: u.token, hmacKey: u.hmac_key, timeoutMs: u.timeout_ms, boxId }),
+});
 
 function safeJson(text: string): unknown {
   try {

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { backoff, id, secret, streamName } from '../config/shapes.ts';
 import type { StoredRecord } from '../outbox/outbox.ts';
 import { STREAM_NAMES, type Stream } from '../wire/streams.ts';
+import { uplinkEntry } from './entry.ts';
 import { BatchRejected, type SendResult, type Uplink } from './uplink.ts';
 
 export const DEFAULT_TOPIC = 'canteen-edge/{box}/{stream}';
@@ -281,3 +282,11 @@ export function createMqttUplink(config: MqttUplinkConfig, boxId: string): MqttU
     timeoutMs: config.timeout_ms,
   });
 }
+
+/** The registry's entry (gateway/uplink/registry.ts). */
+export const mqttUplink = uplinkEntry({
+  schema: mqttUplinkSchema,
+  secretKeys: ['password'],
+  pathKeys: ['ca_file'],
+  create: (u, { boxId }) => createMqttUplink(u, boxId),
+});

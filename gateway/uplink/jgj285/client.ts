@@ -32,9 +32,10 @@ import type { EnergyInterval } from '../../wire/energy.ts';
 import type { StoredRecord } from '../../outbox/outbox.ts';
 import type { Stream } from '../../wire/streams.ts';
 import { anySignal } from '../deadline.ts';
+import { uplinkEntry } from '../entry.ts';
 import { BatchRejected, type SendResult, type Uplink } from '../uplink.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from './frame.ts';
-import type { LoadedJgj285Uplink } from './schema.ts';
+import { jgj285UplinkSchema, type LoadedJgj285Uplink } from './schema.ts';
 import { buildMessage, formatTime, parseMessage, parseTime, type Body, type Message, type ReportMeter } from './xml.ts';
 
 const PERIOD_MS = 900_000;
@@ -487,3 +488,16 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
     ...hooks,
   });
 }
+
+/** The registry's entry (gateway/uplink/registry.ts). */
+export const jgj285Uplink = uplinkEntry({
+  schema: jgj285UplinkSchema,
+  secretKeys: ['aes_key', 'login_key'],
+  // a batch may first connect and log in (three messages, each with the timeout) before its report
+  batchTimeoutMs: (u) => 4 * u.timeout_ms,
+  create: (u, { boxId, logger }) =>
+    createJgj285Uplink(u, boxId, {
+      onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
+      onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'jgj285 session error'),
+    }),
+});

@@ -1,5 +1,5 @@
 // Config of the building-energy TCP uplink (JGJ/T 285 family). Kept apart from
-// the client so gateway/config/schema.ts can import it without pulling in sockets.
+// the client, which exports the registry entry built on it (gateway/uplink/registry.ts).
 import { z } from 'zod';
 import { backoff, id, secretFile, subItemCode } from '../../config/shapes.ts';
 
