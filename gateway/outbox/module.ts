@@ -95,10 +95,12 @@ export class OutboxModule {
     });
     this.accepted = m.accepted;
     this.dropped = m.dropped;
-    // Writes work again: what was counted or kept in memory goes to disk; a low disk makes room at once.
+    // Writes work again: what was counted or kept in memory goes to disk. The budget runs at
+    // every change: a low disk makes room at once, and refusals lift as soon as the disk has
+    // room again, not up to BUDGET_EVERY_MS later (readings and events refused meanwhile).
     disk?.on('change', (state) => {
       if (state !== 'full') this.writeBack();
-      if (state !== 'ok') this.enforceBudget();
+      this.enforceBudget();
     });
   }
 
@@ -134,18 +136,14 @@ export class OutboxModule {
    * record joins it (Outbox.appendNow): a producer that writes its own row and puts
    * its outbox record in one `db.transaction` can never commit one without the other
    * (issue 12: a kill -9 between the ledger write and the outbox append lost
-   * approved transactions). A failed write there throws, rolling the caller back.
+   * approved transactions). A failed write there throws, rolling the caller back;
+   * the disk budget does not refuse it (the caller's row is written anyway).
    */
   put(stream: Stream, payload: unknown, key?: string): Promise<OutboxRecord> {
     if (this.db.inTransaction) {
-      try {
-        const record = this.outbox.appendNow(stream, payload, { key });
-        this.accepted.inc({ stream });
-        return Promise.resolve(record);
-      } catch (err) {
-        if (err instanceof OutboxRefused) return Promise.reject(err); // the producer keeps its row and offers it again
-        throw err;
-      }
+      const record = this.outbox.appendNow(stream, payload, { key });
+      this.accepted.inc({ stream });
+      return Promise.resolve(record);
     }
     const appended = this.outbox.append(stream, payload, { key });
     const tracked = appended.then(

@@ -160,7 +160,7 @@ export class RecordsModule {
       checkedAt: now,
       supersededBy: null,
     };
-    // the record and its outbox entry in one transaction (the outbox's put joins it); refused over budget, handOver offers it again
+    // the record and its outbox entry in one transaction (the outbox's put joins it and is not refused by the disk budget)
     this.db.transaction(() => {
       this.store.addCheck(check);
       this.queue('check', check.id, this.checkRecord(check), check.id);
@@ -404,11 +404,20 @@ export class RecordsModule {
 
   private queue(kind: 'check' | 'sample' | 'discard', id: string, payload: unknown, key: string): void {
     if (this.handing.has(key)) return;
+    // Inside the caller's transaction the put writes at once and a failed write throws
+    // (rolling the caller back): marked in hand only after, so that a retry of the same
+    // key (a discard) is not skipped as in hand for ever.
+    const put = this.put('events', payload, key);
     this.handing.add(key);
-    const p = this.put('events', payload, key).then(
+    const p = put.then(
       () => {
-        this.store.markQueued(kind, id, this.now());
         this.refused.delete(key);
+        try {
+          this.store.markQueued(kind, id, this.now());
+        } catch (err) {
+          // only bookkeeping (the outbox has the record): the next hand-over finds it by its key; never an unhandled rejection
+          this.logger.warn({ err, record: key }, 'food-safety record taken by the outbox but not marked; marked at the next hand-over');
+        }
       },
       (err: unknown) => {
         // Kept in SQLite and offered again every tick; said loudly once.
