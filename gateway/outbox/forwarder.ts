@@ -7,7 +7,8 @@
 // outstanding past its timeout makes the link `stalled` at once (never `online`);
 // one outstanding for 3 × the timeout is aborted — and the loop moves on even if
 // the uplink ignores the abort — and so is a backlog that got no answer at all
-// (only timeouts) for 3 × the timeout. The link stays `stalled`, with the reason,
+// (only timeouts) for 3 × the timeout; an uplink with a long-lived connection (MQTT)
+// is told to drop it and connect again. The link stays `stalled`, with the reason,
 // until the upstream answers again.
 import { BatchRejected, type Uplink } from '../uplink/uplink.ts';
 import type { Outbox, StoredRecord } from './outbox.ts';
@@ -64,6 +65,8 @@ export class Forwarder {
   private lastFailureUnanswered = false;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly timeoutMs: number;
+  /** when the watchdog last had the uplink drop its connection (at most once per 3 × the timeout, so a new one can come up) */
+  private lastResetAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly outbox: Outbox,
@@ -225,6 +228,12 @@ export class Forwarder {
     const fresh = this.status.state !== 'stalled';
     this.setState('stalled', reason, this.status.retryAt);
     this.attempt?.controller.abort(new Error(`stalled: ${reason}; request aborted by the watchdog`));
+    // a connection that looks up but carries no answers is replaced, not waited on until its keep-alive
+    const now = monotonic();
+    if (this.uplink.reset && now - this.lastResetAt >= 3 * this.timeoutMs) {
+      this.lastResetAt = now;
+      this.uplink.reset(reason);
+    }
     if (fresh) this.wake?.(true); // a fresh try now rather than after a long backoff
   }
 

@@ -83,7 +83,7 @@ export class MqttUplink implements Uplink {
   readonly id: string;
   readonly streams: Stream[];
   readonly clientId: string;
-  readonly stats = { published: 0, acknowledged: 0, noSubscribers: 0, failed: 0, connects: 0 };
+  readonly stats = { published: 0, acknowledged: 0, noSubscribers: 0, failed: 0, connects: 0, resets: 0 };
   private readonly client: MqttClient;
   private readonly topics = new Map<Stream, string>();
   /** sends waiting for their PUBACK, failed together when the connection drops */
@@ -183,6 +183,14 @@ export class MqttUplink implements Uplink {
 
   onReady(listener: () => void): void {
     this.client.on('connect', listener);
+  }
+
+  /** Drops the connection (the library connects again after reconnectMs); what waits for a PUBACK fails now. */
+  reset(reason: string): void {
+    if (this.closed || !this.client.connected) return;
+    this.error = `reset: ${reason}`;
+    this.stats.resets += 1;
+    this.client.stream.destroy();
   }
 
   async close(): Promise<void> {

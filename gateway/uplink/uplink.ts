@@ -21,4 +21,11 @@ export interface Uplink {
   close(): Promise<void>;
   /** Uplinks that know when their connection is back (MQTT) call this, so a backing-off forwarder retries at once. */
   onReady?(listener: () => void): void;
+  /**
+   * Uplinks that hold a long-lived connection (MQTT) drop it and connect again: the
+   * forwarder's watchdog calls this when the link is stalled, since a connection that
+   * looks up but carries no answers (a silent broker, a NAT that forgot the flow) is
+   * otherwise noticed only by the keep-alive, minutes later.
+   */
+  reset?(reason: string): void;
 }
