@@ -4,6 +4,7 @@
 // against the protocol.
 import { z } from 'zod';
 import { isWholeInterval } from './interval.ts';
+import { legalForTradeIssues, legalForTradeKeys } from './legal.ts';
 import { SCALE_PROTOCOL_ENTRIES, SCALE_PROTOCOLS, type ScaleProtocolEntry, type ScaleProtocolKeys } from './protocols.ts';
 
 export { linePatternSchema, scaleTransportSchema, weightRegistersSchema } from './protocols.ts';
@@ -39,6 +40,7 @@ export const scaleDeviceSchema = z
       .prefault({})
       .describe('the stability filter: decides `stable` for scales without a stable flag (hx711, modbus without a status bit, a pattern without status)'),
     ...protocolKeys,
+    ...legalForTradeKeys,
     required: z.boolean().default(false).describe('when true, /readyz answers 503 while this scale is not online'),
   })
   .superRefine((c, ctx) => {
@@ -55,6 +57,7 @@ export const scaleDeviceSchema = z
       }
     }
     entry.check?.(c, issue);
+    legalForTradeIssues(c, entry.approvable === true, issue);
     if (c.interval_g !== undefined) {
       if (c.division_g === undefined) issue(['interval_g'], 'give division_g (d) too');
       else if (c.interval_g < c.division_g || !isWholeInterval(c.interval_g, c.division_g)) issue(['interval_g'], `must be a whole multiple of division_g (${c.division_g} g)`);

@@ -61,6 +61,16 @@ export interface PricedLineMsg {
   score: number | null;
   /** the diner picked another dish than the recognised one */
   corrected: boolean;
+  /** a legal-for-trade scale's data plate and certificates (JJG 539; OIML R76-1 7.1): shown on the receipt */
+  metrology?: LineMetrologyMsg | null;
+}
+
+export interface LineMetrologyMsg {
+  maxG: number;
+  minG: number;
+  typeApprovalNo: string;
+  verificationNo: string;
+  verifiedUntil: string;
 }
 
 export type SaleStatus = 'awaiting_payment' | 'paid' | 'cancelled';

@@ -1,0 +1,118 @@
+// Legal-for-trade weighing on the real gateway (issue 15): only the indicator's own
+// stable flag prices on a legal scale (never the gateway's stability filter), an HX711
+// cannot be a selling station, zero within ±0.25 e, and the line's audit record and the
+// receipt carry e, Max, Min and the certificate numbers.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { cli } from './helpers/cli.ts';
+import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
+
+// the simulator's lines with the status left out: the gateway's filter decides `stable`
+const NO_STATUS = { regex: '^(?:ST|US),(?<mode>GS|NT),(?<sign>[+-])(?<value>[\\d.]+)(?<unit>kg|g)$' };
+const METROLOGY = { type_approval_no: '2019C123-33', verification_no: 'JD-2026-00417', verified_until: '2099-12-31', max_g: 15000, min_g: 40 };
+
+describe('config check', () => {
+  const check = (config: Record<string, unknown>) => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'legal-')), 'gateway.yaml');
+    writeFileSync(file, stringify(config));
+    return cli(['config', 'check', '--config', file]);
+  };
+  const hx711 = { id: 'sample-scale', protocol: 'hx711', pins: { dout: 5, sck: 6 }, calibration_file: 'hx.json', division_g: 1 };
+
+  it('refuses an hx711 as a selling station, with the reason, and takes it for samples', async () => {
+    const base = await simulatorConfig();
+    const devices = { ...(base.devices as object), scales: [hx711] };
+    const refused = check({ ...base, devices, canteen: { stations: [{ id: 'samples', scale: 'sample-scale', interval_g: 1 }] } });
+    expect(refused.code).toBe(2);
+    expect(refused.json().errors).toEqual([
+      { path: 'canteen.stations[0].scale', message: expect.stringContaining('a selling station needs a type-approved (型式批准) indicator') },
+    ]);
+    const ok = check({ ...base, devices, canteen: { stations: [{ id: 'samples', scale: 'sample-scale', interval_g: 1, sells: false }] }, food_safety: { samples: { scale_station: 'samples' } } });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  });
+
+  it('refuses legal_for_trade on an hx711, without its certificates, and a zero band wider than 0.25 e', async () => {
+    const base = await simulatorConfig();
+    const scales = [
+      { ...hx711, legal_for_trade: true, metrology: METROLOGY },
+      { id: 'checkout-1', protocol: 'continuous', transport: { type: 'tcp', host: '127.0.0.1', port: 1 }, legal_for_trade: true },
+    ];
+    const r = check({ ...base, devices: { ...(base.devices as object), scales }, canteen: { stations: [{ id: 'c1', scale: 'checkout-1', interval_g: 2, zero_tolerance_g: 2 }] } });
+    expect(r.code).toBe(2);
+    const errors = r.json().errors as { path: string; message: string }[];
+    expect(errors).toEqual(expect.arrayContaining([
+      { path: 'devices.scales[0].legal_for_trade', message: expect.stringContaining('a hx711 scale cannot be legal for trade') },
+      { path: 'devices.scales[1].metrology', message: expect.stringContaining('required with legal_for_trade') },
+      { path: 'canteen.stations[0].zero_tolerance_g', message: expect.stringContaining('got 2 g; expected at most 0.25 e = 0.5 g (OIML R76-1 4.5.2)') },
+    ]));
+  });
+});
+
+describe('on the running gateway', () => {
+  let gw: RunningGateway;
+  let admin: { cookie: string };
+  const state = async (station: string) => (await (await fetch(`${gw.url}/api/canteen/stations/${station}`, { headers: admin })).json()) as { phase: string; line: { id: string; metrology?: unknown } | null; weight: { stable: boolean } | null };
+
+  beforeAll(async () => {
+    const base = await simulatorConfig();
+    const sims = base.simulators as { scale: { port: number } & Record<string, unknown> };
+    const tcp = { type: 'tcp', host: '127.0.0.1', port: sims.scale.port };
+    const filter = { samples: 3, window_ms: 200 };
+    gw = await startGateway({
+      config: {
+        ...base,
+        simulators: { ...sims, scale: { ...sims.scale, plates_g: [487], cycle_ms: 3000 } },
+        devices: {
+          ...(base.devices as object),
+          scales: [
+            // the indicator's own flag (ST/US), legal for trade
+            { id: 'legal-flag', protocol: 'continuous', transport: tcp, legal_for_trade: true, metrology: METROLOGY },
+            // the same readings without the flag: the filter decides; legal for trade
+            { id: 'legal-filter', protocol: 'continuous', transport: tcp, pattern: NO_STATUS, stability: filter, legal_for_trade: true, metrology: METROLOGY },
+            // the same, not declared legal: the filter may price (as before)
+            { id: 'plain-filter', protocol: 'continuous', transport: tcp, pattern: NO_STATUS, stability: filter },
+          ],
+        },
+        canteen: {
+          pricing: { mode: 'uniform', price_fen: 1280, per_grams: 500 },
+          stations: ['legal-flag', 'legal-filter', 'plain-filter'].map((id) => ({ id, scale: id, interval_g: 2 })),
+        },
+      },
+    });
+    admin = (await gw.loginAs('admin')).headers;
+  }, 60_000);
+  afterAll(() => gw?.stop());
+
+  it('prices on the indicator\'s own stable flag, never on the filter\'s, on a legal scale', async () => {
+    // the filter's stable readings price a plate on the undeclared scale …
+    await expect.poll(async () => (await state('plain-filter')).phase, { timeout: 30_000, interval: 50 }).toBe('priced');
+    // … and the legal scale fed the same readings has priced nothing, ever
+    const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
+    const lines = (station: string) => db.prepare('SELECT stable_by, metrology, frames FROM canteen_lines WHERE station = ?').all(station) as { stable_by: string; metrology: string | null; frames: string }[];
+    await expect.poll(() => lines('legal-flag').length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
+    expect(lines('legal-filter')).toEqual([]);
+    expect((await state('legal-filter')).phase).not.toBe('priced');
+    expect(lines('plain-filter').every((l) => l.stable_by === 'filter' && l.metrology === null)).toBe(true);
+    const legal = lines('legal-flag');
+    expect(legal.every((l) => l.stable_by === 'scale')).toBe(true);
+    // the audit keeps the raw frames that priced it and the data plate
+    expect(JSON.parse(legal[0]!.frames).at(-1).raw).toMatch(/^ST,GS,\+0*\.?\d/);
+    expect(JSON.parse(legal[0]!.metrology!)).toEqual({ maxG: 15000, minG: 40, typeApprovalNo: '2019C123-33', verificationNo: 'JD-2026-00417', verifiedUntil: '2099-12-31' });
+    db.close();
+  });
+
+  it('puts e, Max, Min and the certificate numbers on the receipt', async () => {
+    await expect.poll(async () => (await state('legal-flag')).phase, { timeout: 30_000, interval: 50 }).toBe('priced');
+    const s = await state('legal-flag');
+    const r = await fetch(`${gw.url}/api/canteen/stations/legal-flag/confirm`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ lineId: s.line!.id }) });
+    expect(r.status).toBe(201);
+    const sale = (await r.json()) as { id: string };
+    const receipt = await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`, { headers: admin })).json();
+    expect(receipt.lines[0]).toMatchObject({ intervalG: 2, metrology: { maxG: 15000, minG: 40, typeApprovalNo: '2019C123-33', verificationNo: 'JD-2026-00417' } });
+  });
+});
