@@ -116,3 +116,73 @@ describe('on the running gateway', () => {
     expect(receipt.lines[0]).toMatchObject({ intervalG: 2, metrology: { maxG: 15000, minG: 40, typeApprovalNo: '2019C123-33', verificationNo: 'JD-2026-00417' } });
   });
 });
+
+describe('verification expiry on the running gateway', () => {
+  let gw: RunningGateway;
+  let admin: { cookie: string };
+  const siteDay = (offsetDays: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() + offsetDays * 86_400_000));
+  const get = async (url: string, headers: Record<string, string> = admin) => (await fetch(`${gw.url}${url}`, { headers })).json();
+  const send = async (method: string, url: string, body: unknown, headers: Record<string, string> = admin) =>
+    fetch(`${gw.url}${url}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    const base = await simulatorConfig();
+    const sims = base.simulators as { scale: { port: number } & Record<string, unknown> };
+    const tcp = { type: 'tcp', host: '127.0.0.1', port: sims.scale.port };
+    gw = await startGateway({
+      config: {
+        ...base,
+        simulators: { ...sims, scale: { ...sims.scale, plates_g: [487], cycle_ms: 60_000 } },
+        devices: {
+          ...(base.devices as object),
+          scales: [
+            { id: 'expired', protocol: 'continuous', transport: tcp, legal_for_trade: true, metrology: { ...METROLOGY, verified_until: siteDay(-1) } },
+            { id: 'due-soon', protocol: 'continuous', transport: tcp, legal_for_trade: true, metrology: { ...METROLOGY, verified_until: siteDay(10) } },
+          ],
+        },
+        canteen: { stations: [{ id: 'expired', scale: 'expired', interval_g: 2 }, { id: 'due-soon', scale: 'due-soon', interval_g: 2 }] },
+      },
+    });
+    admin = (await gw.loginAs('admin')).headers;
+    expect((await send('POST', '/api/canteen/dishes', { id: 'pork', name: '红烧肉', price_mode: 'by_weight', price_fen: 1280, per_grams: 500 })).status).toBe(201);
+    expect((await send('POST', '/api/canteen/dishes', { id: 'set', name: '套餐', price_mode: 'per_portion', price_fen: 1200 })).status).toBe(201);
+  }, 60_000);
+  afterAll(() => gw?.stop());
+
+  it('warns 30 days before and reports the lapsed verification to /admin', async () => {
+    const list = await get('/api/canteen/verifications');
+    expect(list).toEqual([
+      expect.objectContaining({ scale: 'expired', state: 'expired', daysLeft: -1, verificationNo: 'JD-2026-00417' }),
+      expect.objectContaining({ scale: 'due-soon', state: 'due_soon', daysLeft: 10 }),
+    ]);
+  });
+
+  it('stops pricing by weight after expiry while per-portion sales go on, until an admin enters a new verification (audited)', async () => {
+    const kiosk = (await gw.pairKiosk('expired')).headers;
+    const state = async () => (await get('/api/canteen/stations/expired', kiosk)) as { phase: string; reason: string | null; line: { totalFen: number } | null };
+    // the plate stays on the scale (60 s cycle)
+    await expect.poll(async () => (await state()).reason, { timeout: 30_000, interval: 100 }).toBe('choose_dish');
+    expect((await send('POST', '/api/canteen/stations/expired/select', { dishId: 'pork' }, kiosk)).status).toBe(200);
+    expect(await state()).toMatchObject({ phase: 'stable', reason: 'verification_expired', line: null });
+    // a per-portion dish is still sold
+    expect((await send('POST', '/api/canteen/stations/expired/select', { dishId: 'set' }, kiosk)).status).toBe(200);
+    expect(await state()).toMatchObject({ phase: 'priced', line: { totalFen: 1200 } });
+    // a cashier or kitchen account cannot enter a verification; bad dates are refused with the reason
+    expect((await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'X', verifiedUntil: siteDay(300) }, (await gw.loginAs('cashier')).headers)).status).toBe(403);
+    const bad = await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'JD-2027-1', verifiedUntil: '2027-02-30' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/verifiedUntil.*real date/);
+    expect((await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'JD-2027-1', verifiedUntil: siteDay(-2) })).status).toBe(400);
+    expect((await send('PUT', '/api/canteen/verifications/nope', { verificationNo: 'JD-2027-1', verifiedUntil: siteDay(300) })).status).toBe(404);
+    const ok = await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'JD-2027-1', verifiedUntil: siteDay(365) });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ scale: 'expired', state: 'valid', verificationNo: 'JD-2027-1', enteredBy: 'test-admin' });
+    // pricing by weight resumes
+    expect((await send('POST', '/api/canteen/stations/expired/select', { dishId: 'pork' }, kiosk)).status).toBe(200);
+    expect(await state()).toMatchObject({ phase: 'priced', line: { totalFen: expect.any(Number) } });
+    const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
+    const audit = db.prepare("SELECT actor, role, detail FROM audit_log WHERE action = 'scale verification'").all();
+    db.close();
+    expect(audit).toEqual([{ actor: 'test-admin', role: 'admin', detail: JSON.stringify({ scale: 'expired', verificationNo: 'JD-2027-1', verifiedUntil: siteDay(365) }) }]);
+  });
+});

@@ -15,6 +15,8 @@ import { Photos } from './photos.ts';
 import { canteenRoutes } from './routes.ts';
 import { StationRecognition } from './recognition.ts';
 import { StationSession, type DishRecognizer } from './session.ts';
+import { ScaleVerifications } from './verification.ts';
+import { verificationRoutes } from './verification-routes.ts';
 
 /** The outbox's durable put; resolves once the record is on disk. */
 export type PutFn = (stream: 'transactions', payload: unknown, key: string) => Promise<unknown>;
@@ -55,6 +57,8 @@ export class CanteenModule implements PaymentPort {
   readonly timeZone: string;
   readonly now: () => number;
   private readonly scales: readonly ScaleLegalConfig[];
+  /** verification (检定) of the legal-for-trade scales */
+  readonly verifications: ScaleVerifications;
 
   constructor(
     private readonly db: Db,
@@ -71,6 +75,12 @@ export class CanteenModule implements PaymentPort {
     this.timeZone = opts.timeZone ?? 'Asia/Shanghai';
     this.now = opts.now ?? Date.now;
     this.scales = opts.scales ?? [];
+    this.verifications = new ScaleVerifications(
+      db,
+      this.scales.flatMap((s) => (s.legal_for_trade && s.metrology ? [{ id: s.id, verificationNo: s.metrology.verification_no, verifiedUntil: s.metrology.verified_until }] : [])),
+      this.timeZone,
+      this.now,
+    );
   }
 
   /** Dish recognition with enrolment, when the gateway has the model. */
@@ -105,6 +115,7 @@ export class CanteenModule implements PaymentPort {
         emit: (state) => this.bus.emit('station:state', state),
         onError: (err, what) => this.logger.error({ err, station: cfg.id }, `${what} failed`),
         legal: lineMetrology(this.scales.find((s) => s.id === cfg.scale)),
+        weightSalesStopped: () => this.verifications.expired(cfg.scale),
       });
       this.sessions.set(cfg.id, session);
       this.byScale.set(cfg.scale, session);
@@ -176,7 +187,13 @@ export class CanteenModule implements PaymentPort {
     return sale;
   }
 
-  routes: FastifyPluginAsync = async (app) => canteenRoutes(app, this);
+  routes: FastifyPluginAsync = async (app) => {
+    await canteenRoutes(app, this);
+    verificationRoutes(app, this.verifications, (scale) => {
+      for (const s of this.sessions.values()) s.catalogChanged(); // re-price what is on the scale under the new verification
+      this.logger.info({ scale }, 'new scale verification entered');
+    });
+  };
 
   private queue(sale: SaleMsg): Promise<void> {
     const p = this.put('transactions', { type: 'sale', ...sale }, sale.id).then(

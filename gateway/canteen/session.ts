@@ -39,6 +39,8 @@ export interface SessionDeps {
    * certificates go on every line.
    */
   legal?: LineMetrologyMsg | null | undefined;
+  /** the scale's verification (检定) has lapsed: nothing is priced by weight (per portion goes on) */
+  weightSalesStopped?: (() => boolean) | undefined;
 }
 
 /** A reading older than this is not charged: the scale has gone quiet. */
@@ -226,6 +228,12 @@ export class StationSession {
       if (out.reason === 'unstable') return this.toLoading(null);
       this.phase = 'stable';
       this.reason = out.reason;
+      this.line = null;
+      return;
+    }
+    if (out.unit.mode === 'by_weight' && this.d.weightSalesStopped?.()) {
+      this.phase = 'stable';
+      this.reason = 'verification_expired';
       this.line = null;
       return;
     }
