@@ -39,6 +39,7 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   // legal-for-trade scales' verification (gateway/canteen/verification.ts)
   'GET /api/canteen/verifications': [S, C, A],
   'PUT /api/canteen/verifications/:scale': [A],
+  'GET /api/canteen/audit': [S, A],
   // pages
   'GET /': [K, A],
   'GET /kitchen': [KI, S, A],

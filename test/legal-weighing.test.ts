@@ -55,6 +55,7 @@ describe('config check', () => {
 
 describe('on the running gateway', () => {
   let gw: RunningGateway;
+  let saleId = '';
   let admin: { cookie: string };
   const state = async (station: string) => (await (await fetch(`${gw.url}/api/canteen/stations/${station}`, { headers: admin })).json()) as { phase: string; line: { id: string; metrology?: unknown } | null; weight: { stable: boolean } | null };
 
@@ -114,6 +115,46 @@ describe('on the running gateway', () => {
     const sale = (await r.json()) as { id: string };
     const receipt = await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`, { headers: admin })).json();
     expect(receipt.lines[0]).toMatchObject({ intervalG: 2, metrology: { maxG: 15000, minG: 40, typeApprovalNo: '2019C123-33', verificationNo: 'JD-2026-00417' } });
+    saleId = sale.id;
+  });
+
+  it('exports the weighing audit of a date range for an inspector, CSV and JSON, with the raw frames', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const supervisor = (await gw.loginAs('supervisor')).headers;
+    const json = await fetch(`${gw.url}/api/canteen/audit?from=${today}&to=${today}`, { headers: supervisor });
+    expect(json.status).toBe(200);
+    const body = await json.json();
+    const row = body.sales.find((r: { sale: string }) => r.sale === saleId);
+    expect(row).toMatchObject({ station: 'legal-flag', intervalG: 2, stable: true, stableBy: 'scale', maxG: 15000, minG: 40, typeApprovalNo: '2019C123-33', verificationNo: 'JD-2026-00417' });
+    expect(row.frames.at(-1).raw).toMatch(/^ST,GS,/);
+    const csv = await fetch(`${gw.url}/api/canteen/audit?from=${today}&to=${today}&format=csv`, { headers: supervisor });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).toContain('sale,no,day,station');
+    const mine = lines.find((l) => l.startsWith(saleId))!;
+    expect(mine).toContain('2019C123-33');
+    expect(mine).toMatch(/ST,GS,\+/); // the raw frame, quoted
+    // attacks: wrong roles, nobody, a huge range, dates that are not dates
+    for (const role of ['kitchen', 'cashier', 'facility'] as const) {
+      expect((await fetch(`${gw.url}/api/canteen/audit?from=${today}&to=${today}`, { headers: (await gw.loginAs(role)).headers })).status).toBe(403);
+    }
+    expect((await fetch(`${gw.url}/api/canteen/audit?from=${today}&to=${today}`, { headers: (await gw.pairKiosk('legal-flag')).headers })).status).toBe(403);
+    expect((await fetch(`${gw.url}/api/canteen/audit?from=${today}&to=${today}`)).status).toBe(401);
+    const refused = async (q: string, reason: RegExp) => {
+      const r = await fetch(`${gw.url}/api/canteen/audit?${q}`, { headers: supervisor });
+      expect(r.status).toBe(400);
+      expect((await r.json()).error).toMatch(reason);
+    };
+    await refused('from=2000-01-01&to=2099-12-31', /more than 92 days/);
+    await refused('from=2026-02-30&to=2026-03-01', /from: got "2026-02-30"; expected a real date/);
+    await refused(`from=${today}`, /to: got null/);
+    await refused('from=2026-03-02&to=2026-03-01', /before from/);
+    await refused("from=2026-01-01'--&to=2026-01-02", /from/);
+    await refused('from=2026-01-01&to=2026-01-02&format=xlsx', /format/);
+    const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
+    const exports = db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'weighing audit export'").all() as { actor: string; detail: string }[];
+    db.close();
+    expect(exports.map((e) => e.actor)).toEqual(['test-supervisor', 'test-supervisor']);
   });
 });
 

@@ -16,7 +16,7 @@ import { canteenRoutes } from './routes.ts';
 import { StationRecognition } from './recognition.ts';
 import { StationSession, type DishRecognizer } from './session.ts';
 import { ScaleVerifications } from './verification.ts';
-import { verificationRoutes } from './verification-routes.ts';
+import { metrologyRoutes } from './metrology-routes.ts';
 
 /** The outbox's durable put; resolves once the record is on disk. */
 export type PutFn = (stream: 'transactions', payload: unknown, key: string) => Promise<unknown>;
@@ -189,10 +189,20 @@ export class CanteenModule implements PaymentPort {
 
   routes: FastifyPluginAsync = async (app) => {
     await canteenRoutes(app, this);
-    verificationRoutes(app, this.verifications, (scale) => {
-      for (const s of this.sessions.values()) s.catalogChanged(); // re-price what is on the scale under the new verification
-      this.logger.info({ scale }, 'new scale verification entered');
-    });
+    metrologyRoutes(
+      app,
+      this.verifications,
+      (scale) => {
+        for (const s of this.sessions.values()) s.catalogChanged(); // re-price what is on the scale under the new verification
+        this.logger.info({ scale }, 'new scale verification entered');
+      },
+      {
+        db: this.db,
+        timeZone: this.timeZone,
+        log: (who, detail) =>
+          this.db.prepare('INSERT INTO audit_log (at, actor, role, action, detail, result, client) VALUES (?, ?, ?, ?, ?, ?, ?)').run(this.now(), who.actor, who.role, 'weighing audit export', JSON.stringify(detail), 'ok', who.client),
+      },
+    );
   };
 
   private queue(sale: SaleMsg): Promise<void> {

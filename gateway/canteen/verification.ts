@@ -7,7 +7,7 @@
 import type { Db } from '../store/sqlite.ts';
 import type { ScaleVerificationMsg } from '../wire/canteen.ts';
 import { CanteenError } from './errors.ts';
-import { localDay } from './meals.ts';
+import { isDate, localDay } from './meals.ts';
 
 export const VERIFICATION_WARN_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -61,7 +61,7 @@ export class ScaleVerifications {
 
   record(scale: string, e: VerificationEntry, who: VerificationActor): ScaleVerificationMsg {
     if (!this.scales.some((s) => s.id === scale)) throw new CanteenError(404, `no legal-for-trade scale "${scale}" (devices.scales with legal_for_trade: true)`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(e.verifiedUntil) || Number.isNaN(Date.parse(`${e.verifiedUntil}T00:00:00Z`)) || new Date(`${e.verifiedUntil}T00:00:00Z`).toISOString().slice(0, 10) !== e.verifiedUntil) {
+    if (!isDate(e.verifiedUntil)) {
       throw new CanteenError(400, `verifiedUntil: got "${e.verifiedUntil}"; expected a real date YYYY-MM-DD`);
     }
     const today = localDay(this.now(), this.timeZone);
