@@ -148,6 +148,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
 
     const canteen = new CanteenModule(db, config.paths.data_dir, bus, logger.child({ module: 'canteen' }), config.canteen, (stream, payload, key) => outbox.put(stream, payload, key), recognition, {
       timeZone: config.site.timezone,
+      scales: config.devices.scales,
     });
     await canteen.start();
     running.push({ name: 'canteen', stop: () => canteen.stop() });

@@ -36,6 +36,10 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'POST /api/kitchen/checks': [KI, S, A],
   'POST /api/kitchen/samples': [KI, S, A],
   'POST /api/kitchen/samples/:id/discard': [KI, S, A],
+  // legal-for-trade scales' verification (gateway/canteen/verification.ts)
+  'GET /api/canteen/verifications': [S, C, A],
+  'PUT /api/canteen/verifications/:scale': [A],
+  'GET /api/canteen/audit': [S, A],
   // pages
   'GET /': [K, A],
   'GET /kitchen': [KI, S, A],

@@ -124,7 +124,7 @@ describe('nutrition', () => {
 describe('station config', () => {
   it('fills in zero tolerance, stability tolerance and minimum sale from e', () => {
     const c = canteenConfigSchema.parse({ stations: [{ id: 's1', scale: 'checkout-1', interval_g: 2 }] });
-    expect(withDefaults(c.stations[0]!)).toMatchObject({ zero_tolerance_g: 2, stability_tolerance_g: 10, min_sale_g: 40, trays: [] });
+    expect(withDefaults(c.stations[0]!)).toMatchObject({ zero_tolerance_g: 0.5, stability_tolerance_g: 10, min_sale_g: 40, trays: [] });
     expect(c.pricing).toEqual({ mode: 'per_dish' });
   });
 

@@ -126,7 +126,7 @@ describe('a sale at one station', () => {
     // second plate swapped in without the scale settling at zero: not priced
     expect(feed(s, '~300', '~700', 652).phase).toBe('awaiting_payment');
     expect(() => s.select('greens')).toThrow(/no plate/);
-    expect(feed(s, '~100', 1, '~500', 652)).toMatchObject({ phase: 'stable', reason: 'choose_dish', dishId: null, weight: { netG: 516 } });
+    expect(feed(s, '~100', 0, '~500', 652)).toMatchObject({ phase: 'stable', reason: 'choose_dish', dishId: null, weight: { netG: 516 } });
     s.select('greens');
     const second = s.confirm();
     expect([first.no, second.no]).toEqual(['0001', '0002']);
@@ -221,10 +221,13 @@ describe('a sale at one station', () => {
     expect(() => s.confirm()).toThrow(/gone quiet/);
   });
 
-  it('treats small noise on an empty scale as zero', () => {
+  it('treats small noise on an empty scale as zero, within ±0.25 e only (OIML R76-1 4.5.2)', () => {
     const s = session();
-    feed(s, 0, '~1', '~-2', 2, -1);
+    feed(s, 0, '~1', '~-2', 0.5, -0.4);
     expect(s.state().phase).toBe('zero');
+    // a stable 1 g at e = 2 is half an interval off zero: not an empty scale (it was under the old ±1 e)
+    feed(s, 1);
+    expect(s.state().phase).not.toBe('zero');
   });
 });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeValue } from '../drivers/modbus/decode.ts';
 import { scaleDeviceSchema } from '../drivers/scale/config.ts';
+import { SCALE_PROTOCOL_ENTRIES, SCALE_PROTOCOLS, isApprovableProtocol } from '../drivers/scale/protocols.ts';
 import { compileLinePattern, parseContinuousLine } from '../drivers/scale/continuous.ts';
 import { isWholeInterval, roundToInterval } from '../drivers/scale/interval.ts';
 import { decodeWeight, planWeightReads, type WeightRegisterMap } from '../drivers/scale/modbus-weight.ts';
@@ -281,14 +282,23 @@ describe('config schema', () => {
     expect(problems({ id: 'a', protocol: 'modbus', transport: { type: 'tcp', host: 'h', port: 1 } })).toEqual(['registers: required for modbus: at least net or gross']);
     expect(problems({ id: 'a', protocol: 'modbus', transport: { type: 'tcp', host: 'h', port: 1 }, registers: { gross: { address: 0 }, status: { address: 1, stable_bit: 16 } } })).toEqual(['registers.status.stable_bit: a uint16 status has bits 0…15']);
     expect(problems({ id: 'a', protocol: 'toledo', transport: { type: 'rtu-over-tcp', host: 'h', port: 1 } })).toEqual(['transport.type: rtu-over-tcp is for modbus; other protocols use tcp through a converter']);
-    expect(problems({ id: 'a', protocol: 'mt-sics', transport: { type: 'tcp', host: 'h', port: 1 }, pins: { dout: 1, sck: 2 }, pattern: { regex: '(?<value>x)' } })).toEqual([
-      'pins: only for protocol hx711, not mt-sics',
+    expect(problems({ id: 'a', protocol: 'mt-sics', transport: { type: 'tcp', host: 'h', port: 1 }, pins: { dout: 1, sck: 2 }, pattern: { regex: '(?<value>x)' } }).sort()).toEqual([
       'pattern: only for protocol continuous, not mt-sics',
+      'pins: only for protocol hx711, not mt-sics',
     ]);
     expect(problems({ id: 'a', protocol: 'continuous', transport: { type: 'tcp', host: 'h', port: 1 }, pattern: { regex: '^(\\d+)$' } })[0]).toMatch(/^pattern.regex: needs a named group `value`/);
     expect(problems({ id: 'a', protocol: 'mt-sics', transport: { type: 'tcp', host: 'h', port: 1 }, division_g: 2, interval_g: 5 })).toEqual(['interval_g: must be a whole multiple of division_g (2 g)']);
     expect(problems({ id: 'a', protocol: 'mt-sics', transport: { type: 'tcp', host: 'h', port: 1 }, interval_g: 5 })).toEqual(['interval_g: give division_g (d) too']);
     expect(problems({ id: 'a', protocol: 'mt-sics', transport: { type: 'tcp', host: 'h', port: 1 }, typo: 1 })[0]).toMatch(/typo/);
+  });
+
+  it('takes its protocols, their keys and which may be approved for trade from the registry', () => {
+    expect(scaleDeviceSchema.shape.protocol.options).toEqual(Object.keys(SCALE_PROTOCOL_ENTRIES));
+    for (const [name, entry] of Object.entries(SCALE_PROTOCOL_ENTRIES)) {
+      for (const key of Object.keys(entry.keys)) expect(Object.keys(scaleDeviceSchema.shape)).toContain(key);
+      expect(scaleDeviceSchema.shape.protocol.description).toContain(name);
+    }
+    expect(SCALE_PROTOCOLS.filter(isApprovableProtocol)).toEqual(['mt-sics', 'toledo', 'continuous', 'modbus']);
   });
 
   it('describes every key (for docs/config.md)', () => {

@@ -1,8 +1,8 @@
 // drivers/scale: checkout scales behind one interface. See README.md.
 export { createScale, scaleTransport, type CreateScaleOptions } from './create.ts';
+export { SCALE_PROTOCOLS, SCALE_PROTOCOL_ENTRIES, isApprovableProtocol, scaleProtocolEntry, type ScaleProtocol, type ScaleProtocolEntry } from './protocols.ts';
 export { scaleDeviceSchema, scaleTransportSchema, weightRegistersSchema, linePatternSchema, type ScaleDeviceConfig, type ScaleDeviceInput } from './config.ts';
 export {
-  SCALE_PROTOCOLS,
   ScaleCommandError,
   ScaleNotSupported,
   type ScaleCapabilities,
@@ -10,7 +10,6 @@ export {
   type ScaleDriver,
   type ScaleDriverEvents,
   type ScaleLinkState,
-  type ScaleProtocol,
   type ScaleStateChange,
 } from './driver.ts';
 export { roundToInterval, isWholeInterval } from './interval.ts';

@@ -36,7 +36,7 @@ export const stationConfigSchema = z
       .min(0)
       .max(1000)
       .optional()
-      .describe('a stable reading within ± this many grams counts as an empty scale; default one interval (check against the scale\'s zero range)'),
+      .describe('a stable reading within ± this many grams counts as an empty scale (zero before the next sale); default and at most a quarter interval, ±0.25 e (OIML R76-1 4.5.2 zero-setting accuracy)'),
     stability_tolerance_g: z
       .number()
       .min(0)
@@ -51,8 +51,13 @@ export const stationConfigSchema = z
       .optional()
       .describe('net weights below this are not sold; default 20 intervals (the minimum capacity of a class III scale; check local rules)'),
     trays: z.array(trayConfigSchema).default([]).describe('preset tares per tray or plate type; the first is used unless the diner or staff pick another'),
+    sells: z.boolean().default(true).describe('false: a weighing station that never prices (food samples, kitchen waste) — the only use an hx711 or other non-approvable scale may have'),
   })
   .superRefine((s, ctx) => {
+    // OIML R76-1 4.5.2: the zero-setting device sets zero within ±0.25 e.
+    if (s.zero_tolerance_g !== undefined && s.zero_tolerance_g > s.interval_g / 4) {
+      ctx.addIssue({ code: 'custom', path: ['zero_tolerance_g'], message: `got ${s.zero_tolerance_g} g; expected at most 0.25 e = ${s.interval_g / 4} g (OIML R76-1 4.5.2)` });
+    }
     s.trays.forEach((t, i) => {
       if (t.tare_g % s.interval_g !== 0) {
         ctx.addIssue({ code: 'custom', path: ['trays', i, 'tare_g'], message: `tare ${t.tare_g} g is not a whole number of ${s.interval_g} g intervals` });
@@ -145,18 +150,28 @@ export interface Station extends StationConfig {
 export function withDefaults(s: StationConfig): Station {
   return {
     ...s,
-    zero_tolerance_g: s.zero_tolerance_g ?? s.interval_g,
+    zero_tolerance_g: s.zero_tolerance_g ?? s.interval_g / 4,
     stability_tolerance_g: s.stability_tolerance_g ?? 5 * s.interval_g,
     min_sale_g: s.min_sale_g ?? 20 * s.interval_g,
   };
 }
 
-/** Stations pointing at scales or cameras the config does not have: `{path, message}` like the config's other issues. */
-export function canteenDeviceIssues(c: CanteenConfig, devices: { scales: { id: string }[]; cameras: { id: string }[] }): { path: string; message: string }[] {
+/** A scale as the canteen checks it: its protocol may be type-approved for trade (drivers/scale/protocols.ts). */
+export interface StationScale { id: string; protocol?: string; approvable?: boolean }
+
+/** Stations pointing at scales or cameras the config does not have, or selling on a scale that cannot be approved: `{path, message}` like the config's other issues. */
+export function canteenDeviceIssues(c: CanteenConfig, devices: { scales: StationScale[]; cameras: { id: string }[] }): { path: string; message: string }[] {
   const scales = devices.scales.map((s) => s.id);
   const cameras = devices.cameras.map((s) => s.id);
-  return c.stations.flatMap((s, i) => [
-    ...(scales.includes(s.scale) ? [] : [{ path: `canteen.stations[${i}].scale`, message: `got "${s.scale}"; expected the id of a scale in devices.scales (${scales.join(', ') || 'none configured'})` }]),
-    ...(s.camera === undefined || cameras.includes(s.camera) ? [] : [{ path: `canteen.stations[${i}].camera`, message: `got "${s.camera}"; expected the id of a camera in devices.cameras (${cameras.join(', ') || 'none configured'})` }]),
-  ]);
+  return c.stations.flatMap((s, i) => {
+    const scale = devices.scales.find((x) => x.id === s.scale);
+    return [
+      ...(scale ? [] : [{ path: `canteen.stations[${i}].scale`, message: `got "${s.scale}"; expected the id of a scale in devices.scales (${scales.join(', ') || 'none configured'})` }]),
+      // Metrology Law art. 9 / JJG 539: an instrument used to charge money must be type-approved and verified.
+      ...(scale && s.sells && scale.approvable === false
+        ? [{ path: `canteen.stations[${i}].scale`, message: `got "${s.scale}", a ${scale.protocol} scale; a selling station needs a type-approved (型式批准) indicator with its own stable flag — a ${scale.protocol} load cell cannot price sales (set sells: false to weigh food samples or waste on it)` }]
+        : []),
+      ...(s.camera === undefined || cameras.includes(s.camera) ? [] : [{ path: `canteen.stations[${i}].camera`, message: `got "${s.camera}"; expected the id of a camera in devices.cameras (${cameras.join(', ') || 'none configured'})` }]),
+    ];
+  });
 }

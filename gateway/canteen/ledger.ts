@@ -1,6 +1,6 @@
 // The audit of priced plates and the sales, in SQLite (migration 004_canteen).
 import { randomUUID } from 'node:crypto';
-import type { NutritionMsg, PricedLineMsg, SaleMsg, SaleStatus } from '../wire/canteen.ts';
+import type { LineMetrologyMsg, NutritionMsg, PricedLineMsg, SaleMsg, SaleStatus } from '../wire/canteen.ts';
 import type { SaleMethod } from '../wire/payments.ts';
 import type { Db } from '../store/sqlite.ts';
 import { CanteenError } from './errors.ts';
@@ -16,12 +16,15 @@ export interface LineRecord extends PricedLineMsg {
   readingG: number;
   tareSource: 'tray' | 'scale' | 'none';
   tray: string | null;
+  /** who decided the priced reading was stable: the indicator's own flag or the gateway's filter */
+  stableBy?: 'scale' | 'filter' | undefined;
 }
 
 interface LineRow {
   id: string; at: number; gross_g: number | null; tare_g: number; net_g: number; interval_g: number;
   price_mode: 'by_weight' | 'per_portion'; unit_fen: number; unit_grams: 100 | 500 | null; total_fen: number;
   dish_id: string | null; dish_name: string | null; nutrition: string | null; score: number | null; corrected: number;
+  metrology: string | null;
 }
 
 interface SaleRow {
@@ -37,9 +40,9 @@ export class Ledger {
   constructor(private readonly db: Db) {
     this.st = {
       insertLine: db.prepare(`INSERT INTO canteen_lines (id, station, at, frames, stable, scale_net, reading_g, gross_g, tare_g, tare_source, tray,
-        net_g, interval_g, price_mode, unit_fen, unit_grams, total_fen, dish_id, dish_name, nutrition, score, corrected)
+        net_g, interval_g, price_mode, unit_fen, unit_grams, total_fen, dish_id, dish_name, nutrition, score, corrected, stable_by, metrology)
         VALUES (@id, @station, @at, @frames, @stable, @scaleNet, @readingG, @grossG, @tareG, @tareSource, @tray,
-        @netG, @intervalG, @priceMode, @unitFen, @unitGrams, @totalFen, @dishId, @dishName, @nutrition, @score, @corrected)`),
+        @netG, @intervalG, @priceMode, @unitFen, @unitGrams, @totalFen, @dishId, @dishName, @nutrition, @score, @corrected, @stableBy, @metrology)`),
       line: db.prepare('SELECT * FROM canteen_lines WHERE id = ?'),
       nextNo: db.prepare('SELECT COALESCE(MAX(no), 0) + 1 FROM canteen_sales WHERE day = ?').pluck(),
       insertSale: db.prepare(`INSERT INTO canteen_sales (id, day, no, station, line_id, status, total_fen, created_at)
@@ -78,6 +81,8 @@ export class Ledger {
       nutrition: l.nutrition ? JSON.stringify(l.nutrition) : null,
       score: l.score,
       corrected: l.corrected ? 1 : 0,
+      stableBy: l.stableBy ?? null,
+      metrology: l.metrology ? JSON.stringify(l.metrology) : null,
     });
   }
 
@@ -158,5 +163,6 @@ function lineMsg(r: LineRow): PricedLineMsg {
     nutrition: r.nutrition ? (JSON.parse(r.nutrition) as NutritionMsg) : null,
     score: r.score,
     corrected: r.corrected === 1,
+    metrology: r.metrology ? (JSON.parse(r.metrology) as LineMetrologyMsg) : null,
   };
 }

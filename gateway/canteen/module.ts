@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
-import type { CanteenCatalogMsg, SaleMsg, StationStateMsg } from '../wire/canteen.ts';
+import type { CanteenCatalogMsg, LineMetrologyMsg, SaleMsg, StationStateMsg } from '../wire/canteen.ts';
 import type { SaleMethod } from '../wire/payments.ts';
 import type { Db } from '../store/sqlite.ts';
 import { Catalog } from './catalog.ts';
@@ -15,6 +15,8 @@ import { Photos } from './photos.ts';
 import { canteenRoutes } from './routes.ts';
 import { StationRecognition } from './recognition.ts';
 import { StationSession, type DishRecognizer } from './session.ts';
+import { ScaleVerifications } from './verification.ts';
+import { metrologyRoutes } from './metrology-routes.ts';
 
 /** The outbox's durable put; resolves once the record is on disk. */
 export type PutFn = (stream: 'transactions', payload: unknown, key: string) => Promise<unknown>;
@@ -28,6 +30,20 @@ export interface CanteenOptions {
   /** site time zone, for days, sale numbers and meals */
   timeZone?: string;
   now?: () => number;
+  /** the configured scales (devices.scales): a legal-for-trade one prices only on its own stable flag */
+  scales?: readonly ScaleLegalConfig[];
+}
+
+/** What the canteen reads of a scale's config (drivers/scale/legal.ts). */
+export interface ScaleLegalConfig {
+  id: string;
+  legal_for_trade?: boolean;
+  metrology?: { type_approval_no: string; verification_no: string; verified_until: string; max_g: number; min_g: number } | undefined;
+}
+
+function lineMetrology(s: ScaleLegalConfig | undefined): LineMetrologyMsg | null {
+  const m = s?.legal_for_trade ? s.metrology : undefined;
+  return m ? { maxG: m.max_g, minG: m.min_g, typeApprovalNo: m.type_approval_no, verificationNo: m.verification_no, verifiedUntil: m.verified_until } : null;
 }
 
 export class CanteenModule implements PaymentPort {
@@ -40,6 +56,9 @@ export class CanteenModule implements PaymentPort {
   private readonly inFlight = new Set<Promise<unknown>>();
   readonly timeZone: string;
   readonly now: () => number;
+  private readonly scales: readonly ScaleLegalConfig[];
+  /** verification (检定) of the legal-for-trade scales */
+  readonly verifications: ScaleVerifications;
 
   constructor(
     private readonly db: Db,
@@ -55,6 +74,13 @@ export class CanteenModule implements PaymentPort {
     this.photos = new Photos(dataDir);
     this.timeZone = opts.timeZone ?? 'Asia/Shanghai';
     this.now = opts.now ?? Date.now;
+    this.scales = opts.scales ?? [];
+    this.verifications = new ScaleVerifications(
+      db,
+      this.scales.flatMap((s) => (s.legal_for_trade && s.metrology ? [{ id: s.id, verificationNo: s.metrology.verification_no, verifiedUntil: s.metrology.verified_until }] : [])),
+      this.timeZone,
+      this.now,
+    );
   }
 
   /** Dish recognition with enrolment, when the gateway has the model. */
@@ -76,7 +102,7 @@ export class CanteenModule implements PaymentPort {
       },
       this.cfg.max_dishes,
     );
-    for (const cfg of this.cfg.stations) {
+    for (const cfg of this.cfg.stations.filter((s) => s.sells)) {
       const session = new StationSession({
         station: withDefaults(cfg),
         pricing: this.cfg.pricing,
@@ -88,6 +114,8 @@ export class CanteenModule implements PaymentPort {
         now: this.now,
         emit: (state) => this.bus.emit('station:state', state),
         onError: (err, what) => this.logger.error({ err, station: cfg.id }, `${what} failed`),
+        legal: lineMetrology(this.scales.find((s) => s.id === cfg.scale)),
+        weightSalesStopped: () => this.verifications.expired(cfg.scale),
       });
       this.sessions.set(cfg.id, session);
       this.byScale.set(cfg.scale, session);
@@ -121,7 +149,7 @@ export class CanteenModule implements PaymentPort {
       pricing: p.mode === 'uniform' ? { mode: 'uniform', fen: p.price_fen!, perGrams: p.per_grams! } : { mode: 'per_dish' },
       dishes: this.catalog.list(),
       menu: this.catalog.menu(date, meal),
-      stations: this.cfg.stations.map((c) => {
+      stations: this.cfg.stations.filter((c) => c.sells).map((c) => {
         const s = withDefaults(c);
         return { id: s.id, name: s.name ?? s.id, scale: s.scale, intervalG: s.interval_g, minSaleG: s.min_sale_g, trays: s.trays.map((t) => ({ id: t.id, name: t.name, tareG: t.tare_g })) };
       }),
@@ -159,7 +187,23 @@ export class CanteenModule implements PaymentPort {
     return sale;
   }
 
-  routes: FastifyPluginAsync = async (app) => canteenRoutes(app, this);
+  routes: FastifyPluginAsync = async (app) => {
+    await canteenRoutes(app, this);
+    metrologyRoutes(
+      app,
+      this.verifications,
+      (scale) => {
+        for (const s of this.sessions.values()) s.catalogChanged(); // re-price what is on the scale under the new verification
+        this.logger.info({ scale }, 'new scale verification entered');
+      },
+      {
+        db: this.db,
+        timeZone: this.timeZone,
+        log: (who, detail) =>
+          this.db.prepare('INSERT INTO audit_log (at, actor, role, action, detail, result, client) VALUES (?, ?, ?, ?, ?, ?, ?)').run(this.now(), who.actor, who.role, 'weighing audit export', JSON.stringify(detail), 'ok', who.client),
+      },
+    );
+  };
 
   private queue(sale: SaleMsg): Promise<void> {
     const p = this.put('transactions', { type: 'sale', ...sale }, sale.id).then(

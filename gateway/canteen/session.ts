@@ -10,7 +10,7 @@
 // chosen at is another plate: the dish and recognition start over. Once a sale is
 // handed over, paid or cancelled, nothing is priced until the scale is back at zero.
 import { randomUUID } from 'node:crypto';
-import type { DishMsg, PricedLineMsg, SaleMsg, StationPhase, StationReason, StationStateMsg, TrayMsg } from '../wire/canteen.ts';
+import type { DishMsg, LineMetrologyMsg, PricedLineMsg, SaleMsg, StationPhase, StationReason, StationStateMsg, TrayMsg } from '../wire/canteen.ts';
 import type { ScaleWeightMsg } from '../wire/devices.ts';
 import type { CanteenConfig, SitePricingConfig, Station } from './config.ts';
 import { CanteenError } from './errors.ts';
@@ -33,6 +33,14 @@ export interface SessionDeps {
   now(): number;
   emit(state: StationStateMsg): void;
   onError(err: unknown, what: string): void;
+  /**
+   * The station's scale is legal for trade: only the indicator's own stable flag counts
+   * (OIML R76-1 4.4.2; never the gateway's stability filter), and its data plate and
+   * certificates go on every line.
+   */
+  legal?: LineMetrologyMsg | null | undefined;
+  /** the scale's verification (检定) has lapsed: nothing is priced by weight (per portion goes on) */
+  weightSalesStopped?: (() => boolean) | undefined;
 }
 
 /** A reading older than this is not charged: the scale has gone quiet. */
@@ -42,7 +50,7 @@ const MAX_CANDIDATES = 5;
 const DONE: StationPhase[] = ['awaiting_payment', 'paid', 'cancelled'];
 const ON_SCALE: StationPhase[] = ['loading', 'stable', 'priced'];
 
-type Reading = ScaleInput & { at: number };
+type Reading = ScaleInput & { at: number; stableBy?: 'scale' | 'filter' | undefined };
 
 export class StationSession {
   private phase: StationPhase = 'idle';
@@ -77,7 +85,9 @@ export class StationSession {
     const extra = msg as { raw?: unknown; tare?: unknown };
     const r: Reading = {
       grams: msg.grams,
-      stable: msg.stable,
+      // on a legal-for-trade scale a stable decided by the gateway's filter is not stable
+      stable: msg.stable && (!this.d.legal || msg.stableBy === 'scale'),
+      stableBy: msg.stableBy,
       net: msg.net,
       overload: msg.overload,
       underload: msg.underload,
@@ -221,6 +231,12 @@ export class StationSession {
       this.line = null;
       return;
     }
+    if (out.unit.mode === 'by_weight' && this.d.weightSalesStopped?.()) {
+      this.phase = 'stable';
+      this.reason = 'verification_expired';
+      this.line = null;
+      return;
+    }
     const score = dish ? (this.candidates.find((c) => c.dishId === dish.id)?.score ?? null) : null;
     const corrected = this.recognised !== null && this.choice !== null && this.choice !== this.recognised;
     const key = JSON.stringify([out.weighing, out.unit, out.totalFen, dish?.id, dish?.name, out.nutrition, score, corrected]);
@@ -240,6 +256,7 @@ export class StationSession {
         nutrition: out.nutrition,
         score,
         corrected,
+        ...(this.d.legal ? { metrology: this.d.legal } : {}),
       };
       try {
         this.d.ledger.recordLine({
@@ -251,6 +268,7 @@ export class StationSession {
           readingG: r.grams,
           tareSource: out.weighing.tareSource,
           tray: out.weighing.tareSource === 'tray' ? this.trayId : null,
+          stableBy: r.stableBy,
         });
       } catch (err) {
         // Never priced without its audit record.

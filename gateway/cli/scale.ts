@@ -4,7 +4,8 @@
 import type { z } from 'zod';
 import { createScale } from '../../drivers/scale/create.ts';
 import { scaleDeviceSchema, type ScaleDeviceInput } from '../../drivers/scale/config.ts';
-import { SCALE_PROTOCOLS, type ScaleDriver } from '../../drivers/scale/driver.ts';
+import type { ScaleDriver } from '../../drivers/scale/driver.ts';
+import { SCALE_PROTOCOLS } from '../../drivers/scale/protocols.ts';
 import type { WeightReading } from '../../drivers/scale/reading.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, intFlag, parseHostPort, printJson, type Command } from './command.ts';
 

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { shippedProfiles, validateProfile, type AnyProfile } from '../../drivers/modbus/profile.ts';
 import { resolveCameraPaths } from '../../drivers/camera/config.ts';
 import { canteenDeviceIssues } from '../canteen/config.ts';
+import { isApprovableProtocol } from '../../drivers/scale/protocols.ts';
 import { kitchenConfigIssues } from '../kitchen/config.ts';
 import { foodSafetyIssues } from '../kitchen/records/config.ts';
 import { uplinkEntryOf, type LoadedUplink } from '../uplink/registry.ts';
@@ -60,7 +61,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     ...meterChecks(config, profiles),
     ...unknownMeterRefs(config),
     ...duplicateUplinks(config),
-    ...canteenDeviceIssues(config.canteen, config.devices),
+    ...canteenDeviceIssues(config.canteen, { scales: config.devices.scales.map((s) => ({ ...s, approvable: isApprovableProtocol(s.protocol) })), cameras: config.devices.cameras }),
     ...kitchenConfigIssues(config.kitchen, config.devices),
     ...foodSafetyIssues(config.food_safety, config.canteen),
   ];

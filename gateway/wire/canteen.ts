@@ -61,6 +61,16 @@ export interface PricedLineMsg {
   score: number | null;
   /** the diner picked another dish than the recognised one */
   corrected: boolean;
+  /** a legal-for-trade scale's data plate and certificates (JJG 539; OIML R76-1 7.1): shown on the receipt */
+  metrology?: LineMetrologyMsg | null;
+}
+
+export interface LineMetrologyMsg {
+  maxG: number;
+  minG: number;
+  typeApprovalNo: string;
+  verificationNo: string;
+  verifiedUntil: string;
 }
 
 export type SaleStatus = 'awaiting_payment' | 'paid' | 'cancelled';
@@ -88,7 +98,8 @@ export interface SaleMsg {
  * (seen at start-up); idle: no reading yet.
  */
 export type StationPhase = 'idle' | 'clear' | 'zero' | 'loading' | 'stable' | 'priced' | 'awaiting_payment' | 'paid' | 'cancelled';
-export type StationReason = 'overload' | 'underload' | 'below_min' | 'choose_dish' | null;
+/** verification_expired: the legal-for-trade scale's verification (检定) has lapsed: nothing is sold by weight */
+export type StationReason = 'overload' | 'underload' | 'below_min' | 'choose_dish' | 'verification_expired' | null;
 
 /** Pushed on `/kiosk` as `station:state` whenever something the diner sees changes; `seq` only grows. */
 export interface StationStateMsg {
@@ -114,3 +125,17 @@ export interface CatalogChangedMsg { version: number; at: number }
 
 /** Events the canteen module adds to `/kiosk` (and `canteen:catalog` to `/admin`). */
 export interface CanteenKioskEvents { 'station:state': (m: StationStateMsg) => void; 'canteen:catalog': (m: CatalogChangedMsg) => void }
+
+/** GET /api/canteen/verifications — a legal-for-trade scale's verification (检定, JJG 539). */
+export interface ScaleVerificationMsg {
+  scale: string;
+  verificationNo: string;
+  /** site-local YYYY-MM-DD, valid through that day */
+  verifiedUntil: string;
+  /** days from today (site-local) to verifiedUntil; negative once expired */
+  daysLeft: number;
+  /** due_soon: 30 days or fewer left; expired: no pricing by weight until a new verification is entered */
+  state: 'valid' | 'due_soon' | 'expired';
+  enteredBy: string | null;
+  enteredAt: number | null;
+}

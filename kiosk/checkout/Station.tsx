@@ -130,9 +130,10 @@ export function Station({ c, device, connected, facePay }: { c: Canteen; device:
         />
       </div>
     );
-  } else if (phase === 'stable' && s.reason === 'choose_dish') {
+  } else if (phase === 'stable' && (s.reason === 'choose_dish' || s.reason === 'verification_expired')) {
     body = (
       <div class="co-choose">
+        {s.reason === 'verification_expired' && <p class="alert co-message" data-testid="verification-expired">{t('co.verificationExpired')}</p>}
         <div class="co-strip">
           {weight(true)}
           {trays}

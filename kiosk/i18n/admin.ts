@@ -95,6 +95,14 @@ export const adminDict = {
   'ops.bundle': ['下载支持包', 'Download support bundle'],
   'ops.bundleNote': ['含配置（密钥已隐去）、最近的日志、指标和状态', 'config (secrets redacted), recent logs, metrics and readiness'],
   'ops.loadFailed': ['运维信息加载失败：{e}', 'Could not load the operations view: {e}'],
+  'verify.title': ['计量检定', 'Scale verification'],
+  'verify.no': ['检定证书 {no}', 'certificate {no}'],
+  'verify.valid': ['有效期至 {date}', 'valid until {date}'],
+  'verify.due_soon': ['检定将于 {date} 到期（还剩 {days} 天），请安排复检', 'verification expires on {date} ({days} days left): book the re-verification'],
+  'verify.expired': ['检定已于 {date} 过期，已停止按重量计价（按份和柜台结算照常）', 'verification expired on {date}: no sales by weight (per portion and counter sales go on)'],
+  'verify.newNo': ['新检定证书编号', 'New certificate no.'],
+  'verify.newUntil': ['有效期至', 'Valid until'],
+  'verify.save': ['录入新检定', 'Enter the new verification'],
 } satisfies Dict;
 
 addDict(adminDict);

@@ -28,6 +28,7 @@ export const checkoutDict = {
   'pay.daily_cap_reached': ['已达今日消费上限', 'Today\'s spending limit reached'],
   'pay.otherWay': ['其他方式 / 到柜台结算', 'Another way / pay at the counter'],
   'co.clear': ['请先取走秤上的餐盘', 'Please take the plate off the scale first'],
+  'co.verificationExpired': ['本秤检定已过期，暂停按重量计价，请选择按份菜品或到柜台结算', 'This scale\'s verification has expired: no sales by weight; choose a per-portion dish or pay at the counter'],
   'co.chooseDish': ['请选择菜品', 'Choose your dish'],
   'co.recognising': ['正在识别菜品…', 'Recognising the dish…'],
   'co.suggested': ['推荐', 'Suggested'],

@@ -9,6 +9,7 @@ import { Shell } from '../ui/Shell.tsx';
 import { OutboxPanel } from '../ui/OutboxPanel.tsx';
 import { CatalogAdmin } from '../ui/CatalogAdmin.tsx';
 import { OpsPanel } from '../ops/OpsPanel.tsx';
+import { ScaleVerifications } from '../ops/ScaleVerifications.tsx';
 import { BiometricsAdmin } from '../biometrics/BiometricsAdmin.tsx';
 import { ZoneEditor } from '../kitchen/ZoneEditor.tsx';
 import { StateBadge } from '../ui/StateBadge.tsx';
@@ -80,6 +81,7 @@ function Admin() {
           {snap.devices.length > 0 ? <DeviceTable devices={snap.devices} /> : <p class="empty">{t('admin.noDevices')}</p>}
           <h2>{t('outbox.title')}</h2>
           {snap.outbox && <OutboxPanel status={snap.outbox} />}
+          <ScaleVerifications />
           <OpsPanel />
           <CatalogAdmin />
           <BiometricsAdmin />

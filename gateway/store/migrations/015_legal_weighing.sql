@@ -1,0 +1,18 @@
+-- Legal-for-trade weighing (issue 15; numbered 018 in the lead's plan): who decided a
+-- priced reading was stable, and the scale's data plate and certificates at that moment
+-- (OIML R76-1 4.4.2, 4.5.2; JJG 539), kept with the line's audit record.
+ALTER TABLE canteen_lines ADD COLUMN stable_by TEXT;   -- scale | filter; null before this migration
+ALTER TABLE canteen_lines ADD COLUMN metrology TEXT;   -- JSON {legalForTrade, maxG, minG, typeApprovalNo, verificationNo, verifiedUntil}; null when not a legal-for-trade scale
+
+-- A new verification (检定) of a legal-for-trade scale, entered at /admin after the old one
+-- expired or before (JJG 539; Metrology Law art. 9: an instrument used for trade is verified
+-- periodically). The newest row per scale overrides the config's metrology.verified_until.
+CREATE TABLE scale_verifications (
+  id              INTEGER PRIMARY KEY,
+  scale           TEXT    NOT NULL,
+  verification_no TEXT    NOT NULL,
+  verified_until  TEXT    NOT NULL,        -- site-local YYYY-MM-DD, valid through that day
+  entered_by      TEXT    NOT NULL,
+  entered_at      INTEGER NOT NULL
+);
+CREATE INDEX scale_verifications_scale ON scale_verifications (scale, id);
