@@ -36,6 +36,9 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'POST /api/kitchen/checks': [KI, S, A],
   'POST /api/kitchen/samples': [KI, S, A],
   'POST /api/kitchen/samples/:id/discard': [KI, S, A],
+  // sunshine-kitchen sensors and kitchen waste (gateway/kitchen/sensors)
+  'GET /api/kitchen/sensors': [KI, S, A],
+  'POST /api/kitchen/waste': [KI, S, A],
   // pages
   'GET /': [K, A],
   'GET /kitchen': [KI, S, A],

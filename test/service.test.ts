@@ -123,6 +123,7 @@ describe('gateway on simulators', () => {
       { version: 12, name: 'payment_amount_checks' },
       { version: 13, name: 'auth_attempts' },
       { version: 14, name: 'face_law' },
+      { version: 15, name: 'kitchen_sensors' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

@@ -9,6 +9,7 @@ import { shippedProfiles, validateProfile, type AnyProfile } from '../../drivers
 import { resolveCameraPaths } from '../../drivers/camera/config.ts';
 import { canteenDeviceIssues } from '../canteen/config.ts';
 import { kitchenConfigIssues } from '../kitchen/config.ts';
+import { kitchenSensorsIssues } from '../kitchen/sensors/config.ts';
 import { foodSafetyIssues } from '../kitchen/records/config.ts';
 import { uplinkEntryOf, type LoadedUplink } from '../uplink/registry.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
@@ -62,6 +63,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     ...duplicateUplinks(config),
     ...canteenDeviceIssues(config.canteen, config.devices),
     ...kitchenConfigIssues(config.kitchen, config.devices),
+    ...kitchenSensorsIssues(config.kitchen_sensors, config.devices),
     ...foodSafetyIssues(config.food_safety, config.canteen),
   ];
   const dir = path.dirname(file);
