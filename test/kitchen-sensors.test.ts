@@ -86,7 +86,7 @@ const outbox = (type: string) => {
   const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
   try {
     return (db.prepare("SELECT id, payload FROM outbox_records WHERE stream = 'events' ORDER BY seq").all() as { id: string; payload: string }[])
-      .map((r) => ({ recordId: r.id, ...(JSON.parse(r.payload) as Record<string, unknown>) }))
+      .map((r) => ({ recordId: r.id, ...(JSON.parse(r.payload) as Record<string, unknown>) }) as Record<string, unknown>)
       .filter((r) => r.type === type);
   } finally {
     db.close();
