@@ -24,6 +24,7 @@ import { ProvinceSim } from './sim/province/province.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice, cameraReports, watchCameras } from './devices/camera.ts';
 import { KitchenModule } from './kitchen/module.ts';
+import { KitchenSensorsModule } from './kitchen/sensors/module.ts';
 import type { Device } from './devices/device.ts';
 import { MeterLines } from './devices/meter-lines.ts';
 import { ScaleDevice } from './devices/scale.ts';
@@ -186,6 +187,10 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     });
     records.start();
     running.push({ name: 'food-safety records', stop: () => records.stop() });
+    // Cold rooms, disinfection, kitchen waste (gateway/kitchen/sensors): alerts into the same book, records to the outbox.
+    const sensors = new KitchenSensorsModule({ db, config: config.kitchen_sensors, devices: config.devices, bus, raise: kitchen.book.raise, put: (stream, payload, key) => outbox.put(stream, payload, key), weightOf: (scale) => live.weights.get(scale), timeZone: config.site.timezone, logger: logger.child({ module: 'kitchen-sensors' }) });
+    await sensors.start();
+    running.push({ name: 'kitchen sensors', stop: () => sensors.stop() });
     const cameraHealth = () => cameraReports(cameras, (id) => kitchen.detection(id));
     watchCameras(metrics, cameraHealth);
 
@@ -205,8 +210,8 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       kioskFiles: await loadKioskPages({ info: (msg) => logger.info(msg) }),
       metricsToken: config.server.metrics_token,
       trustProxy: config.server.trust_proxy,
-      areas: [energy.routes, canteen.routes, payments.routes, ops.routes, biometricsRoutes(biometrics), records.routes, kitchen.routes],
-      sections: () => ({ cameras: cameraHealth(), kitchen: kitchen.status() }),
+      areas: [energy.routes, canteen.routes, payments.routes, ops.routes, biometricsRoutes(biometrics), records.routes, kitchen.routes, sensors.routes],
+      sections: () => ({ cameras: cameraHealth(), kitchen: kitchen.status(), kitchenSensors: sensors.health() }),
       outbox: () => {
         const s = outbox.status();
         const audit = auth.auditWaiting ? [`${auth.auditWaiting} audit lines kept in memory until the disk has room`] : [];

@@ -40,6 +40,9 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'GET /api/canteen/verifications': [S, C, A],
   'PUT /api/canteen/verifications/:scale': [A],
   'GET /api/canteen/audit': [S, A],
+  // sunshine-kitchen sensors and kitchen waste (gateway/kitchen/sensors)
+  'GET /api/kitchen/sensors': [KI, S, A],
+  'POST /api/kitchen/waste': [KI, S, A],
   // pages
   'GET /': [K, A],
   'GET /kitchen': [KI, S, A],

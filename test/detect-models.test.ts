@@ -10,6 +10,8 @@ import { decodeToRgb } from '../drivers/camera/file-source.ts';
 import { iou, type Box } from '../models/detector/decode.ts';
 import { Detector, type Detection } from '../models/detector/detector.ts';
 import { headRegion, MaskChecker } from '../models/detector/mask.ts';
+import { AttributeChecker } from '../models/detector/attribute.ts';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { detectAll } from '../models/detector/multi.ts';
 import { imageSize } from '../models/preprocess.ts';
 import { createModelRegistry, ModelError, type ModelRegistry } from '../models/registry.ts';
@@ -186,5 +188,39 @@ describe('mask check (UltraFace RFB-640 masked_face v2)', () => {
     const edge = headRegion([600, 0, 640, 100], 640, 480);
     expect(edge.left + edge.width).toBeLessThanOrEqual(640);
     expect(edge.left).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('per-person attribute (models/detector/attribute.ts): the mask check is one instance', () => {
+  it('the masked-face manifest\'s params.attribute gives the same per-person verdicts as the mask check', async () => {
+    const file = image('compreface_000_5.jpg');
+    const persons = await yolox.detect(file, { labels: ['person'] });
+    const byAttribute = await new AttributeChecker(registry, 'ultraface-RFB-640-masked_face-v2').check(file, persons.map((p) => p.box));
+    const faces = await new MaskChecker(registry).checkMasks(file, persons);
+    const bestMask = new Map<number, { score: number; masked: boolean }>();
+    for (const f of faces) if (!bestMask.has(f.person!) || f.score > bestMask.get(f.person!)!.score) bestMask.set(f.person!, f);
+    expect(byAttribute.length).toBeGreaterThanOrEqual(4);
+    expect(new Map(byAttribute.map((a) => [a.person, a.has]))).toEqual(new Map([...bestMask].map(([i, f]) => [i, f.masked])));
+  });
+
+  it('a new per-person check is a manifest only: a site manifest naming with/without labels, no code', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'attr-models-'));
+    mkdirSync(path.join(dir, 'manifests'));
+    symlinkSync(path.join(SHARED_MODELS_DIR, 'ultraface-RFB-640-masked_face-v2.onnx'), path.join(dir, 'ultraface-RFB-640-masked_face-v2.onnx'));
+    const m = JSON.parse(readFileSync('models/manifests/ultraface-RFB-640-masked_face-v2.json', 'utf8'));
+    // "bare face" as the attribute a person has: the inverse of the mask check
+    writeFileSync(path.join(dir, 'manifests', 'bare_face.json'), JSON.stringify({ ...m, name: 'bare_face', params: { nms_iou: 0.3, attribute: { with: 'face', without: 'masked_face', region: 'head' } } }));
+    writeFileSync(path.join(dir, 'manifests', 'no_attribute.json'), JSON.stringify({ ...m, name: 'no_attribute', params: { nms_iou: 0.3 } }));
+    const site = await createModelRegistry({ modelsDir: dir });
+    try {
+      const file = image('compreface_000_5.jpg');
+      const persons = (await yolox.detect(file, { labels: ['person'] })).map((p) => p.box);
+      const mask = await new AttributeChecker(site, 'ultraface-RFB-640-masked_face-v2').check(file, persons);
+      const bare = await new AttributeChecker(site, 'bare_face').check(file, persons);
+      expect(bare.map((b) => [b.person, b.has])).toEqual(mask.map((a) => [a.person, !a.has]));
+      expect(() => new AttributeChecker(site, 'no_attribute')).toThrow(/model no_attribute: params\.attribute: missing/);
+    } finally {
+      await site.close();
+    }
   });
 });

@@ -99,13 +99,29 @@ describe('rule timing', () => {
 
   it('without_mask: persons whose face was found bare; masked faces and unseen faces do not count', () => {
     const tr = tracker({ alert: 'no_mask', when: { label: 'person', is: 'without_mask' }, min_duration_ms: 1000 });
-    const masked = run(tr, T0, T0 + 5000, 500, (t) => ({ at: t, detections: [PERSON], faces: [{ person: PERSON, masked: true }] }));
+    const masked = run(tr, T0, T0 + 5000, 500, (t) => ({ at: t, detections: [PERSON], attributes: { mask: [{ person: PERSON, has: true }] } }));
     expect(masked).toEqual([]);
-    const noFace = run(tr, T0 + 5500, T0 + 9000, 500, (t) => ({ at: t, detections: [PERSON], faces: [] }));
+    const noFace = run(tr, T0 + 5500, T0 + 9000, 500, (t) => ({ at: t, detections: [PERSON], attributes: { mask: [] } }));
     expect(noFace).toEqual([]);
-    const bare = run(tr, T0 + 9500, T0 + 12_000, 500, (t) => ({ at: t, detections: [PERSON], faces: [{ person: PERSON, masked: false }] }));
+    const bare = run(tr, T0 + 9500, T0 + 12_000, 500, (t) => ({ at: t, detections: [PERSON], attributes: { mask: [{ person: PERSON, has: false }] } }));
     expect(bare.map((f) => f.at - T0)).toEqual([10_500]);
     expect(bare[0]!.matches).toEqual([PERSON]);
+  });
+
+  it('lacking: any per-person attribute by name (a hat), the same timing; another attribute\'s results do not count', () => {
+    const tr = tracker({ alert: 'no_hat', when: { label: 'person', is: 'lacking', attribute: 'hat' }, min_duration_ms: 1000 });
+    const maskOnly = run(tr, T0, T0 + 3000, 500, (t) => ({ at: t, detections: [PERSON], attributes: { mask: [{ person: PERSON, has: false }] } }));
+    expect(maskOnly).toEqual([]);
+    const bare = run(tr, T0 + 3500, T0 + 6000, 500, (t) => ({ at: t, detections: [PERSON], attributes: { hat: [{ person: PERSON, has: false }] } }));
+    expect(bare.map((f) => f.at - T0)).toEqual([4500]);
+    expect(ruleSchema.safeParse({ id: 'r', alert: 'no_hat', when: { label: 'person', is: 'lacking' } }).success).toBe(false);
+  });
+
+  it('the rule union: min_count means nothing for absent, an unknown condition names the choices', () => {
+    expect(ruleSchema.safeParse({ id: 'r', alert: 'x', when: { label: 'person', is: 'absent', min_count: 2 } }).success).toBe(false);
+    const bad = ruleSchema.safeParse({ id: 'r', alert: 'x', when: { label: 'person', is: 'without_hat' } });
+    expect(bad.success).toBe(false);
+    expect(JSON.stringify(bad.error!.issues)).toContain('lacking');
   });
 
   it('min_score and min_count', () => {
@@ -205,6 +221,15 @@ describe('kitchen config', () => {
       'kitchen.outputs[1].pin',
     ]);
     expect(kitchenConfigIssues(k, devices)[3]!.message).toBe('unknown camera "nope"; expected one of devices.cameras: line');
+  });
+
+  it('a lacking rule names an attribute of kitchen.attributes (mask is always there)', () => {
+    const rule = (attribute: string) => ({ camera: 'line', rules: [{ id: 'r', alert: 'no_hat', when: { label: 'person', is: 'lacking', attribute } }] });
+    expect(kitchenConfigIssues(parse({ cameras: [rule('mask')] }), devices)).toEqual([]);
+    expect(kitchenConfigIssues(parse({ attributes: { hat: 'chef_hat_v1' }, cameras: [rule('hat')] }), devices)).toEqual([]);
+    expect(kitchenConfigIssues(parse({ cameras: [rule('hat')] }), devices)).toEqual([
+      { path: 'kitchen.cameras[0].rules[0].when.attribute', message: 'unknown attribute "hat"; expected one of kitchen.attributes: mask' },
+    ]);
   });
 
   it('refuses bad hours and alert types', () => {

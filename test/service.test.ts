@@ -124,6 +124,7 @@ describe('gateway on simulators', () => {
       { version: 13, name: 'auth_attempts' },
       { version: 14, name: 'face_law' },
       { version: 15, name: 'legal_weighing' },
+      { version: 16, name: 'kitchen_sensors' },
     ]);
     const events = db.prepare("SELECT device, state FROM device_events WHERE state = 'online'").all();
     db.close();

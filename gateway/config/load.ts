@@ -10,6 +10,7 @@ import { resolveCameraPaths } from '../../drivers/camera/config.ts';
 import { canteenDeviceIssues } from '../canteen/config.ts';
 import { isApprovableProtocol } from '../../drivers/scale/protocols.ts';
 import { kitchenConfigIssues } from '../kitchen/config.ts';
+import { kitchenSensorsIssues } from '../kitchen/sensors/config.ts';
 import { foodSafetyIssues } from '../kitchen/records/config.ts';
 import { uplinkEntryOf, type LoadedUplink } from '../uplink/registry.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
@@ -63,6 +64,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     ...duplicateUplinks(config),
     ...canteenDeviceIssues(config.canteen, { scales: config.devices.scales.map((s) => ({ ...s, approvable: isApprovableProtocol(s.protocol) })), cameras: config.devices.cameras }),
     ...kitchenConfigIssues(config.kitchen, config.devices),
+    ...kitchenSensorsIssues(config.kitchen_sensors, config.devices),
     ...foodSafetyIssues(config.food_safety, config.canteen),
   ];
   const dir = path.dirname(file);

@@ -53,6 +53,13 @@ function walk(s: JsonSchema, key: string, required: boolean, rows: Row[]): void 
   if (s.type === 'array' && s.items?.type === 'object' && s.items.properties) {
     for (const [k, child] of Object.entries(s.items.properties)) walk(child, `${key}[].${k}`, s.items.required?.includes(k) ?? false, rows);
   }
+  // A mapping that is one of several told apart by a constant key (a kitchen rule's `when` by `is`): each variant's keys.
+  for (const v of s.anyOf ?? s.oneOf ?? []) {
+    const tagged = Object.entries(v.properties ?? {}).find(([, p]) => p.const !== undefined);
+    if (v.type !== 'object' || !tagged) continue;
+    const [tagKey, tag] = tagged;
+    for (const [k, child] of Object.entries(v.properties!)) walk(child, `${key}[${tagKey}=${String(tag.const)}].${k}`, v.required?.includes(k) ?? false, rows);
+  }
   // A list of variants told apart by `type` (buses, uplinks): each variant's keys.
   const variants = s.type === 'array' ? (s.items?.anyOf ?? s.items?.oneOf) : undefined;
   for (const v of variants ?? []) {

@@ -9,6 +9,7 @@ import { biometricsConfigSchema } from '../biometrics/config.ts';
 import { canteenConfigSchema } from '../canteen/config.ts';
 import { kitchenConfigSchema } from '../kitchen/config.ts';
 import { foodSafetyConfigSchema } from '../kitchen/records/config.ts';
+import { kitchenSensorsSchema } from '../kitchen/sensors/config.ts';
 import { paymentsConfigSchema } from '../payments/config.ts';
 import { uplinkSchema } from '../uplink/registry.ts';
 
@@ -275,6 +276,7 @@ export const configSchema = z.strictObject({
   biometrics: biometricsConfigSchema,
   kitchen: kitchenConfigSchema,
   food_safety: foodSafetyConfigSchema,
+  kitchen_sensors: kitchenSensorsSchema,
   outbox: outboxSchema,
   uplinks: z.array(uplinkSchema).default([]).describe('where records go upstream'),
   devices: z

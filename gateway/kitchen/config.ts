@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MASK_MODEL } from '../../models/detector/mask.ts';
 import type { ConfigIssue } from '../config/issues.ts';
 import { ALERT_SEVERITIES } from '../wire/kitchen.ts';
+import { attributeNameSchema, conditionAttribute, conditionSchema, MASK_ATTRIBUTE } from './conditions.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, "-" or "_", at most 63 characters');
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a model manifest name, e.g. yolox_nano');
@@ -26,18 +27,6 @@ export const zoneSchema = z.strictObject({
     .describe('the polygon, [[x, y], …] in order around it (at least 3 points)'),
   anchor: z.enum(['centre', 'bottom']).default('centre').describe('the point of a box that must be inside: its centre, or the middle of its bottom edge (feet of a person)'),
 });
-
-export const conditionSchema = z
-  .strictObject({
-    label: z.string().min(1).max(60).describe('a label any configured model produces: "person", "cell phone", "knife" (COCO), or a site model\'s ("chef_hat", "rat")'),
-    is: z
-      .enum(['present', 'absent', 'without_mask'])
-      .default('present')
-      .describe('present: at least min_count boxes of the label in the zones; absent: none; without_mask: that many boxes of the label (persons) whose face the mask model finds bare'),
-    min_score: z.number().min(0).max(1).optional().describe('detection score needed for a box to count; default kitchen.min_score'),
-    min_count: z.number().int().min(1).max(100).default(1).describe('boxes needed (present, without_mask)'),
-  })
-  .describe('what must hold on a frame');
 
 export const ruleSchema = z.strictObject({
   id: id.describe('rule id, unique per camera'),
@@ -77,7 +66,11 @@ export const gpioOutputSchema = z.strictObject({
 export const kitchenConfigSchema = z
   .strictObject({
     models: z.array(modelName).min(1).default(['yolox_nano']).describe('detector models (manifest names) run on every camera below; a rule may use any label of any of them'),
-    mask_model: modelName.default(MASK_MODEL).describe('the face + masked-face model used by `is: without_mask` rules'),
+    mask_model: modelName.default(MASK_MODEL).describe('the face + masked-face model of the `mask` attribute (`is: without_mask` rules)'),
+    attributes: z
+      .record(attributeNameSchema, modelName)
+      .default({})
+      .describe('per-person checks for `is: lacking` rules: attribute name → a detector whose manifest has params.attribute { with, without, region }, e.g. { hat: chef_hat_v1 }; mask is kitchen.mask_model'),
     min_score: z.number().min(0).max(1).default(0.4).describe('default detection score a box needs to count for a rule'),
     snapshot_quality: z.number().int().min(30).max(100).default(85).describe('JPEG quality of alert snapshots'),
     retention: z
@@ -99,6 +92,11 @@ export type KitchenCameraConfig = z.output<typeof kitchenCameraSchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
 export type ZoneConfig = z.output<typeof zoneSchema>;
 export type GpioOutputConfig = z.output<typeof gpioOutputSchema>;
+
+/** Attribute name → model: the configured ones and `mask` (kitchen.mask_model). */
+export function attributeModels(k: Pick<KitchenConfig, 'attributes' | 'mask_model'>): Record<string, string> {
+  return { [MASK_ATTRIBUTE]: k.mask_model, ...k.attributes };
+}
 
 /** "HH:MM-HH:MM" → minutes of the day [from, to); to ≤ from crosses midnight. */
 export function parseHours(s: string): { from: number; to: number } {
@@ -136,8 +134,9 @@ export function kitchenConfigIssues(k: KitchenConfig, devices: { cameras: { id: 
       r.zones.forEach((z, n) => {
         if (!zones.has(z)) issues.push({ path: `${at}.rules[${j}].zones[${n}]`, message: `unknown zone ${JSON.stringify(z)}; expected one of this camera's zones: ${[...zones].join(', ') || '(none)'}` });
       });
-      if (r.when.is === 'absent' && r.when.min_count !== 1) {
-        issues.push({ path: `${at}.rules[${j}].when.min_count`, message: `min_count ${r.when.min_count} means nothing for is: absent; expected it left out` });
+      const attribute = conditionAttribute(r.when);
+      if (attribute !== undefined && !(attribute in attributeModels(k))) {
+        issues.push({ path: `${at}.rules[${j}].when.attribute`, message: `unknown attribute ${JSON.stringify(attribute)}; expected one of kitchen.attributes: ${Object.keys(attributeModels(k)).join(', ')}` });
       }
     });
   });

@@ -132,9 +132,11 @@ export class KitchenModule {
 
   /** The camera's latest frame as JPEG with the latest detections drawn (rule matches in red). */
   annotatedJpeg(camera: string): Promise<Buffer> | undefined {
-    const frame = this.deps.live.latestFrame(camera);
-    if (!frame) return undefined;
     const latest = this.watches.get(camera)?.latest;
+    // boxes are drawn on the frame they were found on (drawing them on the newest frame
+    // put one frame's boxes on the next: the one-frame lag); without detection yet, the bare newest frame
+    const frame = latest?.frame ?? this.deps.live.latestFrame(camera);
+    if (!frame) return undefined;
     const key = `${frame.seq}:${latest?.seq ?? -1}`;
     const cached = this.annotated.get(camera);
     if (cached?.key === key) return cached.jpeg;

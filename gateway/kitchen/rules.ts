@@ -1,5 +1,5 @@
 // Rule timing, pure: detections of one frame at a time in, "fire" out. A rule's
-// condition (a label present / absent / a person without a mask, in its zones, within
+// condition (conditions.ts: a label present / absent / a person lacking a mask, in its zones, within
 // its hours) must hold for `min_duration_ms` over at least `min_frames` evaluated frames;
 // misses shorter than `gap_ms` (a box the detector lost for a frame) do not end the
 // event. One event fires once; after a fire, a new event of the same rule raises nothing
@@ -8,6 +8,7 @@ import type { Box } from '../../models/detector/decode.ts';
 import type { Detection } from '../../models/detector/detector.ts';
 import { localMinutes } from '../site-time.ts';
 import type { KitchenAlertSeverity } from '../wire/kitchen.ts';
+import { evaluateCondition, type Observation } from './conditions.ts';
 import { parseHours, type RuleConfig, type ZoneConfig } from './config.ts';
 
 export interface Zone {
@@ -40,20 +41,7 @@ export function boxInZone(box: Box, zone: Zone): boolean {
   return pointInPolygon(x, y, zone.points);
 }
 
-/** A person box and whether the mask model found their face masked. */
-export interface FaceCheck {
-  person: Detection;
-  masked: boolean;
-}
-
-/** What was seen on one frame. */
-export interface Observation {
-  /** frame time, ms */
-  at: number;
-  detections: readonly Detection[];
-  /** mask checks of the person boxes (only for rules with `is: without_mask`) */
-  faces?: readonly FaceCheck[];
-}
+export type { Observation, PersonAttribute } from './conditions.ts';
 
 export interface RuleSpec {
   id: string;
@@ -102,15 +90,9 @@ export function withinHours(at: number, spec: Pick<RuleSpec, 'hours' | 'timeZone
 
 /** The boxes that make the condition true on this frame (for absent: none), and whether it holds. */
 export function evaluate(spec: RuleSpec, o: Observation): { holds: boolean; matches: Detection[] } {
-  const { label, is, min_score, min_count } = spec.when;
+  const { label, min_score } = spec.when;
   const inZones = (b: Box) => !spec.zones.length || spec.zones.some((z) => boxInZone(b, z));
-  const counts = (d: Detection) => d.label === label && d.score >= min_score && inZones(d.box);
-  if (is === 'without_mask') {
-    const matches = (o.faces ?? []).filter((f) => !f.masked && counts(f.person)).map((f) => f.person);
-    return { holds: matches.length >= min_count, matches };
-  }
-  const matches = o.detections.filter(counts);
-  return is === 'absent' ? { holds: matches.length === 0, matches: [] } : { holds: matches.length >= min_count, matches };
+  return evaluateCondition(spec.when, o, (d: Detection) => d.label === label && d.score >= min_score && inZones(d.box));
 }
 
 export interface RuleFire {

@@ -1,6 +1,6 @@
 // One camera watched for its rules: frames → motion gate → the configured detectors
-// (and the mask check for `without_mask` rules) → each rule's timing → an alert with
-// its snapshot. A frame the gate finds unchanged is not run through the models: the
+// (and the per-person attribute checks of `lacking` rules: mask, hat…) → each rule's
+// timing → an alert with its snapshot. A frame the gate finds unchanged is not run through the models: the
 // rules see the last detections again at the new frame's time, so time still counts.
 // A model that cannot be loaded puts this camera in `degraded` with the reason (retried
 // every RETRY_MS); the other cameras are not affected.
@@ -8,15 +8,16 @@ import { createMotionGate, type CameraConfig } from '../../drivers/camera/config
 import type { MotionGate } from '../../drivers/camera/motion.ts';
 import type { Detection } from '../../models/detector/detector.ts';
 import { Detector } from '../../models/detector/detector.ts';
-import { MaskChecker } from '../../models/detector/mask.ts';
+import { AttributeChecker } from '../../models/detector/attribute.ts';
 import { detectAll } from '../../models/detector/multi.ts';
 import { ModelError, type ModelRegistry } from '../../models/registry.ts';
 import type { CameraFrame } from '../wire/devices.ts';
 import type { Logger } from '../log.ts';
 import type { RaiseAlertFn } from './alerts.ts';
-import type { KitchenCameraConfig, KitchenConfig, ZoneConfig } from './config.ts';
+import { conditionAttribute, describeCondition, type PersonAttribute } from './conditions.ts';
+import { attributeModels, type KitchenCameraConfig, type KitchenConfig, type ZoneConfig } from './config.ts';
 import { snapshotPair } from './draw.ts';
-import { evaluate, RuleTracker, ruleSpec, zoneInPixels, type FaceCheck, type Observation, type RuleFire } from './rules.ts';
+import { evaluate, RuleTracker, ruleSpec, zoneInPixels, type Observation, type RuleFire } from './rules.ts';
 
 export const RETRY_MS = 30_000;
 
@@ -45,9 +46,11 @@ export interface WatchDeps {
   onFire?: (fire: RuleFire) => void;
 }
 
-/** The latest detections, for the camera wall's annotated frame. */
+/** The latest detections with the frame they were found on, for the camera wall's annotated frame. */
 export interface LatestDetections {
   seq: number;
+  /** the frame the detections come from (boxes are drawn on it, never on a later frame) */
+  frame: CameraFrame;
   detections: Detection[];
   /** boxes that currently make a rule's condition true */
   alerting: Detection[];
@@ -56,8 +59,10 @@ export interface LatestDetections {
 export class CameraWatch {
   readonly id: string;
   private detectors: Detector[] | undefined;
-  private mask: MaskChecker | undefined;
-  private readonly maskLabels: Set<string>;
+  /** per attribute name: its checker, once loaded */
+  private attributes = new Map<string, AttributeChecker>();
+  /** per attribute name: the labels (persons) of the rules that need it */
+  private readonly attributeLabels = new Map<string, Set<string>>();
   private readonly gate: MotionGate | undefined;
   private readonly trackers: RuleTracker[];
   private readonly minScore: number;
@@ -67,7 +72,7 @@ export class CameraWatch {
   /** stream clock: frames to look at in order; null marks a drop (reset in its place, not before the frames ahead of it) */
   private readonly queue: (CameraFrame | null)[] = [];
   private streamIndex = 0;
-  private last: { detections: Detection[]; faces: FaceCheck[] } = { detections: [], faces: [] };
+  private last: { frame: CameraFrame | undefined; detections: Detection[]; attributes: Record<string, PersonAttribute[]> } = { frame: undefined, detections: [], attributes: {} };
   private drained: (() => void)[] = [];
   latest: LatestDetections | undefined;
   /** stream clock: the wall time of the first frame, from which frame times count (so rule hours still mean local hours) */
@@ -79,7 +84,12 @@ export class CameraWatch {
     this.id = cfg.camera;
     const zones = cfg.zones.map((z) => zoneInPixels(z, camera.width, camera.height));
     this.trackers = cfg.rules.map((r) => new RuleTracker(ruleSpec(r, zones, { minScore: kitchen.min_score, timeZone: deps.timeZone })));
-    this.maskLabels = new Set(cfg.rules.filter((r) => r.when.is === 'without_mask').map((r) => r.when.label));
+    for (const r of cfg.rules) {
+      const attribute = conditionAttribute(r.when);
+      if (attribute === undefined) continue;
+      if (!this.attributeLabels.has(attribute)) this.attributeLabels.set(attribute, new Set());
+      this.attributeLabels.get(attribute)!.add(r.when.label);
+    }
     this.minScore = Math.min(...this.trackers.map((t) => t.spec.when.min_score));
     this.gate = createMotionGate(camera);
   }
@@ -120,7 +130,7 @@ export class CameraWatch {
   private resetNow(): void {
     for (const t of this.trackers) t.reset();
     this.gate?.reset();
-    this.last = { detections: [], faces: [] };
+    this.last = { frame: undefined, detections: [], attributes: {} };
   }
 
   /** Zones saved at /admin: every rule looks in the new polygons from the next frame on (events in progress and cooldowns stay). */
@@ -169,14 +179,16 @@ export class CameraWatch {
       const decision = this.gate?.check({ rgb: frame.rgb, width: frame.width, height: frame.height, at: t });
       if (decision && !decision.run) this.stats.skipped++;
       else await this.infer(frame);
-      const obs: Observation = { at: t, detections: this.last.detections, faces: this.last.faces };
+      const obs: Observation = { at: t, detections: this.last.detections, attributes: this.last.attributes };
       const alerting = new Set<Detection>();
       for (const tr of this.trackers) {
         for (const d of evaluate(tr.spec, obs).matches) alerting.add(d);
         const fire = tr.observe(obs);
         if (fire) await this.fire(frame, fire);
       }
-      this.latest = { seq: frame.seq, detections: this.last.detections, alerting: [...alerting] };
+      // the gate skipped this frame: the detections are the inferred frame's, drawn on that frame
+      const seen = this.last.frame ?? frame;
+      this.latest = { seq: seen.seq, frame: seen, detections: this.last.detections, alerting: [...alerting] };
     } catch (err) {
       this.deps.logger.error({ err }, 'kitchen detection failed on a frame');
     }
@@ -186,19 +198,14 @@ export class CameraWatch {
     const t0 = performance.now();
     const image = { rgb: frame.rgb, width: frame.width, height: frame.height };
     const detections = await detectAll(this.detectors!, image, { minScore: this.minScore });
-    let faces: FaceCheck[] = [];
-    if (this.mask) {
-      const persons = detections.filter((d) => this.maskLabels.has(d.label));
-      const found = persons.length ? await this.mask.checkMasks(image, persons) : [];
-      const best = new Map<number, { score: number; masked: boolean }>();
-      for (const f of found) {
-        if (f.person === undefined) continue;
-        const prev = best.get(f.person);
-        if (!prev || f.score > prev.score) best.set(f.person, { score: f.score, masked: f.masked });
-      }
-      faces = [...best].map(([i, f]) => ({ person: persons[i]!, masked: f.masked }));
+    const attributes: Record<string, PersonAttribute[]> = {};
+    for (const [name, checker] of this.attributes) {
+      const labels = this.attributeLabels.get(name)!;
+      const persons = detections.filter((d) => labels.has(d.label));
+      const found = await checker.check(image, persons.map((p) => p.box));
+      attributes[name] = found.map((f) => ({ person: persons[f.person]!, has: f.has }));
     }
-    this.last = { detections, faces };
+    this.last = { frame, detections, attributes };
     this.stats.inferences++;
     this.stats.lastInferenceMs = performance.now() - t0;
   }
@@ -207,7 +214,7 @@ export class CameraWatch {
     const r = f.rule;
     const snapshot = await snapshotPair(frame, f.matches.map((d) => d.box), this.deps.kitchen.snapshot_quality);
     const seconds = Math.round((f.at - f.since) / 1000);
-    const what = r.when.is === 'absent' ? `no ${r.when.label}` : r.when.is === 'without_mask' ? `${r.when.label} without mask` : r.when.label;
+    const what = describeCondition(r.when);
     const where = r.zones.length ? ` in ${r.zones.map((z) => z.id).join(', ')}` : '';
     const alert = this.deps.raise({
       type: r.alert,
@@ -239,11 +246,16 @@ export class CameraWatch {
       const detectors = this.modelNames.map((n) => new Detector(registry, n));
       const labels: (string[] | undefined)[] = [];
       for (const d of detectors) labels.push((await d.load()).labels);
-      const mask = this.maskLabels.size ? new MaskChecker(registry, kitchen.mask_model) : undefined;
-      if (mask) await mask.detector.load();
+      const models = attributeModels(kitchen);
+      const attributes = new Map<string, AttributeChecker>();
+      for (const name of this.attributeLabels.keys()) {
+        const checker = new AttributeChecker(registry, models[name]!);
+        await checker.detector.load();
+        attributes.set(name, checker);
+      }
       for (const tr of this.trackers) this.checkLabel(tr.spec.when.label, tr.spec.id, labels);
       this.detectors = detectors;
-      this.mask = mask;
+      this.attributes = attributes;
       this.setProblem(null);
       return true;
     } catch (err) {
