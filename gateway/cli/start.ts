@@ -2,6 +2,7 @@ import { ConfigError, configFileFrom, loadConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { DataDirError, prepareDataDir } from '../ops/data-dir.ts';
 import { DataDirLocked, lockDataDir, type DataDirLock } from '../ops/lock.ts';
+import { PortInUse } from '../ops/port-in-use.ts';
 import { removePidFile, writePidFile } from '../ops/running.ts';
 import { ConfigReloader } from '../reload.ts';
 import { startService } from '../service.ts';
@@ -66,6 +67,11 @@ export const start: Command = {
     } catch (err) {
       removePidFile(dataDir);
       lock.release();
+      if (err instanceof PortInUse) {
+        process.stderr.write(`${err.line(file)}\n`);
+        await systemd.stopping(err.message);
+        return EXIT_FAILED;
+      }
       logger.fatal({ err }, 'start failed');
       await systemd.stopping(`start failed: ${(err as Error).message}`);
       return EXIT_FAILED;

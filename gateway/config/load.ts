@@ -14,6 +14,7 @@ import { uplinkEntryOf, type LoadedUplink } from '../uplink/registry.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
 import { describeIssue, didYouMean, type ConfigIssue } from './issues.ts';
 import { salvage, underDropped } from './salvage.ts';
+import { deriveSimulatorPorts } from './sim-ports.ts';
 
 export type { ConfigIssue } from './issues.ts';
 
@@ -66,7 +67,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     const n = Number(envPort);
     if (!/^\d+$/.test(envPort) || n > 65535) {
       issues.push({ path: 'CANTEEN_EDGE_PORT', message: `got ${JSON.stringify(envPort)}; expected an integer port 0-65535` });
-    } else config.server.port = n;
+    } else {
+      config.server.port = n;
+      deriveSimulatorPorts(config, n);
+    }
   }
   const dataDir = env.CANTEEN_EDGE_DATA_DIR
     ? path.resolve(env.CANTEEN_EDGE_DATA_DIR)

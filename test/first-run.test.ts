@@ -1,0 +1,83 @@
+// Issue 16, "First run": what a new user meets with the shipped config/gateway.yaml,
+// through the real `canteen-edge start` command.
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliAsync } from './helpers/cli.ts';
+import { ROOT, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { freePortBlock } from './helpers/ports.ts';
+
+const SHIPPED = path.join(ROOT, 'config/gateway.yaml');
+const running: RunningGateway[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((g) => g.stop()));
+});
+
+/** Waits for a log line of the gateway's (JSON on a pipe) that matches. */
+async function logged(g: RunningGateway, match: (rec: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const line of g.stdout().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const rec = JSON.parse(line) as Record<string, unknown>;
+      if (match(rec)) return rec;
+    }
+    if (Date.now() > deadline) throw new Error(`no such log line within ${timeoutMs} ms:\n${g.stdout()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function holdPort(port: number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(port, '127.0.0.1', () => resolve(srv));
+  });
+}
+
+describe('port clashes', () => {
+  it('two gateways on the shipped config with different CANTEEN_EDGE_PORT run side by side, each reading its own simulated meter', async () => {
+    const [a, b] = [await freePortBlock(4), await freePortBlock(4)];
+    const first = await startGateway({ configFile: SHIPPED, port: a });
+    running.push(first);
+    const second = await startGateway({ configFile: SHIPPED, port: b });
+    running.push(second);
+    for (const [g, p] of [[first, a], [second, b]] as const) {
+      // the simulators moved next to the gateway's port, and the meter and scale devices followed them
+      await logged(g, (r) => r.msg === 'simulated SDM630 meter serving Modbus TCP' && r.port === p + 1);
+      await logged(g, (r) => r.msg === 'simulated scale streaming continuous ASCII' && r.port === p + 2);
+      await logged(g, (r) => r.msg === 'simulated provincial service receiving batches' && r.port === p + 3);
+      await logged(g, (r) => r.msg === 'device state' && r.device === 'main-meter' && r.state === 'online');
+      await logged(g, (r) => r.msg === 'device state' && r.device === 'checkout-1' && r.state === 'online');
+      expect((await fetch(`${g.url}/healthz`)).ok).toBe(true);
+    }
+  }, 180_000);
+
+  for (const [offset, key] of [
+    [1, 'simulators.energy_meter.port'],
+    [0, 'server.port'],
+  ] as const) {
+    it(`a port held by another program (${key}) → one plain line naming the port, the part and how to change it; exit 1`, async () => {
+      const base = await freePortBlock(4);
+      const holder = await holdPort(base + offset);
+      try {
+        const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-clash-')), 'data');
+        const r = await cliAsync(['start', '--config', SHIPPED], { CANTEEN_EDGE_PORT: String(base), CANTEEN_EDGE_DATA_DIR: dataDir });
+        expect(r.code).toBe(1);
+        const lines = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('npm warn'));
+        const clash = lines.filter((l) => l.includes('already in use'));
+        expect(clash).toHaveLength(1);
+        expect(clash[0]).toContain(`port ${base + offset} `);
+        expect(clash[0]).toContain(key);
+        expect(clash[0]).toContain('CANTEEN_EDGE_PORT');
+        // no stack trace anywhere
+        expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+        expect(r.stdout + r.stderr).not.toContain('"stack"');
+      } finally {
+        await new Promise((res) => holder.close(res));
+      }
+    }, 120_000);
+  }
+});
