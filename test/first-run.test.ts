@@ -1,10 +1,12 @@
 // Issue 16, "First run": what a new user meets with the shipped config/gateway.yaml,
 // through the real `canteen-edge start` command.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PAGE_WORDS } from '../gateway/cli/pairing-words.ts';
+import { loginDict } from '../kiosk/i18n/login.ts';
 import { cliAsync } from './helpers/cli.ts';
 import { ROOT, startGateway, type RunningGateway } from './helpers/gateway.ts';
 import { freePortBlock } from './helpers/ports.ts';
@@ -80,4 +82,27 @@ describe('port clashes', () => {
       }
     }, 120_000);
   }
+});
+
+describe('kiosk pair', () => {
+  it('prints the expiry in site time with the words of the /login page', async () => {
+    // a site in another zone than this machine (UTC) and Shanghai, so neither could pass by accident
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-pair-'));
+    const config = path.join(dir, 'gateway.yaml');
+    writeFileSync(config, 'site: { name: 测试, timezone: Asia/Kathmandu }\ncanteen:\n  stations: [{ id: checkout-1, scale: checkout-1, interval_g: 2 }]\ndevices:\n  scales: [{ id: checkout-1, protocol: continuous, transport: { type: tcp, host: 127.0.0.1, port: 9 } }]\n');
+    const r = await cliAsync(['kiosk', 'pair', '--station', 'checkout-1', '--config', config], { CANTEEN_EDGE_DATA_DIR: path.join(dir, 'data') });
+    expect(r.code).toBe(0);
+    const doc = r.json() as { code: string; expiresAt: string; expires_local: string; timezone: string };
+    // Kathmandu is UTC+05:45 all year
+    const local = new Date(Date.parse(doc.expiresAt) + (5 * 60 + 45) * 60_000).toISOString();
+    const shown = `${local.slice(0, 10)} ${local.slice(11, 16)}`;
+    expect(doc).toMatchObject({ expires_local: shown, timezone: 'Asia/Kathmandu' });
+    expect(r.stderr).toContain(`${shown}（Asia/Kathmandu）前有效`);
+    // the same words as the page the code is typed into
+    expect(PAGE_WORDS.pairTitle).toEqual(loginDict['login.pairTitle']);
+    expect(PAGE_WORDS.pairCode).toEqual(loginDict['login.pairCode']);
+    expect(r.stderr).toContain(`「${loginDict['login.pairTitle'][0]}」`);
+    expect(r.stderr).toContain(`"${loginDict['login.pairTitle'][1]}"`);
+    expect(r.stderr).toContain(`${loginDict['login.pairCode'][0]} ${doc.code}`);
+  }, 60_000);
 });
