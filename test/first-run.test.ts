@@ -1,6 +1,7 @@
 // Issue 16, "First run": what a new user meets with the shipped config/gateway.yaml,
 // through the real `canteen-edge start` command.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PAGE_WORDS } from '../gateway/cli/pairing-words.ts';
 import { loginDict } from '../kiosk/i18n/login.ts';
 import { cliAsync } from './helpers/cli.ts';
-import { ROOT, startGateway, type RunningGateway } from './helpers/gateway.ts';
+import { BIN, ROOT, startGateway, type RunningGateway } from './helpers/gateway.ts';
 import { freePortBlock } from './helpers/ports.ts';
 
 const SHIPPED = path.join(ROOT, 'config/gateway.yaml');
@@ -105,4 +106,37 @@ describe('kiosk pair', () => {
     expect(r.stderr).toContain(`"${loginDict['login.pairTitle'][1]}"`);
     expect(r.stderr).toContain(`${loginDict['login.pairCode'][0]} ${doc.code}`);
   }, 60_000);
+});
+
+describe('logs for people', () => {
+  it('on a terminal: readable lines (not JSON) and the first admin password; in a pipe JSON stays (the tests above parse it)', async () => {
+    const base = await freePortBlock(4);
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-tty-')), 'data');
+    // util-linux `script` gives the gateway a real pseudo-terminal, as `npm start` in a terminal has
+    const command = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} start --config ${JSON.stringify(SHIPPED)}`;
+    const env = { ...process.env, CANTEEN_EDGE_PORT: String(base), CANTEEN_EDGE_DATA_DIR: dataDir, NO_COLOR: '1' };
+    delete env.CANTEEN_EDGE_LOG_FORMAT;
+    delete env.JOURNAL_STREAM;
+    delete env.INVOCATION_ID;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!/canteen-edge started/.test(out)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start on the terminal:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const lines = out.split(/\r?\n/).filter((l) => l.trim());
+      expect(lines.filter((l) => l.trimStart().startsWith('{"level"'))).toEqual([]);
+      expect(out).toMatch(/^\d\d:\d\d:\d\d INFO +canteen-edge started +port=\d+/m);
+      const password = /^password: (.+)$/m.exec(readFileSync(path.join(dataDir, 'initial-admin-password.txt'), 'utf8'))![1]!;
+      expect(out).toContain(`admin / ${password}`);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    }
+  }, 120_000);
 });
