@@ -14,6 +14,7 @@ import { OutboxModule } from './outbox/module.ts';
 import { RecordsModule } from './kitchen/records/module.ts';
 import { DiskGuard } from './ops/disk-guard.ts';
 import { OpsModule } from './ops/module.ts';
+import { claimPort } from './ops/port-in-use.ts';
 import { ModelsModule } from './models/module.ts';
 import { PaymentsModule } from './payments/module.ts';
 import { readQrSecret } from './payments/config.ts';
@@ -95,14 +96,14 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     if (sims.energy_meter.enabled) {
       const m = sims.energy_meter;
       const sim = new EnergyMeterSim({ host: m.host, port: m.port, unitId: m.unit_id, baseLoadKw: m.base_load_kw, initialEnergyKwh: m.initial_energy_kwh, profile: sdm630(profiles) });
-      await sim.start();
+      await claimPort(m.port, 'the simulated energy meter', 'simulators.energy_meter.port', () => sim.start());
       running.push({ name: 'energy meter simulator', stop: () => sim.stop() });
       logger.info({ port: m.port }, 'simulated SDM630 meter serving Modbus TCP');
     }
     if (sims.scale.enabled) {
       const s = sims.scale;
       const sim = new ScaleSim({ host: s.host, port: s.port, intervalMs: s.interval_ms, platesG: s.plates_g, cycleMs: s.cycle_ms });
-      await sim.start();
+      await claimPort(s.port, 'the simulated scale', 'simulators.scale.port', () => sim.start());
       running.push({ name: 'scale simulator', stop: () => sim.stop() });
       logger.info({ port: s.port }, 'simulated scale streaming continuous ASCII');
     }
@@ -110,7 +111,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     if (sims.province.enabled) {
       const p = sims.province;
       const sim = new ProvinceSim({ host: p.host, httpPort: p.port, token: p.token, hmacKey: p.hmac_key, mqtt: p.mqtt_url ? { url: p.mqtt_url } : undefined });
-      await sim.start();
+      await claimPort(p.port, 'the simulated provincial service', 'simulators.province.port', () => sim.start());
       running.push({ name: 'province simulator', stop: () => sim.stop() });
       logger.info({ port: sim.httpPort }, 'simulated provincial service receiving batches');
     }
@@ -234,7 +235,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         await app.close();
       },
     });
-    await app.listen({ host: config.server.host, port: config.server.port });
+    await claimPort(config.server.port, 'the web server (kiosk pages and API)', 'server.port', () => app.listen({ host: config.server.host, port: config.server.port }));
     const port = (app.server.address() as { port: number }).port;
 
     for (const d of devices) {

@@ -33,6 +33,23 @@ describe('canteen-edge config check', () => {
     expect(r.json().errors).toEqual([{ path: 'server.port', message: 'got "fast" (string); expected a number' }]);
   });
 
+  it('reports every mistake in one pass, with "did you mean" for values (issue 16)', () => {
+    const yaml = [
+      'log: { level: inof }',
+      'devices:',
+      '  meters:',
+      '    - { id: m1, profile: sdm63, transport: { type: tcp, host: 127.0.0.1, port: 5020 }, poll_ms: 5 }',
+      '',
+    ].join('\n');
+    const r = cli(['config', 'check', '--config', file('one-pass.yaml', yaml)]);
+    expect(r.code).toBe(2);
+    const errors = r.json().errors as { path: string; message: string }[];
+    // the schema's findings and the profile typo, which used to show only after poll_ms was fixed
+    expect(errors.map((e) => e.path).sort()).toEqual(['devices.meters[0].poll_ms', 'devices.meters[0].profile', 'log.level']);
+    expect(errors.find((e) => e.path === 'devices.meters[0].profile')!.message).toContain('did you mean "sdm630"?');
+    expect(errors.find((e) => e.path === 'log.level')!.message).toContain('did you mean "info"?');
+  });
+
   it('takes the file from CANTEEN_EDGE_CONFIG', () => {
     const r = cli(['config', 'check'], { CANTEEN_EDGE_CONFIG: file('env.yaml', 'log: { level: debug }\n') });
     expect(r.code).toBe(0);

@@ -1,7 +1,9 @@
 import { ConfigError, configFileFrom, loadConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
+import { terminalLogStream } from '../log-terminal.ts';
 import { DataDirError, prepareDataDir } from '../ops/data-dir.ts';
 import { DataDirLocked, lockDataDir, type DataDirLock } from '../ops/lock.ts';
+import { PortInUse } from '../ops/port-in-use.ts';
 import { removePidFile, writePidFile } from '../ops/running.ts';
 import { ConfigReloader } from '../reload.ts';
 import { startService } from '../service.ts';
@@ -15,7 +17,7 @@ export const SHUTDOWN_DEADLINE_MS = 4500;
 export const start: Command = {
   words: ['start'],
   summary: 'run the gateway service',
-  usage: 'canteen-edge start [--config FILE]\n  runs until SIGTERM or SIGINT; logs JSON lines on stdout; SIGHUP reloads the config (what can change live)',
+  usage: 'canteen-edge start [--config FILE]\n  runs until SIGTERM or SIGINT; logs readable lines on a terminal, JSON lines otherwise (CANTEEN_EDGE_LOG_FORMAT=json|pretty), on stdout; SIGHUP reloads the config (what can change live)',
   options: { config: { type: 'string' } },
   async run(values) {
     const file = configFileFrom(values.config as string | undefined);
@@ -50,7 +52,8 @@ export const start: Command = {
       }
       return EXIT_FAILED;
     }
-    const logger = createLogger(config.log.level);
+    // readable lines on a terminal, JSON for the journal and pipes
+    const logger = createLogger(config.log.level, terminalLogStream(config.site.timezone));
     const systemd = createSystemdNotifier(logger);
     armBlockLoopHook(logger);
     // SIGHUP would end the process by default; until the service runs there is nothing to reload.
@@ -66,6 +69,11 @@ export const start: Command = {
     } catch (err) {
       removePidFile(dataDir);
       lock.release();
+      if (err instanceof PortInUse) {
+        process.stderr.write(`${err.line(file)}\n`);
+        await systemd.stopping(err.message);
+        return EXIT_FAILED;
+      }
       logger.fatal({ err }, 'start failed');
       await systemd.stopping(`start failed: ${(err as Error).message}`);
       return EXIT_FAILED;

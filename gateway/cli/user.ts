@@ -11,7 +11,9 @@ import { STAFF_ROLES } from '../auth/roles.ts';
 import { AuthError, AuthStore } from '../auth/store.ts';
 import { ConfigError, configFileFrom, loadConfig, type LoadedConfig } from '../config/load.ts';
 import { openDatabase } from '../store/sqlite.ts';
+import { localParts } from '../site-time.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, intFlag, printJson, type Command, type Options } from './command.ts';
+import { pairingLine } from './pairing-words.ts';
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -176,7 +178,7 @@ export const userRemove: Command = {
 export const kioskPair: Command = {
   words: ['kiosk', 'pair'],
   summary: 'make a one-time code that pairs a kiosk screen with a station',
-  usage: 'canteen-edge kiosk pair --station ID [--minutes N] [--config FILE]\n  prints {"code", "station", "scale", "expiresAt"}; open /login on the kiosk and enter the code once.\n  ID: a canteen station, or a scale no station uses. The code is valid --minutes (default auth.pairing_minutes), once.',
+  usage: 'canteen-edge kiosk pair --station ID [--minutes N] [--config FILE]\n  prints {"code", "station", "scale", "expiresAt", "expires_local" (site time), "timezone"}; open /login on the kiosk and enter the code once.\n  ID: a canteen station, or a scale no station uses. The code is valid --minutes (default auth.pairing_minutes), once.',
   options: { ...config, station: { type: 'string' }, minutes: { type: 'string' } },
   async run(values) {
     const station = values.station;
@@ -188,8 +190,9 @@ export const kioskPair: Command = {
       if (!scale) throw new AuthError(404, `no station "${station}" in ${cfg.file} (stations: ${[...targets.keys()].join(', ') || 'none configured'})`);
       const { code, expiresAt } = store.createPairingCode(station, scale, (minutes ?? cfg.auth.pairing_minutes) * 60_000, actor());
       store.audit({ actor: actor(), action: 'kiosk code', detail: { station }, result: 'ok' });
-      printJson({ code, station, scale, expiresAt: new Date(expiresAt).toISOString() });
-      process.stderr.write(`enter ${code} on the kiosk's /login page (配对终端) before ${new Date(expiresAt).toLocaleTimeString()}\n`);
+      const local = localParts(expiresAt, cfg.site.timezone);
+      printJson({ code, station, scale, expiresAt: new Date(expiresAt).toISOString(), expires_local: `${local.date} ${local.hhmm}`, timezone: cfg.site.timezone });
+      process.stderr.write(pairingLine(code, expiresAt, cfg.site.timezone));
       return EXIT_OK;
     });
   },

@@ -56,7 +56,7 @@ export function describeIssue(root: Schema, issue: Issue): ConfigIssue[] {
           path: at,
           message: `${issue.input === undefined ? 'missing' : `got ${showValue(issue.input)}`}; expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values
             .map((v) => JSON.stringify(v))
-            .join(', ')}`,
+            .join(', ')}${typeof issue.input === 'string' ? didYouMean(issue.input, issue.values.filter((v): v is string => typeof v === 'string')) : ''}`,
         },
       ];
     case 'too_big':
@@ -110,6 +110,12 @@ function unwrap(s: Schema | undefined): Schema | undefined {
     if (!def || !def.innerType || !['default', 'prefault', 'optional', 'nullable'].includes(def.type)) return cur;
     cur = def.innerType;
   }
+}
+
+/** ` — did you mean "x"?` when one of `options` is a likely typo of `word`, else nothing. */
+export function didYouMean(word: string, options: readonly string[]): string {
+  const hint = nearest(word, [...options]);
+  return hint && hint !== word ? ` — did you mean "${hint}"?` : '';
 }
 
 function nearest(word: string, options: string[]): string | undefined {

@@ -14,7 +14,9 @@ import { kitchenSensorsIssues } from '../kitchen/sensors/config.ts';
 import { foodSafetyIssues } from '../kitchen/records/config.ts';
 import { uplinkEntryOf, type LoadedUplink } from '../uplink/registry.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
-import { describeIssue, type ConfigIssue } from './issues.ts';
+import { describeIssue, didYouMean, type ConfigIssue } from './issues.ts';
+import { salvage, underDropped } from './salvage.ts';
+import { deriveSimulatorPorts } from './sim-ports.ts';
 
 export type { ConfigIssue } from './issues.ts';
 
@@ -52,21 +54,14 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const raw = readYaml(file);
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    throw new ConfigError(file, parsed.error.issues.flatMap((i) => describeIssue(configSchema, i as z.core.$ZodIssue)));
+    const issues = parsed.error.issues.flatMap((i) => describeIssue(configSchema, i as z.core.$ZodIssue));
+    // every mistake in one pass: the checks below also run on what parses without the refused values
+    const rest = salvage(configSchema, raw, parsed.error.issues);
+    if (rest) issues.push(...salvagedChecks(rest.config).filter((i) => !underDropped(i.path, rest.dropped)));
+    throw new ConfigError(file, issues);
   }
   const config = parsed.data;
-  const { profiles, issues: profileIssues } = meterProfiles(config);
-  const issues: ConfigIssue[] = [
-    ...duplicateIds(config),
-    ...profileIssues,
-    ...meterChecks(config, profiles),
-    ...unknownMeterRefs(config),
-    ...duplicateUplinks(config),
-    ...canteenDeviceIssues(config.canteen, { scales: config.devices.scales.map((s) => ({ ...s, approvable: isApprovableProtocol(s.protocol) })), cameras: config.devices.cameras }),
-    ...kitchenConfigIssues(config.kitchen, config.devices),
-    ...kitchenSensorsIssues(config.kitchen_sensors, config.devices),
-    ...foodSafetyIssues(config.food_safety, config.canteen),
-  ];
+  const { profiles, issues } = crossChecks(config);
   const dir = path.dirname(file);
 
   const envPort = env.CANTEEN_EDGE_PORT;
@@ -74,7 +69,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     const n = Number(envPort);
     if (!/^\d+$/.test(envPort) || n > 65535) {
       issues.push({ path: 'CANTEEN_EDGE_PORT', message: `got ${JSON.stringify(envPort)}; expected an integer port 0-65535` });
-    } else config.server.port = n;
+    } else {
+      config.server.port = n;
+      deriveSimulatorPorts(config, n);
+    }
   }
   const dataDir = env.CANTEEN_EDGE_DATA_DIR
     ? path.resolve(env.CANTEEN_EDGE_DATA_DIR)
@@ -105,6 +103,32 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     paths: { data_dir: dataDir, models_dir: modelsDir },
     file,
   };
+}
+
+/** The checks that need the parsed config: ids, profiles, references between sections. */
+function crossChecks(config: Config): { profiles: Map<string, AnyProfile>; issues: ConfigIssue[] } {
+  const { profiles, issues: profileIssues } = meterProfiles(config);
+  const issues: ConfigIssue[] = [
+    ...duplicateIds(config),
+    ...profileIssues,
+    ...meterChecks(config, profiles),
+    ...unknownMeterRefs(config),
+    ...duplicateUplinks(config),
+    ...canteenDeviceIssues(config.canteen, { scales: config.devices.scales.map((s) => ({ ...s, approvable: isApprovableProtocol(s.protocol) })), cameras: config.devices.cameras }),
+    ...kitchenConfigIssues(config.kitchen, config.devices),
+    ...kitchenSensorsIssues(config.kitchen_sensors, config.devices),
+    ...foodSafetyIssues(config.food_safety, config.canteen),
+  ];
+  return { profiles, issues };
+}
+
+/** crossChecks on a salvaged config: one that trips them up only loses the extra findings. */
+function salvagedChecks(config: Config): ConfigIssue[] {
+  try {
+    return crossChecks(config).issues;
+  } catch {
+    return [];
+  }
 }
 
 function readYaml(file: string): unknown {
@@ -183,7 +207,7 @@ function meterChecks(config: Config, profiles: Map<string, AnyProfile>): ConfigI
   return config.devices.meters.flatMap((m, i): ConfigIssue[] => {
     const at = `devices.meters[${i}]`;
     const profile = profiles.get(m.profile);
-    if (!profile) return [{ path: `${at}.profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}` }];
+    if (!profile) return [{ path: `${at}.profile`, message: `got "${m.profile}"; expected one of ${known.map((k) => `"${k}"`).join(', ')}${didYouMean(m.profile, known)}` }];
     const out: ConfigIssue[] = [];
     if (!m.transport === !m.bus) {
       out.push({ path: at, message: `${m.transport ? 'both transport and bus given' : 'neither transport nor bus given'}; expected one of them` });

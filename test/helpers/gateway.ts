@@ -65,13 +65,21 @@ export async function simulatorConfig(patch: Record<string, unknown> = {}): Prom
   return { ...base, ...patch };
 }
 
-export async function startGateway(opts: { config?: Record<string, unknown>; env?: Record<string, string>; /** default: a fresh directory */ dataDir?: string } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  opts: {
+    config?: Record<string, unknown>;
+    /** an existing config file (the shipped config/gateway.yaml) instead of `config` */
+    configFile?: string;
+    env?: Record<string, string>;
+    /** default: a fresh directory */ dataDir?: string;
+    /** CANTEEN_EDGE_PORT; default: a free port */ port?: number;
+  } = {},
+): Promise<RunningGateway> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-test-'));
   const dataDir = opts.dataDir ?? path.join(dir, 'data');
-  const configFile = path.join(dir, 'gateway.yaml');
-  const config = opts.config ?? (await simulatorConfig());
-  writeFileSync(configFile, stringify(config));
-  const port = await freePort();
+  const configFile = opts.configFile ?? path.join(dir, 'gateway.yaml');
+  if (!opts.configFile) writeFileSync(configFile, stringify(opts.config ?? (await simulatorConfig())));
+  const port = opts.port ?? (await freePort());
   const env = { ...process.env, CANTEEN_EDGE_PORT: String(port), CANTEEN_EDGE_DATA_DIR: dataDir, ...opts.env };
   const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], {
     cwd: ROOT,

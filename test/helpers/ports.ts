@@ -11,3 +11,22 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A port P with P … P+count-1 all free a moment ago on 127.0.0.1 (for CANTEEN_EDGE_PORT and the simulators next to it). */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + count - 1 > 65535) continue;
+    const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => canListen(first + 1 + i)));
+    if (rest.every(Boolean)) return first;
+  }
+  throw new Error(`no block of ${count} free ports found`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
