@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { FrameCodec, crc16ccitt, parseKey16, resolveIv } from '../gateway/uplink/jgj285/frame.ts';
+import { resolveWire } from '../gateway/uplink/jgj285/client.ts';
 import { jgj285UplinkSchema } from '../gateway/uplink/jgj285/schema.ts';
 import { buildMessage, formatTime, parseMessage, parseTime, parseXml, type Body } from '../gateway/uplink/jgj285/xml.ts';
 
@@ -122,7 +123,9 @@ describe('jgj285 XML', () => {
           { id: 'a&b<"c">', functions: [{ id: '2', coding: '02000', error: '1', value: '0.50' }] },
         ],
       },
-      { kind: 'data', operation: 'report_ack', sequence: '3', result: 'pass' },
+      { kind: 'data', operation: 'continuous', sequence: '4', parser: 'yes', time: '20250101081500', meters: [{ id: 'm', functions: [{ id: '1', coding: '01A00', value: '1.00' }] }] },
+      { kind: 'ack', element: 'data', operation: 'report_ack', sequence: '3', result: 'pass' },
+      { kind: 'ack', element: 'report_config', operation: 'report_ack', sequence: '', result: 'fail' },
     ] satisfies Body[];
     for (const body of msgs) {
       const xml = buildMessage({ building_id: 'B&1', gateway_id: 'G<1>', body });
@@ -168,21 +171,42 @@ describe('jgj285 XML', () => {
 describe('jgj285 config', () => {
   const minimal = { id: 'energy-platform', type: 'jgj285', host: '10.0.0.5', port: 8600, building_id: '330100A001', gateway_id: '01', aes_key: 'abcdefghijklmnop', login_key: 'secret' };
 
-  it('fills the defaults from DOMAIN.md', () => {
+  it('fills the defaults from DOMAIN.md (profile custom, every key as today)', () => {
     const c = jgj285UplinkSchema.parse(minimal);
-    expect(c).toMatchObject({ streams: ['intervals'], aes_iv: 'zero', heartbeat_s: 60, time_zone: 'Asia/Shanghai', report_time: 'start', meter_functions: {}, unmapped_meters: 'reject' });
-    expect(c.framing).toEqual({
-      length_byte_order: 'le',
-      sequence_byte_order: 'le',
-      crc_byte_order: 'le',
-      length_covers: 'seq+cipher',
-      crc_scope: 'seq+cipher',
-      padding: 'zero',
-      md5_input: 'sequence+key',
-      md5_case: 'lower',
-      max_frame_bytes: 4 * 1024 * 1024,
+    expect(c).toMatchObject({ profile: 'custom', streams: ['intervals'], heartbeat_s: 60, time_zone: 'Asia/Shanghai', report_time: 'start', meter_functions: {}, unmapped_meters: 'reject' });
+    expect(resolveWire(c)).toEqual({
+      aesIv: 'zero',
+      framing: { lengthByteOrder: 'le', sequenceByteOrder: 'le', crcByteOrder: 'le', lengthCovers: 'seq+cipher', crcScope: 'seq+cipher', padding: 'zero', maxFrameBytes: 4 * 1024 * 1024, text: 'utf-8' },
+      md5Input: 'sequence+key',
+      md5Case: 'lower',
+      ackForms: ['data-result', 'report-config'],
+      parser: 'yes',
     });
     expect(c.backoff).toEqual({ min_ms: 1000, max_ms: 300_000, offline_after_ms: 60_000 });
+  });
+
+  it('bundles the framing keys in one profile word; a wrong word is an error with "did you mean"', () => {
+    const server3 = resolveWire(jgj285UplinkSchema.parse({ ...minimal, profile: 'server3' }));
+    expect(server3).toMatchObject({ aesIv: 'key', ackForms: ['report-config', 'data-result'], parser: 'yes', framing: { text: 'utf-8', crcByteOrder: 'le', lengthCovers: 'seq+cipher' } });
+    const ningbo = resolveWire(jgj285UplinkSchema.parse({ ...minimal, profile: 'ningbo-2018', aes_iv: '0123456789abcdef' }));
+    expect(ningbo).toMatchObject({ aesIv: '0123456789abcdef', framing: { text: 'utf-16le' } });
+    expect(resolveWire(jgj285UplinkSchema.parse({ ...minimal, profile: 'guideline' }))).toMatchObject({ aesIv: 'zero', framing: { text: 'utf-8' } });
+    const issues = (over: Record<string, unknown>) => jgj285UplinkSchema.safeParse({ ...minimal, ...over }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ profile: 'sever3' })).toEqual(['profile: unknown profile "sever3"; did you mean "server3"? expected one of guideline, server3, ningbo-2018, custom']);
+    expect(issues({ profile: 'ningbo' })![0]).toMatch(/did you mean "ningbo-2018"/);
+    expect(issues({ profile: 'ningbo-2018' })).toEqual(['aes_iv: profile ningbo-2018 needs the IV the platform issued: 16 characters or 32 hex digits']);
+    expect(issues({ profile: 'server3', aes_iv: 'zero' })![0]).toMatch(/^aes_iv: got "zero", but profile server3 fixes the IV to "key"/);
+    expect(issues({ profile: 'guideline', framing: { crc_byte_order: 'be' } })).toEqual(['framing: framing is fixed by profile guideline; remove it, or use profile: custom to give every key']);
+    expect(issues({ profile: 'custom', framing: { crc_byte_order: 'be', text: 'utf-16le' } })).toBeUndefined();
+  });
+
+  it('takes only sub-item codes of the table and names the nearest valid ones', () => {
+    const issues = jgj285UplinkSchema.safeParse({ ...minimal, meter_functions: { m1: { coding: '01D2C' } } }).error?.issues;
+    expect(issues?.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'meter_functions.m1.coding: "01D2C" is not in the sub-item code table (分项能耗编码); nearest valid codes: 01D20 厨房餐厅, 01D2A 炊事, 01D2B 厨房通风',
+    ]);
+    expect(jgj285UplinkSchema.safeParse({ ...minimal, meter_functions: { m1: { coding: '01E00' } } }).error?.issues[0]!.message).toMatch(/nearest valid codes: 01000 电, 01A00 照明插座用电/);
+    expect(jgj285UplinkSchema.safeParse({ ...minimal, meter_functions: { m1: { coding: '01C20' } } }).success).toBe(true);
   });
 
   it('refuses bad keys, unknown keys, bad sub-item codes and other streams', () => {

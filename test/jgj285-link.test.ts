@@ -254,7 +254,7 @@ describe('jgj285 behind the outbox and forwarder', () => {
     await put(0, 4);
     fwd.start();
     await expect.poll(() => fwd.link.state, { timeout: 5000 }).toBe('backing-off');
-    expect(fwd.link.lastError).toMatch(/no report_ack for report \d+ \(20250101080000\) within 500 ms/);
+    expect(fwd.link.lastError).toMatch(/no report_ack for continuous \d+ \(20250101080000\) within 500 ms/);
     rx.fault = { mode: 'ok' };
     await expect.poll(drained, { timeout: 10_000 }).toBe(true);
     expect(ledger.report().intervals).toMatchObject({ unique: 12, duplicates: 0 });

@@ -1,8 +1,10 @@
 // Config shapes shared by the main schema and the modules that define their own
-// part of it (uplinks): imports nothing but zod and the stream names (gateway/wire),
+// part of it (uplinks): imports nothing but zod, the stream names (gateway/wire) and
+// the sub-item table (gateway/energy/subitems.ts, pure data),
 // so any module can use them without an import cycle back to schema.ts.
 import { z } from 'zod';
 import { STREAM_NAMES } from '../wire/streams.ts';
+import { subItem, unknownSubItemMessage } from '../energy/subitems.ts';
 
 export const port = z.number().int().min(0).max(65535);
 export const host = z.string().min(1);
@@ -14,9 +16,10 @@ export const id = z
 export const secretFile = z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') });
 export const secret = z.union([z.string().min(1), secretFile]);
 
-export const subItemCode = z
-  .string()
-  .regex(/^\d{2}[0-9A-Z]\d[0-9A-Z]$/, 'a sub-item code such as "01000", "01A00" or "01D2A"');
+/** A code of the sub-item table (gateway/energy/subitems.ts); an unknown one names the nearest. */
+export const subItemCode = z.string().superRefine((code, ctx) => {
+  if (!subItem(code)) ctx.addIssue({ code: 'custom', message: unknownSubItemMessage(code) });
+});
 
 export const streamName = z.enum(STREAM_NAMES);
 

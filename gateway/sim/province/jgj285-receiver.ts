@@ -5,15 +5,21 @@
 // server's time (Date.now() + clockSkewMs). data report: every <function> becomes
 // one record of stream 'intervals' in the Ledger, id
 // `gateway_id:meter:function:time` — the same report sent again is a duplicate —
-// then acknowledged with <data operation="report_ack"> echoing its <sequence>
-// (our definition; see gateway/uplink/jgj285/client.ts). The protocol carries no
+// then acknowledged in the form of its profile: <data operation="report_ack">
+// echoing its <sequence> (guideline, ningbo-2018, custom), or server3's
+// <report_config operation="report_ack"><report_ack>pass</report_ack></report_config>
+// (LinTianxinag/server3, NetDAU_Test/common/signal.js). `continuous` reports are
+// taken the same way and counted apart. Profiles (gateway/uplink/jgj285/profiles.ts)
+// fix the framing, IV and text encoding as the uplink's do. The protocol carries no
 // outbox sequence numbers: each new id gets the next number here, so the
 // Ledger's order and gap checks are not meaningful for this receiver.
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { loginDigest } from '../../uplink/jgj285/client.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from '../../uplink/jgj285/frame.ts';
+import { PROFILE_TABLE, type AckForm, type ProfileName } from '../../uplink/jgj285/profiles.ts';
 import { buildMessage, formatTime, parseMessage, type Body, type Message } from '../../uplink/jgj285/xml.ts';
+import { subItemName } from '../../energy/subitems.ts';
 import type { Ledger, ReceivedRecord } from './ledger.ts';
 
 /** `after`: reports handled normally first; `times`: reports faulted, then `then` (default ok) takes over. */
@@ -32,7 +38,9 @@ export type Jgj285Fault =
   /** take nothing and never answer reports (heartbeats still answered) */
   | { mode: 'hang' }
   /** acknowledge reports with result=fail and this reason, taking nothing */
-  | ({ mode: 'refuse'; reason?: string } & Limited);
+  | ({ mode: 'refuse'; reason?: string } & Limited)
+  /** answer reports with this XML (a form no uplink knows), taking nothing */
+  | ({ mode: 'odd-answer'; xml: string } & Limited);
 
 export interface Jgj285ReceiverOptions {
   host?: string;
@@ -41,6 +49,10 @@ export interface Jgj285ReceiverOptions {
   aesKey: string;
   aesIv?: string;
   loginKey: string;
+  /** a named profile fixes framing, IV (except ningbo-2018's, given in aesIv) and the acknowledgement form */
+  profile?: ProfileName;
+  /** the acknowledgement form (default: the profile's first, else data-result) */
+  ackForm?: AckForm;
   framing?: Partial<FramingOptions>;
   md5Input?: 'sequence+key' | 'key+sequence';
   timeZone?: string;
@@ -57,6 +69,8 @@ export interface Jgj285Counters {
   heartbeats: number;
   reports: number;
   reportsAcked: number;
+  /** of the reports, those sent as `continuous` (backfill) */
+  continuous: number;
   /** function values received (duplicates included) */
   records: number;
   badCrc: number;
@@ -85,6 +99,7 @@ export class Jgj285Receiver {
     heartbeats: 0,
     reports: 0,
     reportsAcked: 0,
+    continuous: 0,
     records: 0,
     badCrc: 0,
     badFrames: 0,
@@ -97,13 +112,19 @@ export class Jgj285Receiver {
   private readonly conns = new Set<Conn>();
   private readonly seqById = new Map<string, number>();
   private readonly timeZone: string;
+  private readonly ackForm: AckForm;
+  private readonly encoding: 'UTF-8' | 'UTF-16';
 
   constructor(
     private readonly ledger: Ledger,
     private readonly opts: Jgj285ReceiverOptions,
   ) {
     const key = parseKey16(opts.aesKey, 'aes key');
-    this.codec = new FrameCodec(key, resolveIv(opts.aesIv, key), opts.framing);
+    const profile = opts.profile && opts.profile !== 'custom' ? PROFILE_TABLE[opts.profile] : undefined;
+    const iv = profile && profile.iv !== 'given' ? profile.iv : opts.aesIv;
+    this.codec = new FrameCodec(key, resolveIv(iv, key), profile?.framing ?? opts.framing);
+    this.ackForm = opts.ackForm ?? profile?.ackForms[0] ?? 'data-result';
+    this.encoding = this.codec.opts.text === 'utf-16le' ? 'UTF-16' : 'UTF-8';
     this.clockSkewMs = opts.clockSkewMs ?? 0;
     this.timeZone = opts.timeZone ?? 'Asia/Shanghai';
     this.server = net.createServer((socket) => this.accept(socket));
@@ -162,7 +183,11 @@ export class Jgj285Receiver {
 
   private handle(conn: Conn, seq: number, msg: Message): void {
     const b = msg.body;
-    const answer = (body: Body) => conn.socket.write(this.codec.encode(seq, buildMessage({ building_id: msg.building_id, gateway_id: msg.gateway_id, body })));
+    const answer = (body: Body) => conn.socket.write(this.codec.encode(seq, buildMessage({ building_id: msg.building_id, gateway_id: msg.gateway_id, body }, this.encoding)));
+    const ack = (sequence: string, result: 'pass' | 'fail', reason?: string): Body =>
+      this.ackForm === 'report-config'
+        ? { kind: 'ack', element: 'report_config', operation: 'report_ack', sequence: '', result }
+        : { kind: 'ack', element: 'data', operation: 'report_ack', sequence, result, reason };
     if (b.kind === 'id_validate' && b.operation === 'request') {
       conn.sequence = String(randomInt(100_000_000, 1_000_000_000));
       conn.authed = false;
@@ -190,8 +215,9 @@ export class Jgj285Receiver {
       answer({ kind: 'heart_beat', operation: 'time', time: formatTime(Date.now() + this.clockSkewMs, this.timeZone) });
       return;
     }
-    if (b.kind === 'data' && b.operation === 'report') {
+    if (b.kind === 'data') {
       this.counters.reports += 1;
+      if (b.operation === 'continuous') this.counters.continuous += 1;
       const f = this.fault;
       if (f.mode === 'hang') {
         this.counters.faulted += 1;
@@ -200,7 +226,12 @@ export class Jgj285Receiver {
       const active = f.mode !== 'ok' && !(f.after !== undefined && f.after-- > 0);
       if (f.mode === 'refuse' && active) {
         this.faulted(f);
-        answer({ kind: 'data', operation: 'report_ack', sequence: b.sequence, result: 'fail', reason: f.reason ?? 'simulated refusal' });
+        answer(ack(b.sequence, 'fail', f.reason ?? 'simulated refusal'));
+        return;
+      }
+      if (f.mode === 'odd-answer' && active) {
+        this.faulted(f);
+        conn.socket.write(this.codec.encode(seq, f.xml));
         return;
       }
       if (f.mode === 'reset' && active) {
@@ -215,7 +246,7 @@ export class Jgj285Receiver {
         return;
       }
       this.counters.reportsAcked += 1;
-      answer({ kind: 'data', operation: 'report_ack', sequence: b.sequence, result: 'pass' });
+      answer(ack(b.sequence, 'pass'));
     }
   }
 
@@ -224,7 +255,7 @@ export class Jgj285Receiver {
     if (f.times !== undefined && --f.times <= 0) this.fault = f.then ?? { mode: 'ok' };
   }
 
-  private take(gatewayId: string, buildingId: string, b: Extract<Body, { operation: 'report' }>): void {
+  private take(gatewayId: string, buildingId: string, b: Extract<Body, { kind: 'data' }>): void {
     const at = Date.now();
     const records: ReceivedRecord[] = b.meters.flatMap((m) =>
       m.functions.map((fn) => {
@@ -235,7 +266,7 @@ export class Jgj285Receiver {
           id,
           seq,
           at,
-          payload: { building_id: buildingId, gateway_id: gatewayId, meter: m.id, function: fn.id, coding: fn.coding, error: fn.error, value: Number(fn.value), time: b.time },
+          payload: { building_id: buildingId, gateway_id: gatewayId, operation: b.operation, parser: b.parser, meter: m.id, function: fn.id, coding: fn.coding, name: fn.coding === undefined ? undefined : subItemName(fn.coding), error: fn.error, value: Number(fn.value), time: b.time },
         };
       }),
     );

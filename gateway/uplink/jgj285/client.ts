@@ -15,13 +15,21 @@
 // Reports: the batch's records are grouped by period start; a report holds one
 // <meter id> per platform meter with one <function id coding> per mapped
 // function (meter_functions), the value the period's consumption (kWh, m³)
-// with value_decimals decimals. Each report waits for its acknowledgement —
-// which the published descriptions we could consult do not pin down, so it is
-// our definition, spoken by our simulator:
-//   <data operation="report_ack"><sequence>N</sequence><result>pass|fail</result>[<reason>…</reason>]</data>
-// with <common><type>report_ack</type>; N echoes the report's <sequence> (an
-// ack without <sequence> is accepted as the answer to the report in flight).
-// result=fail refuses that period's records (dead letters, with the reason).
+// with value_decimals decimals, and <parser>yes</parser> (the guideline's flag
+// for values already parsed into engineering units; server3's ReportClient sends
+// it the same way). A period older than the latest closed one (the box was
+// offline, or the platform was) goes as <data operation="continuous">, the
+// guideline's resend of what the platform missed; the outbox keeps the order and
+// removes a period only once it is acknowledged, so each acknowledged period is
+// sent once (a lost acknowledgement makes it a duplicate the platform recognises).
+// Each report waits for its acknowledgement, in one of the forms of `ackForms`:
+//   data-result:   <data operation="report_ack"><sequence>N</sequence><result>pass|fail</result>[<reason>…</reason>]</data>
+//                  (our simulator's; N echoes the report's sequence, or is absent)
+//   report-config: <report_config operation="report_ack"><report_ack>pass</report_ack></report_config>
+//                  (LinTianxinag/server3, NetDAU_Test/common/signal.js: no sequence echo)
+// result=fail refuses that period's records (dead letters, with the reason). Any
+// other answer to a report is an error quoting the XML (the link's lastError),
+// not a wait for a timeout that would resend the report forever.
 // One exchange at a time per session: heartbeats queue between reports.
 // Periods already acknowledged within a batch are not sent again when the same
 // batch is retried after a failure; a report whose ack was lost is sent again,
@@ -35,7 +43,8 @@ import { anySignal } from '../deadline.ts';
 import { uplinkEntry } from '../entry.ts';
 import { BatchRejected, type SendResult, type Uplink } from '../uplink.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from './frame.ts';
-import { jgj285UplinkSchema, type LoadedJgj285Uplink } from './schema.ts';
+import { ACK_FORMS, PROFILE_TABLE, type AckForm, type ProfileName } from './profiles.ts';
+import { jgj285FramingSchema, jgj285UplinkSchema, type LoadedJgj285Uplink } from './schema.ts';
 import { buildMessage, formatTime, parseMessage, parseTime, type Body, type Message, type ReportMeter } from './xml.ts';
 
 const PERIOD_MS = 900_000;
@@ -69,6 +78,10 @@ export interface Jgj285UplinkOptions {
   framing?: Partial<FramingOptions>;
   md5Input?: 'sequence+key' | 'key+sequence';
   md5Case?: 'lower' | 'upper';
+  /** acknowledgement forms accepted (profiles.ts); default both */
+  ackForms?: AckForm[];
+  /** the report's <parser> element; default yes */
+  parser?: 'yes' | 'no' | 'omit';
   /** each heartbeat answer: platform clock minus ours, ms */
   onClockOffset?: (offsetMs: number) => void;
   /** failures outside a send (heartbeats, reconnects while idle) */
@@ -77,6 +90,12 @@ export interface Jgj285UplinkOptions {
 
 /** The platform answered the login with fail: a wrong login_key, building_id or gateway_id. */
 export class Jgj285LoginRefused extends Error {}
+
+/** The platform answered a report with something that is no acknowledgement this uplink accepts. */
+export class Jgj285UnknownAnswer extends Error {}
+
+const MAX_QUOTE = 600;
+const quote = (xml: string) => (xml.length > MAX_QUOTE ? `${xml.slice(0, MAX_QUOTE)}…` : xml);
 
 export interface Jgj285Status {
   connected: boolean;
@@ -89,6 +108,8 @@ export interface Jgj285Status {
   /** platform clock minus ours at the last heartbeat, ms */
   clockOffsetMs: number | null;
   reportsAcked: number;
+  /** of which sent as `continuous` (backfill of periods older than the latest closed one) */
+  continuousAcked: number;
   /** frames received that failed length, trailer, CRC or decryption, plus unreadable XML */
   badFrames: number;
   lastError: string | null;
@@ -107,7 +128,7 @@ type Match = (b: Body) => boolean;
 /** One TCP connection: frames in and out, one request awaiting its answer at a time. */
 class Session {
   dead: Error | undefined;
-  private waiter: { match: Match; resolve: (b: Body) => void; reject: (e: Error) => void } | undefined;
+  private waiter: { match: Match; strict: boolean; resolve: (b: Body) => void; reject: (e: Error) => void } | undefined;
   private readonly decoder;
 
   constructor(
@@ -115,6 +136,7 @@ class Session {
     private readonly codec: FrameCodec,
     private readonly nextSeq: () => number,
     private readonly onBadFrame: () => void,
+    private readonly encoding: 'UTF-8' | 'UTF-16',
   ) {
     this.decoder = codec.decoder();
     socket.on('data', (chunk: Buffer) => {
@@ -126,19 +148,23 @@ class Session {
         let msg: Message;
         try {
           msg = parseMessage(ev.xml);
-        } catch {
-          this.onBadFrame(); // unreadable XML
+        } catch (err) {
+          // a whole, decrypted frame that is no message we know: an answer to a report is an error that says what came
+          if (this.waiter?.strict) this.waiter.reject(new Jgj285UnknownAnswer(`unknown answer from the platform (${(err as Error).message}): ${quote(ev.xml)}`));
+          else this.onBadFrame(); // unreadable XML
           continue;
         }
-        // Anything not awaited (an unsolicited message, a late answer) is ignored.
         if (this.waiter?.match(msg.body)) this.waiter.resolve(msg.body);
+        else if (this.waiter?.strict && msg.body.kind !== 'heart_beat' && msg.body.kind !== 'id_validate')
+          this.waiter.reject(new Jgj285UnknownAnswer(`unknown answer from the platform to a report: ${quote(ev.xml)}`));
+        // Anything else not awaited (an unsolicited heartbeat or login message, a late answer) is ignored.
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => this.kill(new Error(`connection: ${err.code ?? err.message}`)));
     socket.on('close', () => this.kill(new Error('connection closed by the platform')));
   }
 
-  request(msg: Message, match: Match, what: string, timeoutMs: number, signal: AbortSignal): Promise<Body> {
+  request(msg: Message, match: Match, what: string, timeoutMs: number, signal: AbortSignal, strict = false): Promise<Body> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal.aborted) return Promise.reject(new Error('aborted'));
     return new Promise<Body>((resolve, reject) => {
@@ -157,6 +183,7 @@ class Session {
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiter = {
         match,
+        strict,
         resolve: (b) => {
           done();
           resolve(b);
@@ -166,7 +193,7 @@ class Session {
           reject(e);
         },
       };
-      this.socket.write(this.codec.encode(this.nextSeq(), buildMessage(msg)));
+      this.socket.write(this.codec.encode(this.nextSeq(), buildMessage(msg, this.encoding)));
     });
   }
 
@@ -191,6 +218,7 @@ export class Jgj285Uplink implements Uplink {
   readonly streams: Stream[] = ['intervals'];
   private readonly codec: FrameCodec;
   private readonly o: Required<Omit<Jgj285UplinkOptions, 'aesIv' | 'estimatedError' | 'framing' | 'onClockOffset' | 'onError'>> & Jgj285UplinkOptions;
+  private readonly encoding: 'UTF-8' | 'UTF-16';
   private session: Session | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -210,15 +238,28 @@ export class Jgj285Uplink implements Uplink {
     lastHeartbeatAt: null,
     clockOffsetMs: null,
     reportsAcked: 0,
+    continuousAcked: 0,
     badFrames: 0,
     lastError: null,
   };
 
   constructor(opts: Jgj285UplinkOptions) {
-    this.o = { timeZone: 'Asia/Shanghai', reportTime: 'start', valueDecimals: 2, unmapped: 'reject', md5Input: 'sequence+key', md5Case: 'lower', ...opts };
+    this.o = { timeZone: 'Asia/Shanghai', reportTime: 'start', valueDecimals: 2, unmapped: 'reject', md5Input: 'sequence+key', md5Case: 'lower', ackForms: [...ACK_FORMS], parser: 'yes', ...opts };
     this.id = opts.id;
     const key = parseKey16(opts.aesKey, 'aes_key');
     this.codec = new FrameCodec(key, resolveIv(opts.aesIv, key), opts.framing);
+    this.encoding = this.codec.opts.text === 'utf-16le' ? 'UTF-16' : 'UTF-8';
+  }
+
+  /**
+   * Online from boot: logs in now and keeps the session between reports (a
+   * heartbeat every heartbeat_s, a new login when the platform dropped it), so the
+   * platform sees the box online before the first report is due. server3 expects
+   * this (DOMAIN.md, "what real receivers do").
+   */
+  keepOnline(): void {
+    this.startHeartbeats();
+    this.heartbeatTick();
   }
 
   get status(): Jgj285Status {
@@ -246,6 +287,8 @@ export class Jgj285Uplink implements Uplink {
         }
         const sequence = String(++this.dataSeq);
         const time = formatTime(this.o.reportTime === 'start' ? g.start : g.end, this.o.timeZone);
+        // a newer period has closed since this one: the platform missed it, the guideline's `continuous` resends it
+        const operation = g.end + PERIOD_MS <= Date.now() ? 'continuous' : 'report';
         const meters: ReportMeter[] = [...g.meters].map(([id, fns]) => ({
           id,
           functions: [...fns].map(([fid, f]) => ({
@@ -258,20 +301,22 @@ export class Jgj285Uplink implements Uplink {
         const ack = await this.exclusive(async () => {
           const s = await this.ensureSession(sig);
           return s.request(
-            this.message({ kind: 'data', operation: 'report', sequence, time, meters }),
-            (b) => b.kind === 'data' && b.operation === 'report_ack' && (b.sequence === '' || b.sequence === sequence),
-            `report_ack for report ${sequence} (${time})`,
+            this.message({ kind: 'data', operation, sequence, parser: this.o.parser === 'omit' ? undefined : this.o.parser, time, meters }),
+            (b) => b.kind === 'ack' && this.o.ackForms.includes(b.element === 'data' ? 'data-result' : 'report-config') && (b.sequence === '' || b.sequence === sequence),
+            `report_ack for ${operation} ${sequence} (${time})`,
             this.o.timeoutMs,
             sig,
+            true,
           );
         });
         const refused: { id: string; reason: string }[] = [];
-        if (ack.kind === 'data' && ack.operation === 'report_ack' && ack.result === 'fail') {
+        if (ack.kind === 'ack' && ack.result === 'fail') {
           const reason = `platform refused the report of ${time}: ${ack.reason ?? 'no reason given'}`;
           refused.push(...g.ids.map((id) => ({ id, reason })));
         }
         rejected.push(...refused);
         this.st.reportsAcked += 1;
+        if (operation === 'continuous') this.st.continuousAcked += 1;
         this.acked.periods.set(g.start, refused);
       }
       return { rejected };
@@ -351,7 +396,7 @@ export class Jgj285Uplink implements Uplink {
     try {
       const socket = await connectTcp(host, port, timeoutMs, signal);
       this.st.connects += 1;
-      const s = new Session(socket, this.codec, () => (this.frameSeq = (this.frameSeq + 1) >>> 0), () => void (this.st.badFrames += 1));
+      const s = new Session(socket, this.codec, () => (this.frameSeq = (this.frameSeq + 1) >>> 0), () => void (this.st.badFrames += 1), this.encoding);
       try {
         const seq = await s.request(this.message({ kind: 'id_validate', operation: 'request' }), (b) => b.kind === 'id_validate' && b.operation === 'sequence', 'login sequence', timeoutMs, signal);
         if (seq.kind !== 'id_validate' || seq.operation !== 'sequence') throw new Error('unexpected answer');
@@ -456,7 +501,7 @@ function connectTcp(host: string, port: number, timeoutMs: number, signal: Abort
 
 /** The uplink from its config entry (secrets already read into strings). `boxId` is not sent: the platform knows the box by gateway_id. */
 export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, hooks: Pick<Jgj285UplinkOptions, 'onClockOffset' | 'onError'> = {}): Jgj285Uplink {
-  const f = config.framing;
+  const wire = resolveWire(config);
   return new Jgj285Uplink({
     id: config.id,
     host: config.host,
@@ -464,7 +509,6 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
     buildingId: config.building_id,
     gatewayId: config.gateway_id,
     aesKey: config.aes_key,
-    aesIv: config.aes_iv,
     loginKey: config.login_key,
     heartbeatMs: config.heartbeat_s * 1000,
     timeoutMs: config.timeout_ms,
@@ -474,6 +518,21 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
     estimatedError: config.estimated_error,
     meterFunctions: config.meter_functions,
     unmapped: config.unmapped_meters,
+    ...wire,
+    ...hooks,
+  });
+}
+
+/** What goes on the wire: the profile's bundle (profiles.ts), or with profile custom the keys as given. */
+export function resolveWire(config: Pick<LoadedJgj285Uplink, 'profile' | 'aes_iv' | 'framing' | 'ack_forms' | 'parser'>): Pick<Jgj285UplinkOptions, 'aesIv' | 'framing' | 'md5Input' | 'md5Case' | 'ackForms' | 'parser'> {
+  const profile = config.profile as ProfileName;
+  if (profile !== 'custom') {
+    const p = PROFILE_TABLE[profile];
+    return { aesIv: p.iv === 'given' ? config.aes_iv : p.iv, framing: p.framing, md5Input: p.md5Input, md5Case: p.md5Case, ackForms: config.ack_forms ?? p.ackForms, parser: config.parser ?? p.parser };
+  }
+  const f = jgj285FramingSchema.parse(config.framing ?? {});
+  return {
+    aesIv: config.aes_iv ?? 'zero',
     framing: {
       lengthByteOrder: f.length_byte_order,
       sequenceByteOrder: f.sequence_byte_order,
@@ -482,11 +541,13 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
       crcScope: f.crc_scope,
       padding: f.padding,
       maxFrameBytes: f.max_frame_bytes,
+      text: f.text,
     },
     md5Input: f.md5_input,
     md5Case: f.md5_case,
-    ...hooks,
-  });
+    ackForms: config.ack_forms ?? [...ACK_FORMS],
+    parser: config.parser ?? 'yes',
+  };
 }
 
 /** The registry's entry (gateway/uplink/registry.ts). */
@@ -495,9 +556,12 @@ export const jgj285Uplink = uplinkEntry({
   secretKeys: ['aes_key', 'login_key'],
   // a batch may first connect and log in (three messages, each with the timeout) before its report
   batchTimeoutMs: (u) => 4 * u.timeout_ms,
-  create: (u, { boxId, logger }) =>
-    createJgj285Uplink(u, boxId, {
+  create: (u, { boxId, logger }) => {
+    const uplink = createJgj285Uplink(u, boxId, {
       onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
-      onError: (err) => logger.debug({ uplink: u.id, err: err.message }, 'jgj285 session error'),
-    }),
+      onError: (err) => logger.warn({ uplink: u.id, err: err.message }, 'jgj285 session error'),
+    });
+    uplink.keepOnline();
+    return uplink;
+  },
 });

@@ -34,6 +34,8 @@ export interface FramingOptions {
   padding: 'zero' | 'pkcs7';
   /** a frame announcing more is treated as a corrupt length */
   maxFrameBytes: number;
+  /** encoding of the XML text: UTF-8, or UTF-16 little-endian (Ningbo 2018, DOMAIN.md) */
+  text: 'utf-8' | 'utf-16le';
 }
 
 export const DEFAULT_FRAMING: FramingOptions = {
@@ -44,6 +46,7 @@ export const DEFAULT_FRAMING: FramingOptions = {
   crcScope: 'seq+cipher',
   padding: 'zero',
   maxFrameBytes: 4 * 1024 * 1024,
+  text: 'utf-8',
 };
 
 const CRC_TABLE = (() => {
@@ -122,14 +125,16 @@ export class FrameCodec {
     d.setAutoPadding(false);
     const plain = Buffer.concat([d.update(cipher), d.final()]);
     let end = plain.length;
-    while (end > 0 && plain[end - 1] === 0) end--;
+    // UTF-16: only whole NUL characters are padding ('>' is 3E 00)
+    if (this.opts.text === 'utf-16le') while (end > 1 && plain[end - 1] === 0 && plain[end - 2] === 0) end -= 2;
+    else while (end > 0 && plain[end - 1] === 0) end--;
     return plain.subarray(0, end);
   }
 
   /** One complete frame carrying `xml` (UTF-8) with sequence number `seq`. */
   encode(seq: number, xml: string): Buffer {
     const o = this.opts;
-    const cipher = this.encrypt(Buffer.from(xml, 'utf8'));
+    const cipher = this.encrypt(Buffer.from(xml, this.opts.text === 'utf-16le' ? 'utf16le' : 'utf8'));
     const head = Buffer.alloc(12);
     MAGIC.copy(head, 0);
     writeU32(head, 4, lengthFor(cipher.length, o), o.lengthByteOrder);
@@ -210,7 +215,7 @@ export class FrameDecoder {
       }
       let xml: string;
       try {
-        xml = this.codec.decrypt(Buffer.from(cipher)).toString('utf8');
+        xml = this.codec.decrypt(Buffer.from(cipher)).toString(o.text === 'utf-16le' ? 'utf16le' : 'utf8');
       } catch (err) {
         this.counters.badDecrypt += 1;
         out.push({ kind: 'error', reason: 'decrypt', detail: `frame ${seq}: ${(err as Error).message}` });

@@ -2,6 +2,7 @@
 // the client, which exports the registry entry built on it (gateway/uplink/registry.ts).
 import { z } from 'zod';
 import { backoff, id, secretFile, subItemCode } from '../../config/shapes.ts';
+import { ACK_FORMS, PROFILES, PROFILE_TABLE, unknownProfileMessage, type ProfileName } from './profiles.ts';
 
 const key16 = z
   .string()
@@ -32,13 +33,20 @@ export const jgj285FramingSchema = z
       .describe('login digest: MD5 of the server\'s sequence followed by the login key (DOMAIN.md), or the other way round'),
     md5_case: z.enum(['lower', 'upper']).default('lower').describe('hex case of the login MD5'),
     max_frame_bytes: z.number().int().min(64).max(64 * 1024 * 1024).default(4 * 1024 * 1024).describe('a frame announcing more bytes is taken as corrupt'),
+    text: z.enum(['utf-8', 'utf-16le']).default('utf-8').describe('encoding of the XML text: utf-8, or utf-16le (Ningbo 2018)'),
   })
-  .prefault({})
-  .describe('frame and login details that differ between provincial platforms; the defaults follow DOMAIN.md');
+  .describe('frame and login details that differ between provincial platforms (only with profile: custom); the defaults follow DOMAIN.md');
 
 export const jgj285UplinkSchema = z.strictObject({
   id: id.describe('uplink id'),
   type: z.literal('jgj285').describe('building-energy monitoring upload over TCP (JGJ/T 285 family: AES-128-CBC XML frames, MD5 login, heartbeat)'),
+  profile: z
+    .string()
+    .default('custom')
+    .superRefine((p, ctx) => {
+      if (!(PROFILES as readonly string[]).includes(p)) ctx.addIssue({ code: 'custom', message: unknownProfileMessage(p) });
+    })
+    .describe('platform profile bundling the framing keys: guideline (DOMAIN.md, IV zero), server3 (IV = key, report_config acks), ningbo-2018 (separate aes_iv, UTF-16 text), custom (aes_iv and framing as given)'),
   streams: z
     .array(z.literal('intervals'))
     .min(1)
@@ -52,8 +60,8 @@ export const jgj285UplinkSchema = z.strictObject({
   aes_iv: z
     .string()
     .refine((s) => s === 'zero' || s === 'key' || /^[0-9a-fA-F]{32}$/.test(s) || Buffer.byteLength(s, 'utf8') === 16, '"zero", "key", 16 characters of text or 32 hex digits')
-    .default('zero')
-    .describe('AES-CBC IV, the same for every frame: "zero" (16 zero bytes), "key" (the IV is the key), or 16 characters / 32 hex digits'),
+    .optional()
+    .describe('AES-CBC IV, the same for every frame: "zero" (16 zero bytes, default with profile custom), "key" (the IV is the key), or 16 characters / 32 hex digits; required by ningbo-2018, fixed by guideline and server3'),
   login_key: z.union([z.string().min(1), secretFile]).describe('key of the login digest MD5(sequence + key); inline or {file: PATH}'),
   heartbeat_s: z.number().int().min(5).max(3600).default(60).describe('seconds between heart_beat notifies; each answer gives the platform clock'),
   timeout_ms: z.number().int().min(100).max(600_000).default(10_000).describe('connect and answer timeout per message'),
@@ -82,8 +90,23 @@ export const jgj285UplinkSchema = z.strictObject({
     .enum(['reject', 'skip'])
     .default('reject')
     .describe('intervals of meters missing from meter_functions: reject (dead letters, with the reason) or skip (not for this platform)'),
-  framing: jgj285FramingSchema,
+  ack_forms: z
+    .array(z.enum(ACK_FORMS))
+    .min(1)
+    .optional()
+    .describe('acknowledgement forms accepted: data-result (<data operation="report_ack"><result>pass|fail</result>) and report-config (server3: <report_config operation="report_ack"><report_ack>pass</report_ack>); default both'),
+  parser: z.enum(['yes', 'no', 'omit']).optional().describe('the <parser> element of a report (guideline: yes = values parsed into engineering units); omit leaves it out; default yes'),
+  framing: jgj285FramingSchema.optional(),
   backoff,
+}).superRefine((u, ctx) => {
+  if (!(PROFILES as readonly string[]).includes(u.profile) || u.profile === 'custom') return;
+  const p = u.profile as Exclude<ProfileName, 'custom'>;
+  if (u.framing !== undefined) ctx.addIssue({ code: 'custom', path: ['framing'], message: `framing is fixed by profile ${p}; remove it, or use profile: custom to give every key` });
+  const iv = PROFILE_TABLE[p].iv;
+  if (iv === 'given' && (u.aes_iv === undefined || u.aes_iv === 'zero' || u.aes_iv === 'key'))
+    ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `profile ${p} needs the IV the platform issued: 16 characters or 32 hex digits` });
+  if (iv !== 'given' && u.aes_iv !== undefined && u.aes_iv !== iv)
+    ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `got "${u.aes_iv}", but profile ${p} fixes the IV to ${iv === 'key' ? '"key" (IV = key)' : '"zero"'}; remove aes_iv, or use profile: custom` });
 });
 
 export type Jgj285UplinkConfig = z.output<typeof jgj285UplinkSchema>;

@@ -6,9 +6,12 @@
 //   <root><common><building_id/><gateway_id/><type/></common><BODY operation="…">…</BODY></root>
 //
 // with BODY one of id_validate (request → sequence → md5 → result), heart_beat
-// (notify → time) and data (report → report_ack). `report_ack` is our own
-// definition (the simulator speaks it); see docs in client.ts. When a variant
-// leaves the `operation` attribute out, the operation is taken from <type>.
+// (notify → time) and data (report or continuous → an acknowledgement). The
+// acknowledgement comes in two forms (kind 'ack'): <data operation="report_ack">
+// <sequence/><result>pass|fail</result> (ours, echoing the sequence) and the one of
+// LinTianxinag/server3 (NetDAU_Test/common/signal.js, Report and Continuous):
+// <report_config operation="report_ack"><report_ack>pass</report_ack></report_config>.
+// When a variant leaves the `operation` attribute out, it is taken from <type>.
 import { fromLocalWall, zoneOffsetMs } from '../../site-time.ts';
 
 export class XmlError extends Error {}
@@ -150,8 +153,9 @@ export type Body =
   | { kind: 'id_validate'; operation: 'result'; result: 'pass' | 'fail' }
   | { kind: 'heart_beat'; operation: 'notify' }
   | { kind: 'heart_beat'; operation: 'time'; time: string }
-  | { kind: 'data'; operation: 'report'; sequence: string; time: string; meters: ReportMeter[] }
-  | { kind: 'data'; operation: 'report_ack'; sequence: string; result: 'pass' | 'fail'; reason?: string };
+  /** continuous: the guideline's resend of what the platform missed during an outage; parser: <parser>yes|no</parser> when present */
+  | { kind: 'data'; operation: 'report' | 'continuous'; sequence: string; parser?: string; time: string; meters: ReportMeter[] }
+  | { kind: 'ack'; element: 'data' | 'report_config'; operation: 'report_ack' | 'continuous_ack'; sequence: string; result: 'pass' | 'fail'; reason?: string };
 
 export interface Message {
   building_id: string;
@@ -163,7 +167,8 @@ export interface Message {
 
 const el = (name: string, text: string) => `<${name}>${escapeXml(text)}</${name}>`;
 
-export function buildMessage(m: Message): string {
+/** `encoding` only names the text's encoding in the declaration (the frame codec encodes it). */
+export function buildMessage(m: Message, encoding: 'UTF-8' | 'UTF-16' = 'UTF-8'): string {
   const b = m.body;
   let inner = '';
   switch (b.kind) {
@@ -175,10 +180,17 @@ export function buildMessage(m: Message): string {
     case 'heart_beat':
       if (b.operation === 'time') inner = el('time', b.time);
       break;
+    case 'ack':
+      inner =
+        b.element === 'report_config'
+          ? el('report_ack', b.result)
+          : el('sequence', b.sequence) + el('result', b.result) + (b.reason !== undefined ? el('reason', b.reason) : '');
+      break;
     case 'data':
-      if (b.operation === 'report') {
+      {
         inner =
           el('sequence', b.sequence) +
+          (b.parser !== undefined ? el('parser', b.parser) : '') +
           el('time', b.time) +
           b.meters
             .map(
@@ -191,19 +203,19 @@ export function buildMessage(m: Message): string {
                   .join('')}</meter>`,
             )
             .join('');
-      } else {
-        inner = el('sequence', b.sequence) + el('result', b.result) + (b.reason !== undefined ? el('reason', b.reason) : '');
       }
       break;
   }
-  const body = inner ? `<${b.kind} operation="${b.operation}">${inner}</${b.kind}>` : `<${b.kind} operation="${b.operation}"/>`;
+  const tag = b.kind === 'ack' ? b.element : b.kind;
+  const body = inner ? `<${tag} operation="${b.operation}">${inner}</${tag}>` : `<${tag} operation="${b.operation}"/>`;
   return (
-    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<?xml version="1.0" encoding="${encoding}"?>` +
     `<root><common>${el('building_id', m.building_id)}${el('gateway_id', m.gateway_id)}${el('type', m.type ?? b.operation)}</common>${body}</root>`
   );
 }
 
-const BODIES = ['id_validate', 'heart_beat', 'data'] as const;
+const BODIES = ['id_validate', 'heart_beat', 'data', 'report_config'] as const;
+const ACK_OPERATIONS = ['report_ack', 'continuous_ack'];
 
 /** Parses a message; throws XmlError when it is not one of the messages above. */
 export function parseMessage(xml: string): Message {
@@ -222,13 +234,24 @@ export function parseMessage(xml: string): Message {
   const passFail = (v: string): 'pass' | 'fail' => (v.toLowerCase() === 'pass' ? 'pass' : 'fail');
   let body: Body;
   const kind = bodyEl.name as (typeof BODIES)[number];
+  if ((kind === 'data' || kind === 'report_config') && ACK_OPERATIONS.includes(op)) {
+    // the result: <result> (ours), or an element named after the operation (server3's <report_ack>)
+    const result = childText(bodyEl, 'result') ?? childText(bodyEl, op) ?? childText(bodyEl, 'report_ack');
+    if (result === undefined || !/^(pass|fail)$/i.test(result)) throw new XmlError(`<${kind} operation="${op}"> without a <result> or <${op}> of pass or fail`);
+    return {
+      building_id: childText(common, 'building_id') ?? '',
+      gateway_id: childText(common, 'gateway_id') ?? '',
+      type,
+      body: { kind: 'ack', element: kind, operation: op as 'report_ack' | 'continuous_ack', sequence: childText(bodyEl, 'sequence') ?? '', result: passFail(result), reason: childText(bodyEl, 'reason') },
+    };
+  }
   if (kind === 'id_validate' && op === 'request') body = { kind, operation: op };
   else if (kind === 'id_validate' && op === 'sequence') body = { kind, operation: op, sequence: need('sequence') };
   else if (kind === 'id_validate' && op === 'md5') body = { kind, operation: op, md5: need('md5') };
   else if (kind === 'id_validate' && op === 'result') body = { kind, operation: op, result: passFail(need('result')) };
   else if (kind === 'heart_beat' && op === 'notify') body = { kind, operation: op };
   else if (kind === 'heart_beat' && op === 'time') body = { kind, operation: op, time: need('time') };
-  else if (kind === 'data' && op === 'report') {
+  else if (kind === 'data' && (op === 'report' || op === 'continuous')) {
     const meters = bodyEl.children
       .filter((c) => c.name === 'meter')
       .map((m) => ({
@@ -237,9 +260,7 @@ export function parseMessage(xml: string): Message {
           .filter((f) => f.name === 'function')
           .map((f) => ({ id: f.attrs.id ?? '', coding: f.attrs.coding, error: f.attrs.error, value: f.text.trim() })),
       }));
-    body = { kind, operation: op, sequence: childText(bodyEl, 'sequence') ?? '', time: need('time'), meters };
-  } else if (kind === 'data' && op === 'report_ack') {
-    body = { kind, operation: op, sequence: childText(bodyEl, 'sequence') ?? '', result: passFail(childText(bodyEl, 'result') ?? 'pass'), reason: childText(bodyEl, 'reason') };
+    body = { kind, operation: op, sequence: childText(bodyEl, 'sequence') ?? '', parser: childText(bodyEl, 'parser'), time: need('time'), meters };
   } else throw new XmlError(`unknown message <${kind} operation="${op}">`);
   return { building_id: childText(common, 'building_id') ?? '', gateway_id: childText(common, 'gateway_id') ?? '', type, body };
 }
