@@ -118,6 +118,23 @@ devices:
     ]);
   });
 
+  it('checks a CJ/T 188 water meter like the others: an RS-485 line and its 14-digit address', () => {
+    const issues = issuesOf(`
+buses:
+  - { id: rs485, type: serial, path: /dev/ttyUSB0, baud: 2400, parity: even }
+devices:
+  meters:
+    - { id: w1, profile: cjt188-cold-water, transport: { type: tcp, host: h, port: 1 } }
+    - { id: w2, profile: cjt188-cold-water, bus: rs485, address: '202107072529' }
+    - { id: w3, profile: cjt188-cold-water, bus: rs485, address: '78330011223344' }
+`);
+    expect(issues).toEqual([
+      { path: 'devices.meters[0].transport', message: 'profile cjt188-cold-water speaks CJ/T 188, which needs an RS-485 line; expected bus: instead' },
+      { path: 'devices.meters[0].address', message: 'missing; expected the 14-digit CJ/T 188 address for profile cjt188-cold-water' },
+      { path: 'devices.meters[1].address', message: 'got "202107072529"; expected the 14-digit CJ/T 188 address for profile cjt188-cold-water, as printed on the meter' },
+    ]);
+  });
+
   it('takes a site profile from the config, and names its mistakes', () => {
     const good = loadConfig(write(`
 profiles:

@@ -105,13 +105,25 @@ describe('values: BCD lowest byte first, sign in the top bit where the DI says s
     for (const [di, bytes, value] of cases) expect(decodeValue(fmt(di), hex(bytes)).value, di).toBe(value);
   });
 
-  it('makes the sign a property of the DI entry: currents, power and PF signed; energy, voltage, frequency not', () => {
+  it('makes the sign a property of the DI entry: combined energy, currents, power and PF signed; forward/reverse energy, voltage, frequency not', () => {
     const signed = DI_TABLE.filter((f) => f.signed).map((f) => f.di);
-    expect(signed).toEqual(['02020100', '02020200', '02020300', '02030000', '02030100', '02030200', '02030300', '02060000']);
+    expect(signed).toEqual(['00000000', '0000FF00', '02020100', '02020200', '02020300', '02030000', '02030100', '02030200', '02030300', '02060000']);
     // the same bytes read unsigned: 80 is two digits
     expect(decodeBcd(hex('50 12 80'), false)).toBe(801250);
     expect(decodeBcd(hex('50 12 80'), true)).toBe(-1250);
     expect(Object.is(decodeBcd(hex('00 00 80'), true), 0)).toBe(true); // no -0
+  });
+
+  it('decodes combined active energy 00000000 as signed (top bit of the highest byte): −12.34 kWh, not 800012.34', () => {
+    // 12.34 kWh with bit 7 of the most significant byte set, lowest byte first
+    expect(decodeValue(fmt('00000000'), hex('34 12 00 80'))).toEqual({ value: -12.34 });
+    expect(decodeValue(fmt('00000000'), hex('76 17 03 00'))).toEqual({ value: 317.76 });
+    expect(decodeValue(fmt('00000000'), hex('99 99 99 79'))).toEqual({ value: 799999.99 });
+    // the block (total, tariff 1 …) is combined energy too: every element signed
+    expect(decodeValue(fmt('0000FF00'), hex('34 12 00 80  00 10 00 00  34 22 00 80'))).toEqual({ value: -12.34, elements: [-12.34, 10, -22.34] });
+    // forward and reverse energy stay unsigned: 80 is two digits there
+    expect(decodeValue(fmt('00010000'), hex('34 12 00 80'))).toEqual({ value: 800012.34 });
+    expect(decodeValue(fmt('00020000'), hex('34 12 00 80'))).toEqual({ value: 800012.34 });
   });
 
   it('encodes BCD back (for simulators) and round-trips', () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeValue } from '../drivers/modbus/decode.ts';
 import { readMeter } from '../drivers/modbus/meter-reader.ts';
-import { builtinProfiles } from '../drivers/modbus/profile.ts';
+import { builtinProfiles } from '../drivers/meter-protocols.ts';
 import { ModbusTcpClient } from '../drivers/modbus/tcp-client.ts';
 import { EnergyMeterSim, canteenLoadShape } from '../gateway/sim/energy-meter.ts';
 import { freePort } from './helpers/ports.ts';

@@ -6,7 +6,8 @@ import { ModbusError, newCounters, type ModbusClient } from '../drivers/modbus/c
 import { applyScale, decodeBits, decodeValue } from '../drivers/modbus/decode.ts';
 import { readMeter } from '../drivers/modbus/meter-reader.ts';
 import { learnedCap, planReads, splitBlock, type DeviceReadState } from '../drivers/modbus/plan.ts';
-import { isModbusProfile, shippedProfiles, validateProfile, type MeterProfile } from '../drivers/modbus/profile.ts';
+import { shippedProfiles, validateProfile } from '../drivers/meter-protocols.ts';
+import { isModbusProfile, type MeterProfile } from '../drivers/modbus/profile.ts';
 import { crc16, encodeReadRequest, frameGapMs, parseReply, replyLength, replyScanner } from '../drivers/modbus/rtu.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/ /g, ''), 'hex');
@@ -217,10 +218,10 @@ describe('values', () => {
 
 describe('profiles', () => {
   const profiles = shippedProfiles();
-  const NAMES = /^(power_total|power_l[123]|energy_(import|export|total)|voltage_l[123]|current_l[123]|frequency|power_factor|volume_total|flow_rate|alarm_[a-z_]+)$/;
+  const NAMES = /^(power_total|power_l[123]|energy_(import|export|total)|voltage_l[123]|current_l[123]|frequency|power_factor|volume_total|volume_settlement|flow_rate|alarm_[a-z_]+)$/;
 
   it('ships the Eastron, Chint, water and DL/T 645 profiles with a source and a note on what to verify', () => {
-    expect([...profiles.keys()].sort()).toEqual(['dlt645-generic', 'dtsu666', 'sdm120', 'sdm630', 'water-modbus-generic']);
+    expect([...profiles.keys()].sort()).toEqual(['cjt188-cold-water', 'dlt645-generic', 'dtsu666', 'sdm120', 'sdm630', 'water-modbus-generic']);
     for (const p of profiles.values()) {
       expect(p.source.length).toBeGreaterThan(10);
       expect(p.verify).toMatch(/verify|check/i);

@@ -1,5 +1,6 @@
 // The SDM630 profile's points with plausible values, for the benchmarks' servers.
-import { builtinProfiles, type MeterProfile } from '../../drivers/modbus/profile.ts';
+import { builtinProfiles } from '../../drivers/meter-protocols.ts';
+import type { MeterProfile } from '../../drivers/modbus/profile.ts';
 
 /** Plausible SDM630 values, by point name. */
 export const SDM630_VALUES: Record<string, number> = {

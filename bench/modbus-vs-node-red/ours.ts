@@ -1,7 +1,7 @@
 // Our client in its own process: ModbusTcpClient + readMeter (planner, decoder),
 // exactly as the gateway polls a meter. Prints one RunResult as JSON.
 // usage: node --import tsx bench/modbus-vs-node-red/ours.ts '<RunConfig JSON>'
-import { builtinProfiles } from '../../drivers/modbus/profile.ts';
+import { builtinProfiles } from '../../drivers/meter-protocols.ts';
 import { readMeter } from '../../drivers/modbus/meter-reader.ts';
 import { ModbusTcpClient } from '../../drivers/modbus/tcp-client.ts';
 import { cpuSeconds, peakRssKb } from '../lib/proc.ts';

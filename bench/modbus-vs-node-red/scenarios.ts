@@ -1,7 +1,7 @@
 // What each client reads, in the same order: a list of reads of FC04 input
 // registers from unit 1, cycled until the count is reached. `floats` are the
 // register offsets (within the read) of float32 values to decode.
-import { builtinProfiles } from '../../drivers/modbus/profile.ts';
+import { builtinProfiles } from '../../drivers/meter-protocols.ts';
 import { planReads } from '../../drivers/modbus/plan.ts';
 
 export interface Read {

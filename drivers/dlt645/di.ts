@@ -21,16 +21,19 @@ export interface DiFormat {
   block?: boolean;
 }
 
-const energy = (di: string, name: string, block = false): DiFormat => ({ di, name, unit: 'kWh', bytes: 4, decimals: 2, signed: false, ...(block ? { block } : {}) });
+const energy = (di: string, name: string, block = false, signed = false): DiFormat => ({ di, name, unit: 'kWh', bytes: 4, decimals: 2, signed, ...(block ? { block } : {}) });
 const voltage = (di: string, name: string): DiFormat => ({ di, name, unit: 'V', bytes: 2, decimals: 1, signed: false });
 const current = (di: string, name: string): DiFormat => ({ di, name, unit: 'A', bytes: 3, decimals: 3, signed: true });
 const power = (di: string, name: string): DiFormat => ({ di, name, unit: 'kW', bytes: 3, decimals: 4, signed: true });
 
 export const DI_TABLE: readonly DiFormat[] = [
-  energy('00000000', 'combined active energy, total'),
+  // Combined active energy = forward − reverse (or their sum, per the meter's combination
+  // word), so it can be negative: DL/T 645-2007 Appendix A gives it the sign in the top bit
+  // of the highest byte (DOMAIN.md "Corrections and additions", standards review 2026-12-07).
+  energy('00000000', 'combined active energy, total', false, true),
   energy('00010000', 'forward active energy, total'),
   energy('00020000', 'reverse active energy, total'),
-  energy('0000FF00', 'combined active energy block (total, tariff 1…n)', true),
+  energy('0000FF00', 'combined active energy block (total, tariff 1…n)', true, true),
   energy('0001FF00', 'forward active energy block (total, tariff 1…n)', true),
   energy('0002FF00', 'reverse active energy block (total, tariff 1…n)', true),
   voltage('02010100', 'phase A voltage'),

@@ -1,9 +1,6 @@
 // Meter profiles: data mapping a meter model's registers (Modbus) or data
 // identifiers (DL/T 645) to named points. Shipped profiles live in
 // ./profiles/*.json; a site adds its own inline in config, checked by validateProfile.
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { BYTE_ORDERS, VALUE_TYPES, registerCount } from './decode.ts';
 
@@ -15,7 +12,7 @@ const address = z.union([
 ]);
 const bitIndex = z.number().int().min(0).max(63);
 
-const common = {
+export const common = {
   name: z.string().regex(/^[a-z][a-z0-9_]*$/, 'snake_case').describe('point name, e.g. power_total (same name for the same quantity in every profile)'),
   unit: z.string().describe('unit after scaling, e.g. W, kW, kWh, V, A, Hz, m3, m3/h; "" for none'),
   kind: z.enum(['instantaneous', 'counter']).describe('counter = cumulative, never decreasing except on rollover'),
@@ -24,7 +21,7 @@ const common = {
   max: z.number().positive().optional().describe('counters: the value after which the meter rolls over to 0'),
 };
 
-const profileCommon = {
+export const profileCommon = {
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" or "_"'),
   description: z.string(),
   source: z.string().describe('where the register map comes from'),
@@ -50,7 +47,7 @@ export const dlt645PointSchema = z.strictObject({
     .describe('DL/T 645-2007 data identifier, as written in the standard (DI3 DI2 DI1 DI0)'),
 });
 
-function uniqueNames(points: { name: string }[], ctx: z.RefinementCtx): void {
+export function uniqueNames(points: { name: string }[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   points.forEach((p, i) => {
     if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['points', i, 'name'], message: `"${p.name}" is used by an earlier point` });
@@ -58,7 +55,7 @@ function uniqueNames(points: { name: string }[], ctx: z.RefinementCtx): void {
   });
 }
 
-const modbusProfileSchema = z
+export const modbusProfileSchema = z
   .strictObject({
     ...profileCommon,
     protocol: z.literal('modbus').default('modbus'),
@@ -101,7 +98,7 @@ const modbusProfileSchema = z
     })),
   }));
 
-const dlt645ProfileSchema = z
+export const dlt645ProfileSchema = z
   .strictObject({
     ...profileCommon,
     protocol: z.literal('dlt645'),
@@ -114,7 +111,6 @@ export type MeterProfile = z.output<typeof modbusProfileSchema>;
 export type MeterPoint = MeterProfile['points'][number];
 export type Dlt645Profile = z.output<typeof dlt645ProfileSchema>;
 export type Dlt645Point = Dlt645Profile['points'][number];
-export type AnyProfile = MeterProfile | Dlt645Profile;
 
 export interface ProfileIssue {
   /** e.g. "points[3].register" */
@@ -122,29 +118,15 @@ export interface ProfileIssue {
   message: string;
 }
 
-export type ProfileCheck = { ok: true; profile: AnyProfile } | { ok: false; errors: ProfileIssue[] };
-
-/** Checks a profile given as data (a site's own, inline in config): the parsed profile or readable errors. */
-export function validateProfile(input: unknown): ProfileCheck {
-  const protocol = typeof input === 'object' && input !== null ? (input as Record<string, unknown>).protocol : undefined;
-  if (protocol !== undefined && protocol !== 'modbus' && protocol !== 'dlt645') {
-    return { ok: false, errors: [{ path: 'protocol', message: `got ${JSON.stringify(protocol)}; expected "modbus" (the default) or "dlt645"` }] };
-  }
-  const schema = protocol === 'dlt645' ? dlt645ProfileSchema : modbusProfileSchema;
-  const parsed = schema.safeParse(input, { reportInput: true });
-  if (parsed.success) return { ok: true, profile: parsed.data };
-  const keys =
-    protocol === 'dlt645'
-      ? [[...Object.keys(profileCommon), 'protocol', 'points'], Object.keys(dlt645PointSchema.shape)]
-      : [[...Object.keys(profileCommon), 'protocol', 'function', 'points'], Object.keys(pointSchema.shape)];
-  return { ok: false, errors: parsed.error.issues.flatMap((i) => describe(i, keys[i.path.length === 0 ? 0 : 1]!)) };
-}
+// validateProfile(), shippedProfiles() and builtinProfiles() live in ../meter-protocols.ts,
+// which checks a profile with the schema of its protocol.
 
 function formatPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 }
 
-function describe(issue: z.core.$ZodIssue, allowedKeys: string[]): ProfileIssue[] {
+/** A zod issue of a profile as `{path, message}`, naming the keys allowed where a key was unknown. */
+export function describeIssue(issue: z.core.$ZodIssue, allowedKeys: string[]): ProfileIssue[] {
   const at = formatPath(issue.path);
   const input = (issue as { input?: unknown }).input;
   if (issue.code === 'unrecognized_keys') {
@@ -157,27 +139,6 @@ function describe(issue: z.core.$ZodIssue, allowedKeys: string[]): ProfileIssue[
   return [{ path: at, message: input === undefined ? issue.message : `got ${JSON.stringify(input)}; ${issue.message}` }];
 }
 
-const PROFILES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profiles');
-
-/** Every profile shipped with canteen-edge (Modbus and DL/T 645), by name. Throws naming the file on a bad one. */
-export function shippedProfiles(dir = PROFILES_DIR): Map<string, AnyProfile> {
-  const profiles = new Map<string, AnyProfile>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const checked = validateProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-    if (!checked.ok) throw new Error(`meter profile ${file}: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
-    if (profiles.has(checked.profile.name)) throw new Error(`meter profile ${file}: name "${checked.profile.name}" is taken by another file`);
-    profiles.set(checked.profile.name, checked.profile);
-  }
-  return profiles;
-}
-
-/** The shipped Modbus profiles, by name. */
-export function builtinProfiles(dir = PROFILES_DIR): Map<string, MeterProfile> {
-  const out = new Map<string, MeterProfile>();
-  for (const [name, p] of shippedProfiles(dir)) if (isModbusProfile(p)) out.set(name, p);
-  return out;
-}
-
-export function isModbusProfile(p: AnyProfile): p is MeterProfile {
+export function isModbusProfile(p: { protocol: string }): p is MeterProfile {
   return p.protocol === 'modbus';
 }

@@ -5,6 +5,7 @@ import { VERSION } from '../version.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './command.ts';
 import { configCheck } from './config-check.ts';
 import { detect } from './detect.ts';
+import { cjt188Read } from './cjt188.ts';
 import { dlt645Read } from './dlt645.ts';
 import { faceCalibrate, faceCompare, faceDetect, faceLiveness } from './face.ts';
 import { meterProfiles, meterRead, meterScan } from './meter.ts';
@@ -16,7 +17,7 @@ import { restore } from './restore.ts';
 import { USER_COMMANDS } from './user.ts';
 import { MODELS_COMMANDS } from './models.ts';
 
-export const COMMANDS: Command[] = [start, configCheck, dlt645Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS, backup, restore, ...MODELS_COMMANDS];
+export const COMMANDS: Command[] = [start, configCheck, dlt645Read, cjt188Read, simProvince, meterProfiles, meterRead, meterScan, scaleRead, detect, faceDetect, faceCompare, faceLiveness, faceCalibrate, ...USER_COMMANDS, backup, restore, ...MODELS_COMMANDS];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));

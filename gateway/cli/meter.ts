@@ -5,7 +5,8 @@ import type { Parity } from '../../drivers/serial/byte-stream.ts';
 import { utilisation, type ModbusClient } from '../../drivers/modbus/client.ts';
 import { createModbusClient, type ModbusTransport } from '../../drivers/modbus/connect.ts';
 import { readMeter } from '../../drivers/modbus/meter-reader.ts';
-import { isModbusProfile, shippedProfiles } from '../../drivers/modbus/profile.ts';
+import { meterProtocol, shippedProfiles } from '../../drivers/meter-protocols.ts';
+import { isModbusProfile } from '../../drivers/modbus/profile.ts';
 import { scanUnits } from '../../drivers/modbus/scan.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, parseHostPort, printJson, type Command, type Options } from './command.ts';
 
@@ -89,7 +90,7 @@ export const meterRead: Command = {
     if (name === undefined) throw new UsageError(`--profile is required: one of ${known}`);
     const profile = profiles.get(name);
     if (!profile) throw new UsageError(`--profile "${name}": unknown; expected one of ${known}`);
-    if (!isModbusProfile(profile)) throw new UsageError(`--profile "${name}" is a DL/T 645 profile: use \`canteen-edge dlt645 read\``);
+    if (!isModbusProfile(profile)) throw new UsageError(`--profile "${name}" is a ${meterProtocol(profile.protocol).title} profile: use \`canteen-edge ${profile.protocol} read\``);
     const transport = transportFrom(values);
     const unit = intFlag(values, 'unit', undefined, transport.type === 'tcp' ? 0 : 1, transport.type === 'tcp' ? 255 : 247);
     const timeoutMs = intFlag(values, 'timeout', 1000, 1, 60_000);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { shippedProfiles, validateProfile, type AnyProfile } from '../../drivers/modbus/profile.ts';
+import { meterProtocol, shippedProfiles, validateProfile, type AnyProfile } from '../../drivers/meter-protocols.ts';
 import { resolveCameraPaths } from '../../drivers/camera/config.ts';
 import { canteenDeviceIssues } from '../canteen/config.ts';
 import { isApprovableProtocol } from '../../drivers/scale/protocols.ts';
@@ -215,10 +215,10 @@ function meterChecks(config: Config, profiles: Map<string, AnyProfile>): ConfigI
     if (m.bus && !buses.includes(m.bus)) {
       out.push({ path: `${at}.bus`, message: `got "${m.bus}"; expected the id of a line in buses: (${buses.join(', ') || 'none configured'})` });
     }
-    if (profile.protocol === 'dlt645') {
-      if (m.transport) out.push({ path: `${at}.transport`, message: `profile ${m.profile} speaks DL/T 645, which needs an RS-485 line; expected bus: instead` });
-      if (!m.address) out.push({ path: `${at}.address`, message: `missing; expected the 12-digit DL/T 645 address for profile ${m.profile}` });
-    }
+    const protocol = meterProtocol(profile.protocol);
+    if (m.transport && !protocol.transports.includes('tcp')) out.push({ path: `${at}.transport`, message: `profile ${m.profile} speaks ${protocol.title}, which needs an RS-485 line; expected bus: instead` });
+    if (protocol.address && !m.address) out.push({ path: `${at}.address`, message: `missing; expected the ${protocol.address.expected} for profile ${m.profile}` });
+    if (protocol.address && m.address && !protocol.address.pattern.test(m.address)) out.push({ path: `${at}.address`, message: `got "${m.address}"; expected the ${protocol.address.expected} for profile ${m.profile}, as printed on the meter` });
     const counters = profile.points.filter((p) => p.kind === 'counter').map((p) => p.name);
     if (m.counter && !counters.includes(m.counter)) {
       out.push({ path: `${at}.counter`, message: `got "${m.counter}"; expected a counter point of profile ${m.profile}: ${counters.join(', ') || 'it has none'}` });

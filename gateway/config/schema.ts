@@ -57,9 +57,9 @@ export const meterSchema = z.strictObject({
   unit_id: z.number().int().min(1).max(247).default(1).describe('Modbus unit (slave) id'),
   address: z
     .string()
-    .regex(/^\d{12}$/, '12 digits, as printed on the meter')
+    .regex(/^\d+$/, 'digits, as printed on the meter')
     .optional()
-    .describe('DL/T 645 meters: the meter address (12 digits)'),
+    .describe('DL/T 645 meters: the meter address (12 digits); CJ/T 188 water and gas meters: 14 digits'),
   poll_ms: z.number().int().min(100).max(3_600_000).default(1000).describe('poll interval in ms'),
   timeout_ms: z.number().int().min(50).max(60_000).default(1000).describe('reply timeout in ms'),
   required: z.boolean().default(false).describe('when true, /readyz answers 503 while this meter is not online'),

@@ -1,11 +1,11 @@
 // Every meter, polled on the line it shares with others: an RS-485 bus (serial or a
-// transparent TCP converter) carrying Modbus RTU and DL/T 645 meters alike, or a
-// Modbus TCP endpoint. One BusPoller per line keeps one request at a time and
+// transparent TCP converter) carrying Modbus RTU, DL/T 645 and CJ/T 188 meters alike, or a
+// Modbus TCP endpoint; each meter is polled by its protocol (drivers/meter-protocols.ts). One BusPoller per line keeps one request at a time and
 // backs off from dead meters; readings and state changes go to the bus and tracker.
-import { Dlt645Client } from '../../drivers/dlt645/client.ts';
+import type { LineHandle } from '../../drivers/meter-protocol.ts';
+import { meterProtocol, type AnyProfile } from '../../drivers/meter-protocols.ts';
 import { BusPoller, type PolledDevice } from '../../drivers/modbus/bus-poller.ts';
 import type { ModbusClient, ModbusCounters } from '../../drivers/modbus/client.ts';
-import type { AnyProfile } from '../../drivers/modbus/profile.ts';
 import { RtuClient, rtuOverTcpBus, serialBus } from '../../drivers/modbus/rtu-client.ts';
 import { ModbusTcpClient } from '../../drivers/modbus/tcp-client.ts';
 import type { SharedBus } from '../../drivers/serial/shared-bus.ts';
@@ -25,9 +25,22 @@ interface Line {
   id: string;
   client: ModbusClient;
   shared?: SharedBus;
-  dlt645?: Dlt645Client;
+  /** the client of each non-Modbus protocol on this line, made on first use */
+  clients: Map<string, unknown>;
   devices: PolledDevice[];
   timeoutMs: number;
+}
+
+function handle(line: Line): LineHandle {
+  return {
+    ...(line.shared ? { shared: line.shared } : {}),
+    timeoutMs: line.timeoutMs,
+    client<T>(protocol: string, make: (bus: SharedBus) => T): T {
+      if (!line.shared) throw new Error(`${line.id} is not an RS-485 line: ${protocol} needs one`);
+      if (!line.clients.has(protocol)) line.clients.set(protocol, make(line.shared));
+      return line.clients.get(protocol) as T;
+    },
+  };
 }
 
 export class MeterLines implements Device {
@@ -47,19 +60,14 @@ export class MeterLines implements Device {
         b.type === 'serial'
           ? serialBus({ path: b.path, baudRate: b.baud, dataBits: b.data_bits, parity: b.parity, stopBits: b.stop_bits, interRequestDelayMs: b.inter_request_delay_ms })
           : rtuOverTcpBus(b.host, b.port, { lineBaud: b.line_baud, interRequestDelayMs: b.inter_request_delay_ms });
-      this.lines.push({ id: b.id, shared, client: new RtuClient(shared, { timeoutMs: b.timeout_ms, ownsBus: false }), devices: [], timeoutMs: b.timeout_ms });
+      this.lines.push({ id: b.id, shared, client: new RtuClient(shared, { timeoutMs: b.timeout_ms, ownsBus: false }), clients: new Map(), devices: [], timeoutMs: b.timeout_ms });
     }
     for (const m of meters) {
       const profile = profiles.get(m.profile)!;
       tracker.register(m.id, 'meter', m.required);
       const line = m.bus ? this.lines.find((l) => l.id === m.bus)! : this.tcpLine(m);
-      if (profile.protocol === 'dlt645') {
-        line.dlt645 ??= new Dlt645Client(line.shared!, { timeoutMs: line.timeoutMs });
-        const dlt = line.dlt645;
-        line.devices.push({ id: m.id, intervalMs: m.poll_ms, read: () => dlt.readPoints(m.address!, profile.points) });
-      } else {
-        line.devices.push({ id: m.id, unit: m.unit_id, profile, intervalMs: m.poll_ms, timeoutMs: m.bus ? undefined : m.timeout_ms });
-      }
+      const polled = { id: m.id, unitId: m.unit_id, pollMs: m.poll_ms, ...(m.address ? { address: m.address } : {}), ...(m.bus ? {} : { timeoutMs: m.timeout_ms }) };
+      line.devices.push(meterProtocol(profile.protocol).poll(handle(line), polled, profile as never));
     }
     for (const line of this.lines.filter((l) => l.devices.length)) {
       this.pollers.push(
@@ -97,7 +105,7 @@ export class MeterLines implements Device {
     const id = `tcp://${host}:${port}`;
     let line = this.lines.find((l) => l.id === id);
     if (!line) {
-      line = { id, client: new ModbusTcpClient({ host, port, timeoutMs: m.timeout_ms }), devices: [], timeoutMs: m.timeout_ms };
+      line = { id, client: new ModbusTcpClient({ host, port, timeoutMs: m.timeout_ms }), clients: new Map(), devices: [], timeoutMs: m.timeout_ms };
       this.lines.push(line);
     }
     return line;

@@ -1,7 +1,7 @@
 // Energy accounting in the running gateway: which point of which meter is booked,
 // the flush and retention timers, the panel's summary on the bus and over HTTP.
 import type { FastifyPluginAsync } from 'fastify';
-import type { AnyProfile } from '../../drivers/modbus/profile.ts';
+import type { AnyProfile } from '../../drivers/meter-protocols.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { EnergyConfig, MeterConfig } from '../config/schema.ts';
 import type { LiveState } from '../live.ts';

@@ -35,7 +35,7 @@ import tty
 
 # DI (as written, DI3 first) -> (value(s), bytes per value, decimals, signed)
 TABLE = {
-    "00000000": (317.76, 4, 2, False),
+    "00000000": (317.76, 4, 2, True),
     "00010000": (300.00, 4, 2, False),
     "00020000": (17.76, 4, 2, False),
     "02010100": (220.1, 2, 1, False),

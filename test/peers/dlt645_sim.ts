@@ -27,9 +27,9 @@ export interface RunningMeter {
   stop(): Promise<void>;
 }
 
-/** Starts dlt645_meter.py with `args` and waits for its "ready" line. */
-export async function startMeter(args: string[], readyTimeoutMs = 5000): Promise<RunningMeter> {
-  const child = spawn(DEBIAN_PYTHON, ['-u', path.join(PEERS_DIR, 'dlt645_meter.py'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts dlt645_meter.py (or another peer `script` speaking the same JSON lines) with `args` and waits for its "ready" line. */
+export async function startMeter(args: string[], readyTimeoutMs = 5000, script = 'dlt645_meter.py'): Promise<RunningMeter> {
+  const child = spawn(DEBIAN_PYTHON, ['-u', path.join(PEERS_DIR, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const events: MeterEvent[] = [];
   const waiters: { pred: (e: MeterEvent) => boolean; resolve: (e: MeterEvent) => void }[] = [];
   let stderr = '';

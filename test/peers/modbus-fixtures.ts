@@ -1,7 +1,8 @@
 // Meters seeded into the Python peers and the values a reader must get back.
 // The peers encode the raw values themselves (struct), so our encoder is not
 // part of the check.
-import { isModbusProfile, shippedProfiles, validateProfile, type MeterProfile } from '../../drivers/modbus/profile.ts';
+import { shippedProfiles, validateProfile } from '../../drivers/meter-protocols.ts';
+import { isModbusProfile, type MeterProfile } from '../../drivers/modbus/profile.ts';
 import type { UnitSpec, Units } from './modbus.ts';
 
 const shipped = shippedProfiles();
