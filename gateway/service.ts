@@ -226,7 +226,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s, disk)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
     running.push({
       name: 'http',
       stop: async () => {

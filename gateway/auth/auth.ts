@@ -5,6 +5,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
 import type { DiskGuard } from '../ops/disk-guard.ts';
+import { SpillFile } from '../ops/spill.ts';
 import type { Db } from '../store/sqlite.ts';
 import { authSettings, kioskTargets, type AuthConfig, type AuthSettings } from './config.ts';
 import { KIOSK_COOKIE, SESSION_COOKIE, parseCookies } from './cookies.ts';
@@ -17,6 +18,9 @@ export const INITIAL_ADMIN_FILE = 'initial-admin-password.txt';
 const PRUNE_EVERY_MS = 3_600_000;
 /** Audit lines kept in memory while the disk is full; beyond this they are only in the log. */
 const MAX_UNWRITTEN_AUDIT = 100_000;
+/** The reserve on the data disk that keeps them through a crash (gateway/ops/spill.ts): about 4000 lines. */
+export const AUDIT_SPILL_FILE = 'audit.spill';
+const AUDIT_SPILL_BYTES = 1024 * 1024;
 
 /** What a request or handshake carries. */
 export interface Credentials {
@@ -33,6 +37,7 @@ export class Auth {
   private timer: NodeJS.Timeout | undefined;
   private disk: DiskGuard | undefined;
   private readonly unwrittenAudit: AuditEntry[] = [];
+  private spill: SpillFile | undefined;
 
   constructor(
     db: Db,
@@ -60,6 +65,7 @@ export class Auth {
   stop(): void {
     clearInterval(this.timer);
     this.revokeListeners.clear();
+    this.spill?.close();
   }
 
   /**
@@ -85,9 +91,12 @@ export class Auth {
     } catch (err) {
       // A done action stays done; its audit line is not lost: on a full disk it is kept
       // in memory (and in the log) and written with its own time once the disk has room.
+      // Also into the reserve file, so that a crash before then does not lose it.
       if (this.disk?.failed(err) && this.unwrittenAudit.length < MAX_UNWRITTEN_AUDIT) {
-        this.unwrittenAudit.push({ ...e, at: e.at ?? Date.now() });
-        this.logger.error({ audit: e }, 'audit line kept in memory: the disk is full');
+        const line = { ...e, at: e.at ?? Date.now() };
+        this.unwrittenAudit.push(line);
+        const kept = this.spillLine(line);
+        this.logger.error({ audit: e }, kept ? 'audit line kept in memory and in the reserve file: the disk is full' : 'audit line kept in memory only (no room in the reserve file): the disk is full');
       } else this.logger.error({ err, audit: e }, 'audit log write failed');
     }
   }
@@ -97,22 +106,49 @@ export class Auth {
     return this.unwrittenAudit.length;
   }
 
-  /** The disk the audit log is on: lines refused for want of space are written once it has room. */
+  /**
+   * The disk the audit log is on: lines refused for want of space are written once it has
+   * room. Lines a crash left in the reserve file are written now (or as soon as there is room).
+   */
   watchDisk(disk: DiskGuard): void {
     this.disk = disk;
-    disk.on('change', (state) => {
-      if (state === 'full') return;
-      const waiting = this.unwrittenAudit.splice(0);
-      for (const [i, e] of waiting.entries()) {
-        try {
-          this.store.audit(e);
-        } catch (err) {
-          this.unwrittenAudit.push(...waiting.slice(i));
-          disk.failed(err);
-          return;
-        }
+    try {
+      this.spill = SpillFile.open(path.join(disk.dataDir, AUDIT_SPILL_FILE), AUDIT_SPILL_BYTES);
+      const left = this.spill.lines<AuditEntry>();
+      if (left.length) {
+        this.logger.warn({ lines: left.length }, 'audit lines from the reserve file (the disk was full when the gateway stopped): writing them');
+        this.unwrittenAudit.push(...left);
+        this.writeBack(disk);
       }
+    } catch (err) {
+      this.logger.warn({ err }, 'no reserve file for audit lines: on a full disk they are kept in memory only');
+    }
+    disk.on('change', (state) => {
+      if (state !== 'full') this.writeBack(disk);
     });
+  }
+
+  private spillLine(line: AuditEntry): boolean {
+    try {
+      return this.spill?.append(line) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  private writeBack(disk: DiskGuard): void {
+    const waiting = this.unwrittenAudit.splice(0);
+    for (const [i, e] of waiting.entries()) {
+      try {
+        this.store.audit(e);
+      } catch (err) {
+        this.unwrittenAudit.push(...waiting.slice(i));
+        disk.failed(err);
+        return;
+      }
+    }
+    // all in SQLite now (a crash just before this clears nothing: those lines come back once more at start)
+    if (waiting.length) this.spill?.clear();
   }
 
   /** Sockets opened with these sessions are closed (sign-out); 'check' re-checks every socket. */

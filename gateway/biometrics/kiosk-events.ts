@@ -6,16 +6,24 @@
 // (issue 11, hole 7: twelve 10000² PNGs in parallel took the gateway to 3.7 GB).
 import type { Socket } from 'socket.io';
 import { principalOf } from '../auth/sockets.ts';
+import { DISK_FULL_MESSAGE, isDiskFull, type DiskGuard } from '../ops/disk-guard.ts';
 import type { BiometricsModule } from './module.ts';
 import { BiometricError } from './vault.ts';
 
 type Ack = (answer: unknown) => void;
 
+/**
+ * What a face event answers when the disk is full: the same reason as HTTP's 507 (RFC 4918
+ * §11.5 Insufficient Storage), `code` for the kiosk to say it in the diner's language.
+ */
+export const DISK_FULL_ANSWER = { error: DISK_FULL_MESSAGE, code: 'disk-full', status: 507 } as const;
+
 const str = (v: unknown, max = 128): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 const bytes = (v: unknown): Buffer | null =>
   Buffer.isBuffer(v) ? v : v instanceof ArrayBuffer ? Buffer.from(v) : ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : null;
 
-export function registerFaceEvents(m: BiometricsModule, socket: Socket): void {
+/** `disk`: the data directory's guard; while it is full, events that write (confirm, enrol) are refused before they start, as HTTP's are. */
+export function registerFaceEvents(m: BiometricsModule, socket: Socket, disk?: Pick<DiskGuard, 'state' | 'check' | 'failed'>): void {
   const p = principalOf(socket);
   const station = p?.kind === 'kiosk' ? p.station! : null;
   const actor = p?.name ?? 'kiosk';
@@ -31,14 +39,20 @@ export function registerFaceEvents(m: BiometricsModule, socket: Socket): void {
       decoding = false;
     }
   };
-  const on = (event: string, handle: (body: Record<string, unknown>) => unknown) =>
+  const on = (event: string, handle: (body: Record<string, unknown>) => unknown, writes = false) =>
     socket.on(event, async (body: unknown, ack?: unknown) => {
       const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => {};
       try {
+        if (writes && disk?.state === 'full' && disk.check() === 'full') return reply(DISK_FULL_ANSWER);
         if (!body || typeof body !== 'object') throw new BiometricError(400, `${event}: expected an object`);
         reply(await handle(body as Record<string, unknown>));
       } catch (err) {
         if (err instanceof BiometricError) return reply({ error: err.message, ...(err.code ? { code: err.code } : {}) });
+        if (isDiskFull(err)) {
+          disk?.failed(err);
+          m.logger.error({ err: (err as Error).message, event }, 'face event refused: disk full');
+          return reply(DISK_FULL_ANSWER);
+        }
         m.logger.error({ err, event }, 'face event failed');
         reply({ error: 'internal error' });
       }
@@ -61,7 +75,7 @@ export function registerFaceEvents(m: BiometricsModule, socket: Socket): void {
     if (!str(b.sessionId)) throw new BiometricError(400, 'sessionId: expected the id face:start answered');
     if (!str(b.key)) throw new BiometricError(400, 'key: expected an idempotency key of 1 to 128 characters');
     return m.sessions.confirm(b.sessionId, owner, b.key);
-  });
+  }, true);
   on('face:cancel', (b) => {
     if (!str(b.sessionId)) throw new BiometricError(400, 'sessionId: expected the id face:start answered');
     m.sessions.cancel(b.sessionId, owner);
@@ -80,6 +94,6 @@ export function registerFaceEvents(m: BiometricsModule, socket: Socket): void {
       await m.checkImage(jpeg, 'jpeg');
       return m.enrolSelf(req, jpeg, station, actor);
     });
-  });
+  }, true);
   socket.on('disconnect', () => m.sessions.dropOwner(owner));
 }

@@ -43,8 +43,8 @@ export interface BackupManifest {
 
 export class BackupError extends Error {}
 
-/** Never in a backup: the WAL of the live database (the backup copy has it all), the pid file and the lock, the one-time admin password, earlier restores' leftovers. */
-const SKIP = [/^canteen-edge\.db(-wal|-shm|-journal)?$/, new RegExp(`^${PID_FILE.replace('.', '\\.')}$`), new RegExp(`^${LOCK_FILE.replace('.', '\\.')}(-journal)?$`), /^initial-admin-password\.txt$/, /\.tmp$/];
+/** Never in a backup: the WAL of the live database (the backup copy has it all), the pid file and the lock, the one-time admin password, earlier restores' leftovers, the disk-full reserve files (gateway/ops/spill.ts: zeros, or lines the next start writes into the database). */
+const SKIP = [/^canteen-edge\.db(-wal|-shm|-journal)?$/, new RegExp(`^${PID_FILE.replace('.', '\\.')}$`), new RegExp(`^${LOCK_FILE.replace('.', '\\.')}(-journal)?$`), /^initial-admin-password\.txt$/, /\.tmp$/, /\.spill$/];
 
 export interface BackupOptions {
   dataDir: string;

@@ -38,7 +38,7 @@ const DECLINES: FaceDecline[] = ['not_recognised', 'liveness_failed', 'no_face',
 export const declineKey = (d: string | null): Key => (DECLINES.includes(d as FaceDecline) ? (`face.decline.${d as FaceDecline}` as const) : 'face.decline.other');
 
 /** unavailable: face:start refused (face pay off, no models, the sale not payable here): the server's reason kept out of sight for staff */
-type View = { kind: 'starting' } | { kind: 'progress'; p: FaceProgress } | { kind: 'unavailable'; message: string } | { kind: 'error'; message: string };
+type View = { kind: 'starting' } | { kind: 'progress'; p: FaceProgress } | { kind: 'unavailable'; message: string } | { kind: 'error'; message: string; code?: string };
 
 export function FacePay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
   const { t } = useLang();
@@ -80,7 +80,7 @@ export function FacePay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
       }
       if (p.state === 'declined' || p.state === 'paid') open.current = null;
     };
-    run().catch((err: Error) => live && setView({ kind: 'error', message: err.message }));
+    run().catch((err: Error & { code?: string }) => live && setView({ kind: 'error', message: err.message, code: err.code }));
     return () => {
       live = false;
     };
@@ -94,7 +94,7 @@ export function FacePay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
       open.current = null;
       setView({ kind: 'progress', p: answer });
     } catch (err) {
-      setView({ kind: 'error', message: (err as Error).message });
+      setView({ kind: 'error', message: (err as Error).message, code: (err as { code?: string }).code });
     } finally {
       setConfirming(false);
     }
@@ -131,7 +131,10 @@ export function FacePay({ sale, onClose }: { sale: SaleMsg; onClose(): void }) {
           {view.kind === 'starting' && <p class="co-hint">{t('face.starting')}</p>}
           {view.kind === 'error' && (
             <>
-              <p class="alert" data-testid="face-error">{t('face.failed', { e: view.message })}</p>
+              {/* a full disk (the gateway's 507): said in the diner's language, the server's text kept for staff */}
+              <p class="alert" data-testid="face-error" data-code={view.code ?? ''} data-detail={view.message}>
+                {view.code === 'disk-full' ? t('face.diskFull') : t('face.failed', { e: view.message })}
+              </p>
               {tryAgain}
             </>
           )}

@@ -26,6 +26,7 @@ export const biometricsDict = {
   'face.retry': ['再试一次', 'Try again'],
   'face.otherWays': ['可改用刷卡、扫码或密码支付', 'You can pay by card, QR code or PIN instead'],
   'face.failed': ['刷脸支付出错：{e}', 'Face pay failed: {e}'],
+  'face.diskFull': ['存储空间已满，本次支付未完成、未扣款，请稍后重试或改用其他方式', 'Storage is full: nothing was charged; try again later or pay another way'],
   'face.decline.not_recognised': ['未能识别，请改用其他方式支付', 'Not recognised: please pay another way'],
   'face.decline.liveness_failed': ['活体检测未通过', 'Liveness check failed'],
   'face.decline.no_face': ['未检测到人脸', 'No face was seen'],
