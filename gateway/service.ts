@@ -151,13 +151,27 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     });
     await canteen.start();
     running.push({ name: 'canteen', stop: () => canteen.stop() });
-    const payments = new PaymentsModule(db, config.payments, canteen, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'payments' }), Date.now, {
+    const payments = new PaymentsModule({
+      db,
+      cfg: config.payments,
+      canteen,
+      bus,
+      put: (stream, payload, key) => outbox.put(stream, payload, key),
+      logger: logger.child({ module: 'payments' }),
       qrSecret: readQrSecret(config.payments, config.file),
       dataDir: config.paths.data_dir,
     });
     payments.start();
     // Face pay: unavailable (not an error) without the face models or when switched off.
-    const biometrics = new BiometricsModule(db, config.biometrics, { dataDir: config.paths.data_dir, configFile: config.file, processor: { name: config.site.processor.name ?? config.site.name, contact: config.site.processor.contact ?? null } }, models, payments, logger.child({ module: 'biometrics' }));
+    const biometrics = new BiometricsModule({
+      db,
+      cfg: config.biometrics,
+      paths: { dataDir: config.paths.data_dir, configFile: config.file, processor: { name: config.site.processor.name ?? config.site.name, contact: config.site.processor.contact ?? null } },
+      models,
+      payments,
+      bus,
+      logger: logger.child({ module: 'biometrics' }),
+    });
     await biometrics.start();
     running.push({ name: 'biometrics', stop: () => biometrics.stop() });
 
@@ -179,7 +193,14 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     await kitchen.start();
     running.push({ name: 'kitchen', stop: () => kitchen.stop() });
     // Morning checks and food samples (after the canteen's catalog); their alerts go into the kitchen's alert book.
-    const records = new RecordsModule(db, config.food_safety, canteen, kitchen.book.raise, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'food-safety' }), {
+    const records = new RecordsModule({
+      db,
+      cfg: config.food_safety,
+      canteen,
+      bus,
+      raise: kitchen.book.raise,
+      put: (stream, payload, key) => outbox.put(stream, payload, key),
+      logger: logger.child({ module: 'food-safety' }),
       timeZone: config.site.timezone,
       weightOf: (scale) => live.weights.get(scale),
     });
@@ -190,7 +211,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
 
     const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
     // Accounts and sessions (and, on the first start, the admin account).
-    const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
+    const auth = await createAuth({ db, config, bus, logger: logger.child({ module: 'auth' }) });
     running.push({ name: 'auth', stop: () => auth.stop() });
     auth.watchDisk(disk);
     const outboxStatus = () => outbox.lastStatus() ?? outbox.statusMessage();
@@ -219,7 +240,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts() }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
     running.push({
       name: 'http',
       stop: async () => {
@@ -236,7 +257,6 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       running.push({ name: `device ${d.id}`, stop: () => d.stop() });
     }
     logger.info({ port, devices: devices.length, ms: Date.now() - startedAt }, 'canteen-edge started');
-    biometrics.onAvailability((facePay) => void io.of('/kiosk').emit('face:availability', { facePay }));
     const modelsModule = new ModelsModule({
       registry: models,
       logger: logger.child({ module: 'models' }),

@@ -64,10 +64,8 @@ export class EnergyModule {
         logger.warn({ meter: a.meter, kind: a.kind, detail: a.detail }, 'meter counter anomaly');
         bus.emit('energy:anomaly', a);
       },
-      (i) => {
-        bus.emit('energy:interval', i);
-        return intervalSink(i);
-      },
+      // straight to the outbox, not over the bus: the accountant waits until the interval is durable
+      intervalSink,
     );
     this.report = new EnergyReport(
       db,

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Rule } from '../auth/roles.ts';
 import type { CanteenModule } from '../canteen/module.ts';
 import { localDay, mealAt } from '../canteen/meals.ts';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import { isDiskFull } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
@@ -72,23 +73,42 @@ export function maskName(name: string): string {
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars.at(-1)}`;
 }
 
+export interface PaymentsOptions {
+  db: Db;
+  cfg: PaymentsConfig;
+  canteen: CanteenModule;
+  /** where account:changed goes (biometrics reviews the account's templates) */
+  bus: EventBus;
+  put: PutFn;
+  logger: Logger;
+  now?: () => number;
+  qrSecret?: string;
+  dataDir?: string;
+}
+
 export class PaymentsModule {
   readonly ledger: PaymentLedger;
   readonly pins: PinStore;
   private readonly qrSecret: string | undefined;
   private readonly refs: CardRefs;
   private readonly faceTokens = new Map<string, FaceToken>();
-  private readonly accountListeners: ((accountId: string, actor: string) => void)[] = [];
+  readonly db: Db;
+  private readonly cfg: PaymentsConfig;
+  readonly canteen: CanteenModule;
+  private readonly bus: EventBus;
+  private readonly put: PutFn;
+  private readonly logger: Logger;
+  readonly now: () => number;
 
-  constructor(
-    readonly db: Db,
-    private readonly cfg: PaymentsConfig,
-    readonly canteen: CanteenModule,
-    private readonly put: PutFn,
-    private readonly logger: Logger,
-    readonly now: () => number = Date.now,
-    opts: { qrSecret?: string; dataDir?: string } = {},
-  ) {
+  constructor(opts: PaymentsOptions) {
+    const { db, cfg } = opts;
+    this.db = db;
+    this.cfg = cfg;
+    this.canteen = opts.canteen;
+    this.bus = opts.bus;
+    this.put = opts.put;
+    this.logger = opts.logger;
+    const now = (this.now = opts.now ?? Date.now);
     this.ledger = new PaymentLedger(db, { meals: cfg.meals, dailyCapFen: cfg.daily_cap_fen, bounds: { maxTopupFen: cfg.max_topup_fen, maxBalanceFen: cfg.max_balance_fen } });
     this.refs = new CardRefs(opts.dataDir);
     this.pins = new PinStore(db, { maxFailures: cfg.pin.max_failures, lockMs: cfg.pin.lock_minutes * 60_000 }, now);
@@ -108,13 +128,9 @@ export class PaymentsModule {
     }
   }
 
-  /** Called after an account was created or changed (closed, its birth date corrected …). */
-  onAccountChange(fn: (accountId: string, actor: string) => void): void {
-    this.accountListeners.push(fn);
-  }
-
+  /** Announces (account:changed on the bus) that an account was created or changed (closed, its birth date corrected …). */
   accountChanged(accountId: string, actor: string): void {
-    for (const fn of this.accountListeners) fn(accountId, actor);
+    this.bus.emit('account:changed', { accountId, actor });
   }
 
   /**

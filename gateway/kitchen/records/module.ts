@@ -9,6 +9,7 @@ import { withDefaults } from '../../canteen/config.ts';
 import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
 import { roundToInterval } from '../../../drivers/scale/interval.ts';
+import type { EventBus } from '../../bus/event-bus.ts';
 import type { Logger } from '../../log.ts';
 import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
 import type { Meal } from '../../wire/canteen.ts';
@@ -26,6 +27,14 @@ import { RecordsStore } from './store.ts';
 export type PutFn = (stream: 'events', payload: unknown, key: string) => Promise<unknown>;
 
 export interface RecordsOptions {
+  db: Db;
+  cfg: FoodSafetyConfig;
+  canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>;
+  /** where today's board goes after every change (records:update) */
+  bus: EventBus;
+  raise: RaiseAlertFn;
+  put: PutFn;
+  logger: Logger;
   timeZone: string;
   now?: () => number;
   /** the latest reading of a scale device (LiveState.weights) */
@@ -46,7 +55,6 @@ export class RecordsModule {
   readonly store: RecordsStore;
   private readonly now: () => number;
   private readonly timeZone: string;
-  private readonly listeners = new Set<(m: KitchenRecordsMsg) => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   /** outbox keys being handed over now, and those the outbox refused before (logged once) */
   private readonly handing = new Set<string>();
@@ -54,15 +62,23 @@ export class RecordsModule {
   private timer: NodeJS.Timeout | undefined;
   private published = '';
 
-  constructor(
-    private readonly db: Db,
-    readonly cfg: FoodSafetyConfig,
-    private readonly canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>,
-    private readonly raise: RaiseAlertFn,
-    private readonly put: PutFn,
-    private readonly logger: Logger,
-    private readonly opts: RecordsOptions,
-  ) {
+  private readonly db: Db;
+  readonly cfg: FoodSafetyConfig;
+  private readonly canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>;
+  private readonly bus: EventBus;
+  private readonly raise: RaiseAlertFn;
+  private readonly put: PutFn;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: RecordsOptions) {
+    const { db, cfg, canteen } = opts;
+    this.db = db;
+    this.cfg = cfg;
+    this.canteen = canteen;
+    this.bus = opts.bus;
+    this.raise = opts.raise;
+    this.put = opts.put;
+    this.logger = opts.logger;
     const issues = foodSafetyIssues(cfg, canteen.cfg);
     if (issues.length) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.store = new RecordsStore(db);
@@ -79,14 +95,7 @@ export class RecordsModule {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.listeners.clear();
     await Promise.allSettled(this.inFlight);
-  }
-
-  /** Called with today's records after every change (and when a reminder changes what today looks like). */
-  onUpdate(fn: (m: KitchenRecordsMsg) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   today(): KitchenRecordsMsg {
@@ -375,19 +384,13 @@ export class RecordsModule {
     this.publish(true);
   }
 
+  /** Today's records on the bus after every change (and when a reminder changes what today looks like). */
   private publish(force: boolean): void {
-    if (this.listeners.size === 0) return;
     const m = this.today();
     const text = JSON.stringify({ ...m, at: 0 });
     if (!force && text === this.published) return;
     this.published = text;
-    for (const fn of this.listeners) {
-      try {
-        fn(m);
-      } catch (err) {
-        this.logger.error({ err }, 'records listener failed');
-      }
-    }
+    this.bus.emit('records:update', m);
   }
 
   /** Hands the outbox every record it has not taken yet (refused over budget, or a crash in between); the keys make a repeat harmless. */
