@@ -115,23 +115,23 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     }
 
     // Started before the producers so that nothing they publish is missed; stopped after them.
-    const outbox = new OutboxModule(db, settings.data.boxId, config.paths.data_dir, bus, config.outbox, config.uplinks, metrics, logger.child({ module: 'outbox' }), disk);
+    const outbox = new OutboxModule({ db, boxId: settings.data.boxId, dataDir: config.paths.data_dir, bus, cfg: config.outbox, uplinks: config.uplinks, metrics, logger: logger.child({ module: 'outbox' }), disk });
     outbox.start();
     running.push({ name: 'outbox', stop: () => outbox.stop() });
 
-    const energy = new EnergyModule(
+    const energy = new EnergyModule({
       db,
       bus,
       live,
-      logger.child({ module: 'energy' }),
-      config.energy,
-      config.devices.meters.flatMap((m) => {
+      logger: logger.child({ module: 'energy' }),
+      cfg: config.energy,
+      meters: config.devices.meters.flatMap((m) => {
         const point = meteredPoint(m, profiles.get(m.profile)!);
         return point ? [{ config: m, point }] : [];
       }),
-      config.site.timezone,
-      outbox.putInterval,
-    );
+      timeZone: config.site.timezone,
+      intervalSink: outbox.putInterval,
+    });
     energy.onWriteError = (err) => disk.failed(err);
     energy.start();
     running.push({ name: 'energy accounting', stop: () => energy.stop() });
@@ -146,7 +146,14 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       ? await dishRecognition(models, config, live, logger.child({ module: 'recognition' }))
       : undefined;
 
-    const canteen = new CanteenModule(db, config.paths.data_dir, bus, logger.child({ module: 'canteen' }), config.canteen, (stream, payload, key) => outbox.put(stream, payload, key), recognition, {
+    const canteen = new CanteenModule({
+      db,
+      dataDir: config.paths.data_dir,
+      bus,
+      logger: logger.child({ module: 'canteen' }),
+      cfg: config.canteen,
+      put: (stream, payload, key) => outbox.put(stream, payload, key),
+      recognizer: recognition,
       timeZone: config.site.timezone,
     });
     await canteen.start();
@@ -175,11 +182,11 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     await biometrics.start();
     running.push({ name: 'biometrics', stop: () => biometrics.stop() });
 
-    const meterLines = new MeterLines(config.buses, config.devices.meters, profiles, bus, tracker);
+    const meterLines = new MeterLines({ buses: config.buses, meters: config.devices.meters, profiles, bus, tracker });
     metrics.watchLines(() => meterLines.status());
     const devices: Device[] = [
       meterLines,
-      ...config.devices.scales.map((s) => new ScaleDevice(s, config.file, bus, tracker, metrics)),
+      ...config.devices.scales.map((s) => new ScaleDevice({ cfg: s, configFile: config.file, bus, tracker, metrics })),
       ...config.devices.cameras.map((c) => new CameraDevice(c, bus, tracker)),
     ];
     // Cameras, and the kitchen's rules on them: a camera whose models are missing is degraded, the others run.

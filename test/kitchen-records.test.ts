@@ -72,7 +72,7 @@ async function startBox(foodSafety: Record<string, unknown>, opts: { dataDir?: s
   const metrics = new Metrics();
   const live = new LiveState(bus);
   const outbox = new Outbox(db, 'test-box');
-  const canteen = new CanteenModule(db, dataDir, bus, logger, canteenConfigSchema.parse(opts.canteen ?? {}), (s, p, k) => outbox.append(s, p, { key: k }), undefined, { timeZone: TZ, now });
+  const canteen = new CanteenModule({ db, dataDir, bus, logger, cfg: canteenConfigSchema.parse(opts.canteen ?? {}), put: (s, p, k) => outbox.append(s, p, { key: k }), timeZone: TZ, now });
   await canteen.start();
   const book = new AlertBook({ db, dataDir, bus, put: (payload, key) => outbox.append('alerts', payload, { key }), onPutError: () => {}, now });
   const gate = { refuse: false };

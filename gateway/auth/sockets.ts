@@ -27,7 +27,8 @@ export function sameOriginHandshake(req: IncomingMessage, callback: (err: string
 }
 
 /** Guards every namespace of `io`, now and created later. Returns a function that stops the re-checks. */
-export function guardSockets(io: Server, auth: Auth | null, bus: EventBus, logger: Logger): () => void {
+export function guardSockets(io: Server, opts: { auth: Auth | null; bus: EventBus; logger: Logger }): () => void {
+  const { auth, bus, logger } = opts;
   const guard = (ns: Namespace) => {
     ns.use((socket, next) => {
       const roles = NAMESPACE_ACCESS[ns.name];

@@ -55,7 +55,7 @@ export class KitchenModule {
     this.book = new AlertBook({ db, dataDir, bus: deps.bus, put, onPutError: (err) => logger.error({ err }, 'kitchen alert could not be written to the outbox') });
     this.outputs = new AlertOutputs(config.outputs, deps.pins ?? onoffPins, logger);
     const cams = new Map(deps.cameras.map((c) => [c.id, c]));
-    this.zones = new KitchenZones(db, cams, new Map(config.cameras.map((c) => [c.camera, c])), (camera, zones) => this.watches.get(camera)?.setZones(zones));
+    this.zones = new KitchenZones({ db, cameras: cams, configs: new Map(config.cameras.map((c) => [c.camera, c])), apply: (camera, zones) => this.watches.get(camera)?.setZones(zones) });
     for (const cfg of config.cameras) {
       const camera = cams.get(cfg.camera);
       if (!camera) continue; // refused by the config check

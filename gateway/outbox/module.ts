@@ -25,6 +25,19 @@ const MB = 1024 * 1024;
 /** Alerts the bus handed over while the disk was full, kept in memory until it has room (beyond this, counted lost). */
 const MAX_KEPT_ALERTS = 10_000;
 
+export interface OutboxModuleOptions {
+  db: Db;
+  boxId: string;
+  dataDir: string;
+  bus: EventBus;
+  cfg: OutboxConfig;
+  uplinks: LoadedUplink[];
+  metrics: Metrics;
+  logger: Logger;
+  /** a full disk refuses writes; low disk thins the samples */
+  disk?: DiskGuard;
+}
+
 export class OutboxModule {
   readonly outbox: Outbox;
   private readonly forwarders: Forwarder[];
@@ -42,17 +55,19 @@ export class OutboxModule {
   private readonly unwrittenDrops = new Map<Stream, number>();
   private readonly keptAlerts: { payload: unknown; key: string }[] = [];
 
-  constructor(
-    private readonly db: Db,
-    boxId: string,
-    dataDir: string,
-    private readonly bus: EventBus,
-    private readonly cfg: OutboxConfig,
-    uplinks: LoadedUplink[],
-    metrics: Metrics,
-    private readonly logger: Logger,
-    private readonly disk?: DiskGuard,
-  ) {
+  private readonly db: Db;
+  private readonly bus: EventBus;
+  private readonly cfg: OutboxConfig;
+  private readonly logger: Logger;
+  private readonly disk: DiskGuard | undefined;
+
+  constructor(opts: OutboxModuleOptions) {
+    const { db, boxId, dataDir, bus, cfg, uplinks, metrics, logger, disk } = opts;
+    this.db = db;
+    this.bus = bus;
+    this.cfg = cfg;
+    this.logger = logger;
+    this.disk = disk;
     this.outbox = new Outbox(db, boxId);
     const m = outboxMetrics(metrics, () => this.backlogs(), () => this.links());
     this.outbox.on('dropped', (stream, reason, count) => {

@@ -58,7 +58,7 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
   const kiosk: Namespace<Record<string, never>, KioskEvents & CanteenKioskEvents> = io.of('/kiosk');
   const kitchen: Namespace<Record<string, never>, KitchenEvents> = io.of('/kitchen');
   const admin: Namespace<Record<string, never>, AdminEvents & Pick<CanteenKioskEvents, 'canteen:catalog'>> = io.of('/admin');
-  const stopGuard = guardSockets(io, deps.auth, bus, deps.logger ?? noLogger);
+  const stopGuard = guardSockets(io, { auth: deps.auth, bus, logger: deps.logger ?? noLogger });
 
   energy.on('connection', (s) =>
     s.emit('snapshot', { site, devices: devicesOf('meter'), readings: [...live.readings.values()], summary: energySummary() }),
