@@ -11,6 +11,7 @@ import { Auth } from '../gateway/auth/auth.ts';
 import { authConfigSchema, authSettings } from '../gateway/auth/config.ts';
 import { EventBus } from '../gateway/bus/event-bus.ts';
 import { canteenConfigSchema } from '../gateway/canteen/config.ts';
+import { stationWeights } from '../gateway/canteen/station-weights.ts';
 import { CanteenModule } from '../gateway/canteen/module.ts';
 import { DeviceTracker } from '../gateway/devices/tracker.ts';
 import { AlertBook } from '../gateway/kitchen/alerts.ts';
@@ -87,7 +88,7 @@ async function startBox(foodSafety: Record<string, unknown>, opts: { dataDir?: s
     logger,
     timeZone: TZ,
     now,
-    weightOf: (scale) => live.weights.get(scale),
+    weights: stationWeights(canteen.cfg.stations, live),
     tickMs: 3_600_000, // the test calls tick() itself
   });
   records.start();

@@ -20,7 +20,9 @@ import { readImageHeader, tooManyPixels } from '../image-size.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import { ageOn, birthDateOf, GUARDIAN_AGE } from '../payments/birth-date.ts';
-import { maskName, type PaymentsModule } from '../payments/module.ts';
+import type { SalesPort } from '../canteen/ports.ts';
+import { maskName } from '../payments/module.ts';
+import type { PaymentsPort } from '../payments/port.ts';
 import { ImpactAssessments } from './assessment.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { BiometricsConfig } from './config.ts';
@@ -79,7 +81,9 @@ export interface BiometricsOptions {
   cfg: BiometricsConfig;
   paths: { dataDir: string; configFile: string; processor?: { name: string; contact: string | null } };
   models: ModelRegistry;
-  payments: PaymentsModule;
+  payments: PaymentsPort;
+  /** the canteen's sales (which sale a face pays for) and the site time zone */
+  sales: SalesPort;
   /** account:changed in, face:availability out */
   bus: EventBus;
   logger: Logger;
@@ -107,7 +111,8 @@ export class BiometricsModule {
   readonly cfg: BiometricsConfig;
   private readonly paths: BiometricsOptions['paths'];
   private readonly models: ModelRegistry;
-  readonly payments: PaymentsModule;
+  readonly payments: PaymentsPort;
+  readonly sales: SalesPort;
   private readonly bus: EventBus;
   readonly logger: Logger;
   readonly now: () => number;
@@ -120,6 +125,7 @@ export class BiometricsModule {
     this.paths = opts.paths;
     this.models = opts.models;
     this.payments = opts.payments;
+    this.sales = opts.sales;
     this.bus = opts.bus;
     this.logger = opts.logger;
     const now = (this.now = opts.now ?? Date.now);
@@ -231,7 +237,7 @@ export class BiometricsModule {
   /** adult / under 14 from the account's birth date in site time; without one, per biometrics.unknown_birth_date. */
   ageClass(accountId: string): AgeClass {
     const birth = birthDateOf(this.db, accountId);
-    if (birth) return ageOn(birth, localDay(this.now(), this.payments.canteen.timeZone)) < GUARDIAN_AGE ? 'under14' : 'adult';
+    if (birth) return ageOn(birth, localDay(this.now(), this.sales.timeZone)) < GUARDIAN_AGE ? 'under14' : 'adult';
     const rule = this.cfg.unknown_birth_date;
     return rule === 'minor' ? 'under14' : rule === 'adult' ? 'adult' : 'unknown';
   }

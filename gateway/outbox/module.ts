@@ -3,7 +3,6 @@
 // budget, and what /readyz and /metrics say about them.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { EventBus } from '../bus/event-bus.ts';
-import type { EnergyInterval } from '../wire/energy.ts';
 import type { LoadedUplink } from '../config/load.ts';
 import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -139,9 +138,6 @@ export class OutboxModule {
     );
     for (const f of this.forwarders) f.start();
   }
-
-  /** The energy module's sink for closed intervals: keyed, so a re-announcement is not a second record. */
-  putInterval = (i: EnergyInterval): Promise<unknown> => this.put('intervals', i, `${i.meter}:${i.period}:${i.start}`);
 
   /**
    * Hands a record to the outbox; what the producer does not await is still tracked

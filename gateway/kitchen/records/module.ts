@@ -4,16 +4,13 @@
 // driven by an injected clock, and today's board pushed to whoever listens.
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import type { CanteenModule } from '../../canteen/module.ts';
-import { withDefaults } from '../../canteen/config.ts';
+import type { MenuPort, StationWeights } from '../../canteen/ports.ts';
 import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
-import { roundToInterval } from '../../../drivers/scale/interval.ts';
 import type { EventBus } from '../../bus/event-bus.ts';
 import type { Logger } from '../../log.ts';
 import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
 import type { Meal } from '../../wire/canteen.ts';
-import type { ScaleWeightMsg } from '../../wire/devices.ts';
 import type { FoodSampleMsg, KitchenRecordsMsg, MealSamplesMsg, MorningCheckMsg, StaffDayMsg } from '../../wire/kitchen.ts';
 import type { Db } from '../../store/sqlite.ts';
 import type { CheckItem, FoodSafetyConfig } from './config.ts';
@@ -29,7 +26,7 @@ export type PutFn = (stream: 'events', payload: unknown, key: string) => Promise
 export interface RecordsOptions {
   db: Db;
   cfg: FoodSafetyConfig;
-  canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>;
+  canteen: MenuPort;
   /** where today's board goes after every change (records:update) */
   bus: EventBus;
   raise: RaiseAlertFn;
@@ -37,8 +34,8 @@ export interface RecordsOptions {
   logger: Logger;
   timeZone: string;
   now?: () => number;
-  /** the latest reading of a scale device (LiveState.weights) */
-  weightOf?: (scaleId: string) => ScaleWeightMsg | undefined;
+  /** the latest weight on a station's scale, rounded to its interval (the canteen's StationWeights) */
+  weights?: StationWeights;
   tickMs?: number;
 }
 
@@ -64,7 +61,7 @@ export class RecordsModule {
 
   private readonly db: Db;
   readonly cfg: FoodSafetyConfig;
-  private readonly canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>;
+  private readonly canteen: MenuPort;
   private readonly bus: EventBus;
   private readonly raise: RaiseAlertFn;
   private readonly put: PutFn;
@@ -368,13 +365,12 @@ export class RecordsModule {
     }
     const stationId = this.cfg.samples.scale_station;
     if (!stationId) throw new CanteenError(400, 'fromScale: no scale station is configured (food_safety.samples.scale_station); type the weight');
-    const station = withDefaults(this.canteen.cfg.stations.find((s) => s.id === stationId)!);
-    const r = this.opts.weightOf?.(station.scale);
+    const r = this.opts.weights?.weight(stationId);
     if (!r) throw new CanteenError(409, `the scale of station ${stationId} has sent no weight yet`);
     if (now - r.at > STALE_READING_MS) throw new CanteenError(409, `the scale of station ${stationId} has gone quiet; check it or type the weight`);
     if (r.overload || r.underload) throw new CanteenError(409, `the scale of station ${stationId} is ${r.overload ? 'overloaded' : 'under zero'}`);
     if (!r.stable) throw new CanteenError(409, `the scale of station ${stationId} is not stable; hold still and try again`);
-    const shown = roundToInterval(r.grams, station.interval_g);
+    const shown = r.grams;
     const grams = r.net ? shown : shown - this.cfg.samples.container_tare_g;
     if (grams <= 0) throw new CanteenError(409, `the scale of station ${stationId} shows ${grams} g net; put the sample on it`);
     return { grams, source: 'scale' };
