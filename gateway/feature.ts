@@ -53,13 +53,36 @@ export interface Feature<C = unknown> {
   start(ctx: FeatureContext<C>): Promise<StartedFeature>;
 }
 
+/** The provider name of the ports the service itself offers (open to every feature). */
+export const SERVICE = 'service';
+
 /** Declares a feature with its config's type inferred from its schema. */
 export const feature = <C>(f: Feature<C>): Feature<C> => f;
 
-/** The ports provided so far; a feature asking for one nobody before it provided is a start-up error. */
+/**
+ * The ports provided so far. A feature may take a port from the service or from a feature
+ * it starts after (directly or through another); anything else is a start-up error, even
+ * when the list's order happens to start the provider first.
+ */
 export class PortBoard {
   private readonly ports: Partial<Ports> = {};
   private readonly providers = new Map<keyof Ports, string>();
+  private readonly before = new Map<string, Set<string>>();
+
+  /** `features`: whose `after` says which providers each may use (the service's own ports are open to all) */
+  constructor(features: Pick<Feature, 'name' | 'after'>[] = []) {
+    const byName = new Map(features.map((f) => [f.name, f]));
+    const closure = (name: string, seen = new Set<string>()): Set<string> => {
+      for (const a of byName.get(name)?.after ?? []) {
+        if (!seen.has(a)) {
+          seen.add(a);
+          closure(a, seen);
+        }
+      }
+      return seen;
+    };
+    for (const f of features) this.before.set(f.name, closure(f.name));
+  }
 
   provide(by: string, ports: Partial<Ports>): void {
     for (const key of Object.keys(ports) as (keyof Ports)[]) {
@@ -72,7 +95,10 @@ export class PortBoard {
 
   need<K extends keyof Ports>(key: K, by: string): Ports[K] {
     const port = this.ports[key];
-    if (port === undefined) throw new Error(`feature "${by}" needs port "${key}", which no feature started before it provides: name the feature providing it in "${by}".after`);
+    const provider = this.providers.get(key);
+    if (port === undefined || provider === undefined) throw new Error(`feature "${by}" needs port "${key}", which no feature started before it provides: name the feature providing it in "${by}".after`);
+    const allowed = this.before.get(by);
+    if (provider !== SERVICE && allowed && !allowed.has(provider)) throw new Error(`feature "${by}" needs port "${key}" of feature "${provider}" but does not start after it: add "${provider}" to "${by}".after`);
     return port as Ports[K];
   }
 }

@@ -8,7 +8,7 @@ import { createModelRegistry } from '../models/index.ts';
 import { createAuth, type Auth } from './auth/auth.ts';
 import { loadKioskPages } from './kiosk-dist.ts';
 import { EventBus } from './bus/event-bus.ts';
-import { orderFeatures, PortBoard } from './feature.ts';
+import { orderFeatures, PortBoard, SERVICE } from './feature.ts';
 import { FEATURES } from './features.ts';
 import { OutboxModule } from './outbox/module.ts';
 import { DiskGuard } from './ops/disk-guard.ts';
@@ -128,10 +128,11 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     const cameras = devices.filter((d): d is CameraDevice => d instanceof CameraDevice);
 
     // The features, in `after` order (gateway/feature.ts, gateway/features.ts); each stopped in reverse.
-    const ports = new PortBoard();
-    ports.provide('service', { cameraProblem: (id, reason) => cameras.find((c) => c.id === id)?.setProblem(reason) });
+    const features = orderFeatures(FEATURES);
+    const ports = new PortBoard(features);
+    ports.provide(SERVICE, { cameraProblem: (id, reason) => cameras.find((c) => c.id === id)?.setProblem(reason) });
     const routes: FastifyPluginAsync[] = [];
-    for (const f of orderFeatures(FEATURES)) {
+    for (const f of features) {
       const started = await f.start({
         config: config[f.section],
         loaded: config,

@@ -35,6 +35,15 @@ describe('PortBoard', () => {
     expect(board.need('sales', 'payments')).toBe(sales);
     expect(() => board.provide('other', { sales })).toThrow('feature "other" provides port "sales", which feature "canteen" already provides');
   });
+
+  it('refuses a port of a feature not named in `after`, even when that feature happened to start first', () => {
+    const board = new PortBoard([f('canteen'), f('payments', ['canteen']), f('biometrics', ['payments']), f('kitchen')]);
+    board.provide('canteen', { stationWeights: { weight: () => undefined } });
+    board.provide('service', { cameraProblem: () => {} });
+    expect(board.need('stationWeights', 'biometrics')).toBeDefined(); // through payments
+    expect(board.need('cameraProblem', 'kitchen')).toBeDefined(); // the service's own
+    expect(() => board.need('stationWeights', 'kitchen')).toThrow('feature "kitchen" needs port "stationWeights" of feature "canteen" but does not start after it: add "canteen" to "kitchen".after');
+  });
 });
 
 describe('the gateway\'s features', () => {
