@@ -3,29 +3,22 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isModbusProfile } from '../drivers/modbus/profile.ts';
+import type { FastifyPluginAsync } from 'fastify';
+import { createModelRegistry } from '../models/index.ts';
 import { createAuth, type Auth } from './auth/auth.ts';
 import { loadKioskPages } from './kiosk-dist.ts';
 import { EventBus } from './bus/event-bus.ts';
-import { Classifier, createDishGallery, createModelRegistry } from '../models/index.ts';
-import { CanteenModule } from './canteen/module.ts';
-import { StationRecognition } from './canteen/recognition.ts';
-import { EnergyModule, meteredPoint } from './energy/module.ts';
+import { orderFeatures, PortBoard, SERVICE } from './feature.ts';
+import { FEATURES } from './features.ts';
 import { OutboxModule } from './outbox/module.ts';
-import { RecordsModule } from './kitchen/records/module.ts';
 import { DiskGuard } from './ops/disk-guard.ts';
 import { OpsModule } from './ops/module.ts';
 import { claimPort } from './ops/port-in-use.ts';
 import { ModelsModule } from './models/module.ts';
-import { PaymentsModule } from './payments/module.ts';
-import { readQrSecret } from './payments/config.ts';
-import { BiometricsModule } from './biometrics/module.ts';
 import { registerFaceEvents } from './biometrics/kiosk-events.ts';
-import { biometricsRoutes } from './biometrics/routes.ts';
 import { ProvinceSim } from './sim/province/province.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice, cameraReports, watchCameras } from './devices/camera.ts';
-import { KitchenModule } from './kitchen/module.ts';
-import { KitchenSensorsModule } from './kitchen/sensors/module.ts';
 import type { Device } from './devices/device.ts';
 import { MeterLines } from './devices/meter-lines.ts';
 import { ScaleDevice } from './devices/scale.ts';
@@ -117,87 +110,56 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     }
 
     // Started before the producers so that nothing they publish is missed; stopped after them.
-    const outbox = new OutboxModule(db, settings.data.boxId, config.paths.data_dir, bus, config.outbox, config.uplinks, metrics, logger.child({ module: 'outbox' }), disk);
+    const outbox = new OutboxModule({ db, boxId: settings.data.boxId, dataDir: config.paths.data_dir, bus, cfg: config.outbox, uplinks: config.uplinks, metrics, logger: logger.child({ module: 'outbox' }), disk });
     outbox.start();
     running.push({ name: 'outbox', stop: () => outbox.stop() });
-
-    const energy = new EnergyModule(
-      db,
-      bus,
-      live,
-      logger.child({ module: 'energy' }),
-      config.energy,
-      config.devices.meters.flatMap((m) => {
-        const point = meteredPoint(m, profiles.get(m.profile)!);
-        return point ? [{ config: m, point }] : [];
-      }),
-      config.site.timezone,
-      outbox.putInterval,
-    );
-    energy.onWriteError = (err) => disk.failed(err);
-    energy.start();
-    running.push({ name: 'energy accounting', stop: () => energy.stop() });
 
     // Models are optional: without a model's weights the feature it serves falls back (the diner picks the dish).
     const models = await createModelRegistry({ modelsDir: config.paths.models_dir });
     running.push({ name: 'models', stop: () => models.close() });
-    const modelStatus = await models.status();
-    for (const m of modelStatus.filter((m) => m.state !== 'ok')) logger.info({ model: m.name, state: m.state, detail: m.detail }, 'model not available');
-    const recognitionModel = config.canteen.recognition.classifier ?? 'mobilenetv2-12-int8';
-    const recognition = modelStatus.some((m) => m.name === recognitionModel && m.state === 'ok')
-      ? await dishRecognition(models, config, live, logger.child({ module: 'recognition' }))
-      : undefined;
+    for (const m of (await models.status()).filter((m) => m.state !== 'ok')) logger.info({ model: m.name, state: m.state, detail: m.detail }, 'model not available');
 
-    const canteen = new CanteenModule(db, config.paths.data_dir, bus, logger.child({ module: 'canteen' }), config.canteen, (stream, payload, key) => outbox.put(stream, payload, key), recognition, {
-      timeZone: config.site.timezone,
-      scales: config.devices.scales,
-    });
-    await canteen.start();
-    running.push({ name: 'canteen', stop: () => canteen.stop() });
-    const payments = new PaymentsModule(db, config.payments, canteen, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'payments' }), Date.now, {
-      qrSecret: readQrSecret(config.payments, config.file),
-      dataDir: config.paths.data_dir,
-    });
-    payments.start();
-    // Face pay: unavailable (not an error) without the face models or when switched off.
-    const biometrics = new BiometricsModule(db, config.biometrics, { dataDir: config.paths.data_dir, configFile: config.file, processor: { name: config.site.processor.name ?? config.site.name, contact: config.site.processor.contact ?? null } }, models, payments, logger.child({ module: 'biometrics' }));
-    await biometrics.start();
-    running.push({ name: 'biometrics', stop: () => biometrics.stop() });
-
-    const meterLines = new MeterLines(config.buses, config.devices.meters, profiles, bus, tracker);
+    const meterLines = new MeterLines({ buses: config.buses, meters: config.devices.meters, profiles, bus, tracker });
     metrics.watchLines(() => meterLines.status());
     const devices: Device[] = [
       meterLines,
-      ...config.devices.scales.map((s) => new ScaleDevice(s, config.file, bus, tracker, metrics)),
+      ...config.devices.scales.map((s) => new ScaleDevice({ cfg: s, configFile: config.file, bus, tracker, metrics })),
       ...config.devices.cameras.map((c) => new CameraDevice(c, bus, tracker)),
     ];
-    // Cameras, and the kitchen's rules on them: a camera whose models are missing is degraded, the others run.
     const cameras = devices.filter((d): d is CameraDevice => d instanceof CameraDevice);
-    const kitchen = new KitchenModule({
-      db, dataDir: config.paths.data_dir, bus, live, registry: models, config: config.kitchen, cameras: config.devices.cameras, timeZone: config.site.timezone,
-      put: (payload, key) => outbox.put('alerts', payload, key),
-      onCameraProblem: (id, reason) => cameras.find((c) => c.id === id)?.setProblem(reason),
-      logger: logger.child({ module: 'kitchen' }),
-    });
-    await kitchen.start();
-    running.push({ name: 'kitchen', stop: () => kitchen.stop() });
-    // Morning checks and food samples (after the canteen's catalog); their alerts go into the kitchen's alert book.
-    const records = new RecordsModule(db, config.food_safety, canteen, kitchen.book.raise, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'food-safety' }), {
-      timeZone: config.site.timezone,
-      weightOf: (scale) => live.weights.get(scale),
-    });
-    records.start();
-    running.push({ name: 'food-safety records', stop: () => records.stop() });
-    // Cold rooms, disinfection, kitchen waste (gateway/kitchen/sensors): alerts into the same book, records to the outbox.
-    const sensors = new KitchenSensorsModule({ db, config: config.kitchen_sensors, devices: config.devices, bus, raise: kitchen.book.raise, put: (stream, payload, key) => outbox.put(stream, payload, key), weightOf: (scale) => live.weights.get(scale), timeZone: config.site.timezone, logger: logger.child({ module: 'kitchen-sensors' }) });
-    await sensors.start();
-    running.push({ name: 'kitchen sensors', stop: () => sensors.stop() });
+
+    // The features, in `after` order (gateway/feature.ts, gateway/features.ts); each stopped in reverse.
+    const features = orderFeatures(FEATURES);
+    const ports = new PortBoard(features);
+    ports.provide(SERVICE, { cameraProblem: (id, reason) => cameras.find((c) => c.id === id)?.setProblem(reason) });
+    const routes: FastifyPluginAsync[] = [];
+    for (const f of features) {
+      const started = await f.start({
+        config: config[f.section],
+        loaded: config,
+        db,
+        bus,
+        put: (stream, payload, key) => outbox.put(stream, payload, key),
+        logger: logger.child({ module: f.name }),
+        clock: Date.now,
+        live,
+        models,
+        disk,
+        ports,
+      });
+      running.push({ name: f.name, stop: () => started.stop() });
+      if (started.routes) routes.push(started.routes);
+      if (started.ports) ports.provide(f.name, started.ports);
+    }
+    const kitchen = ports.need('kitchenBoard', 'service');
+    const biometrics = ports.need('facePay', 'service');
+    const kitchenSensors = ports.need('kitchenSensors', 'service');
     const cameraHealth = () => cameraReports(cameras, (id) => kitchen.detection(id));
     watchCameras(metrics, cameraHealth);
 
     const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
     // Accounts and sessions (and, on the first start, the admin account).
-    const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
+    const auth = await createAuth({ db, config, bus, logger: logger.child({ module: 'auth' }) });
     running.push({ name: 'auth', stop: () => auth.stop() });
     auth.watchDisk(disk);
     const outboxStatus = () => outbox.lastStatus() ?? outbox.statusMessage();
@@ -211,8 +173,8 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       kioskFiles: await loadKioskPages({ info: (msg) => logger.info(msg) }),
       metricsToken: config.server.metrics_token,
       trustProxy: config.server.trust_proxy,
-      areas: [energy.routes, canteen.routes, payments.routes, ops.routes, biometricsRoutes(biometrics), records.routes, kitchen.routes, sensors.routes],
-      sections: () => ({ cameras: cameraHealth(), kitchen: kitchen.status(), kitchenSensors: sensors.health() }),
+      areas: [...routes, ops.routes],
+      sections: () => ({ cameras: cameraHealth(), kitchen: kitchen.status(), kitchenSensors: kitchenSensors.health() }),
       outbox: () => {
         const s = outbox.status();
         const audit = auth.auditWaiting ? [`${auth.auditWaiting} audit lines kept in memory until the disk has room`] : [];
@@ -226,7 +188,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: () => energy.latestSummary(), outboxStatus, records, alerts: { current: () => kitchen.currentAlerts(), subscribe: (fn) => kitchen.subscribe(fn) }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s, disk)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: ports.need('energySummary', 'sockets'), outboxStatus, records: ports.need('records', 'sockets'), alerts: { current: () => kitchen.currentAlerts() }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s, disk)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
     running.push({
       name: 'http',
       stop: async () => {
@@ -243,7 +205,6 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       running.push({ name: `device ${d.id}`, stop: () => d.stop() });
     }
     logger.info({ port, devices: devices.length, ms: Date.now() - startedAt }, 'canteen-edge started');
-    biometrics.onAvailability((facePay) => void io.of('/kiosk').emit('face:availability', { facePay }));
     const modelsModule = new ModelsModule({
       registry: models,
       logger: logger.child({ module: 'models' }),
@@ -261,19 +222,4 @@ function sdm630(profiles: LoadedConfig['profiles']) {
   const p = profiles.get('sdm630');
   if (!p || !isModbusProfile(p)) throw new Error('the shipped sdm630 profile is missing');
   return p;
-}
-
-async function dishRecognition(models: Awaited<ReturnType<typeof createModelRegistry>>, config: LoadedConfig, live: LiveState, logger: Logger) {
-  const cameraOf = new Map(config.canteen.stations.flatMap((s) => (s.camera ? [[s.id, s.camera] as const] : [])));
-  const cameras = { cameraOf: (id: string) => cameraOf.get(id), latestFrame: (id: string) => live.latestFrame(id) };
-  const classifier = config.canteen.recognition.classifier;
-  if (classifier) return new StationRecognition({ kind: 'classifier', classifier: new Classifier(models, classifier) }, cameras, logger);
-  const gallery = createDishGallery(models);
-  const file = path.join(config.paths.data_dir, 'dish-gallery.json');
-  try {
-    await gallery.load(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  return new StationRecognition({ kind: 'gallery', gallery, file }, cameras, logger);
 }

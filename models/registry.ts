@@ -76,7 +76,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
 
 export async function createModelRegistry(opts: RegistryOptions): Promise<ModelRegistry> {
   const modelsDir = path.resolve(opts.modelsDir);
-  const registry = new ModelRegistry(modelsDir, await readManifests(modelsDir, opts.manifestDirs), createRuntime(opts.runtime ?? 'worker'), opts.session ?? {});
+  const registry = new ModelRegistry({ modelsDir, manifests: await readManifests(modelsDir, opts.manifestDirs), runtime: createRuntime(opts.runtime ?? 'worker'), sessionOptions: opts.session ?? {} });
   registry.manifestDirs = opts.manifestDirs;
   return registry;
 }
@@ -111,12 +111,15 @@ export class ModelRegistry {
   /** where reload() reads the manifests again (default: shipped + <modelsDir>/manifests) */
   manifestDirs: string[] | undefined;
 
-  constructor(
-    readonly modelsDir: string,
-    manifests: ModelManifest[],
-    private readonly runtime: InferenceRuntime,
-    private readonly sessionOptions: SessionOptions,
-  ) {
+  readonly modelsDir: string;
+  private readonly runtime: InferenceRuntime;
+  private readonly sessionOptions: SessionOptions;
+
+  constructor(opts: { modelsDir: string; manifests: ModelManifest[]; runtime: InferenceRuntime; sessionOptions: SessionOptions }) {
+    const { manifests, runtime } = opts;
+    this.modelsDir = opts.modelsDir;
+    this.runtime = runtime;
+    this.sessionOptions = opts.sessionOptions;
     this.manifestsByName = new Map(manifests.map((m) => [m.name, m]));
     runtime.onReset(() => {
       // the worker died with every session in it: the next load() creates them again

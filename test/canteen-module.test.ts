@@ -104,7 +104,7 @@ describe('a paid sale the outbox did not take', () => {
     const logger = createLogger('silent');
     const cfg = canteenConfigSchema.parse(CANTEEN);
     const puts: [string, unknown, string][] = [];
-    const failing = new CanteenModule(db, dataDir, new EventBus(), logger, cfg, () => Promise.reject(new Error('disk full')));
+    const failing = new CanteenModule({ db, dataDir, bus: new EventBus(), logger, cfg, put: () => Promise.reject(new Error('disk full')) });
     await failing.start();
     await failing.catalog.create(PORK);
     const bus = (failing as unknown as { bus: EventBus }).bus;
@@ -115,12 +115,12 @@ describe('a paid sale the outbox did not take', () => {
     await failing.markPaid(sale.id, 'counter', null);
     await failing.stop();
 
-    const again = new CanteenModule(db, dataDir, new EventBus(), logger, cfg, async (stream, payload, key) => void puts.push([stream, payload, key]));
+    const again = new CanteenModule({ db, dataDir, bus: new EventBus(), logger, cfg, put: async (stream, payload, key) => void puts.push([stream, payload, key]) });
     await again.start();
     await again.stop();
     expect(puts).toEqual([['transactions', expect.objectContaining({ type: 'sale', id: sale.id, status: 'paid', totalFen: 901 }), sale.id]]);
     const third: unknown[] = [];
-    const after = new CanteenModule(db, dataDir, new EventBus(), logger, cfg, async (...a) => void third.push(a));
+    const after = new CanteenModule({ db, dataDir, bus: new EventBus(), logger, cfg, put: async (...a) => void third.push(a) });
     await after.start();
     await after.stop();
     expect(third).toEqual([]);

@@ -63,7 +63,7 @@ describe('periods in the site time zone', () => {
 describe('energy accountant', () => {
   it('books differences into 1m, 15m, 1h and 1d rows and keeps the average power', () => {
     const db = freshDb();
-    const acc = new EnergyAccountant(db, [main], TZ);
+    const acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ });
     for (let i = 0; i <= 120; i++) acc.book(reading('main', T0 + i * 1000, 'energy_import', 1000 + i * 0.01, 36_000));
     acc.flush(T0 + 121_000);
     const minutes = rows(db, '1m') as { amount: number; estimated: number }[];
@@ -77,12 +77,12 @@ describe('energy accountant', () => {
 
   it('spreads a gap over its minutes, marked estimated, and survives a restart', () => {
     const db = freshDb();
-    let acc = new EnergyAccountant(db, [main], TZ);
+    let acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ });
     acc.book(reading('main', T0, 'energy_import', 1000));
     acc.book(reading('main', T0 + 1000, 'energy_import', 1000.01));
     acc.flush(T0 + 2000);
     // power cut: the process restarts 10 minutes later
-    acc = new EnergyAccountant(db, [main], TZ);
+    acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ });
     acc.book(reading('main', T0 + 1000 + 10 * MIN, 'energy_import', 1003.01));
     acc.flush(T0 + 11 * MIN);
     const minutes = rows(db, '1m') as { amount: number; estimated: number }[];
@@ -94,7 +94,7 @@ describe('energy accountant', () => {
   it('records anomalies, books nothing negative, and re-baselines', () => {
     const db = freshDb();
     const anomalies: string[] = [];
-    const acc = new EnergyAccountant(db, [main], TZ, (a) => anomalies.push(a.kind));
+    const acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ, onAnomaly: (a) => anomalies.push(a.kind) });
     acc.book(reading('main', T0, 'energy_import', 5000));
     acc.book(reading('main', T0 + 1000, 'energy_import', 4990)); // backwards
     acc.book(reading('main', T0 + 2000, 'energy_import', 4990.01));
@@ -115,7 +115,7 @@ describe('energy accountant', () => {
   it('announces each closed 15-minute interval once', () => {
     const db = freshDb();
     const closed: EnergyInterval[] = [];
-    const acc = new EnergyAccountant(db, [main], TZ, undefined, (i) => void closed.push(i), T0);
+    const acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ, onIntervalClosed: (i) => void closed.push(i), now: T0 });
     acc.book(reading('main', T0, 'energy_import', 10));
     acc.book(reading('main', T0 + 14 * MIN, 'energy_import', 12));
     acc.flush(T0 + 14 * MIN);
@@ -133,21 +133,26 @@ describe('energy report', () => {
   it('adds up today, converts to kgce and CO2, and compares with targets', () => {
     const db = freshDb();
     const big = { ...main, limits: { maxRatePerHour: 10_000 } }; // a 10 MW incomer: 100 kWh a minute is plausible
-    const acc = new EnergyAccountant(db, [big, water], TZ);
+    const acc = new EnergyAccountant({ db, meters: [big, water], timeZone: TZ });
     acc.book(reading('main', T0, 'energy_import', 1000));
     acc.book(reading('main', T0 + 60_000, 'energy_import', 1100));
     acc.book(reading('water', T0, 'volume_total', 50));
     acc.book(reading('water', T0 + 60_000, 'volume_total', 52.5));
     acc.flush(T0 + 60_000);
     acc.book(reading('main', T0 + 61_000, 'energy_import', 1100.5)); // still pending: counted too
-    const report = new EnergyReport(db, [big, water], {
-      timeZone: TZ,
-      headcount: 100,
-      floorAreaM2: 1000,
-      siteMeters: ['main', 'water'],
-      factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.2143, gridCo2TPerMwh: 0.5153 },
-      targets: { kgcePerM2Year: 5.66, kgcePerPersonYear: 144.5 },
-    }, acc);
+    const report = new EnergyReport({
+      db,
+      meters: [big, water],
+      site: {
+        timeZone: TZ,
+        headcount: 100,
+        floorAreaM2: 1000,
+        siteMeters: ['main', 'water'],
+        factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.2143, gridCo2TPerMwh: 0.5153 },
+        targets: { kgcePerM2Year: 5.66, kgcePerPersonYear: 144.5 },
+      },
+      accountant: acc,
+    });
     const s = report.summary(T0 + 62_000);
     expect(s.today.electricityKwh).toBeCloseTo(100.5, 9);
     expect(s.today.waterM3).toBeCloseTo(2.5, 9);
@@ -167,7 +172,7 @@ describe('energy report', () => {
 
   it('prunes fine history past its retention and keeps the coarse rows', () => {
     const db = freshDb();
-    const acc = new EnergyAccountant(db, [main], TZ);
+    const acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ });
     const old = T0 - 10 * 86_400_000;
     acc.book(reading('main', old, 'energy_import', 1));
     acc.book(reading('main', old + 1000, 'energy_import', 2));

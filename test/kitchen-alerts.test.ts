@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutputPin, PinFactory } from '../drivers/scale/hx711.ts';
 import { onoffPins } from '../drivers/scale/hx711.ts';
+import { EventBus } from '../gateway/bus/event-bus.ts';
 import { AlertBook, AlertError } from '../gateway/kitchen/alerts.ts';
 import { gpioOutputSchema } from '../gateway/kitchen/config.ts';
 import { AlertOutputs } from '../gateway/kitchen/outputs.ts';
@@ -20,6 +21,7 @@ let dir: string;
 let now: number;
 let outbox: { payload: Record<string, unknown>; key: string }[];
 let book: AlertBook;
+let bus: EventBus;
 const JPEG = (n: number) => Buffer.from([0xff, 0xd8, n, 0xff, 0xd9]);
 
 beforeEach(() => {
@@ -27,16 +29,26 @@ beforeEach(() => {
   db = openDatabase(dir);
   now = Date.parse('2026-11-26T02:00:00Z');
   outbox = [];
-  book = new AlertBook(db, dir, async (payload, key) => void outbox.push({ payload, key }), (err) => {
+  bus = new EventBus((_event, err) => {
     throw err;
-  }, () => now);
+  });
+  book = new AlertBook({
+    db,
+    dataDir: dir,
+    bus,
+    put: async (payload, key) => void outbox.push({ payload, key }),
+    onPutError: (err) => {
+      throw err;
+    },
+    now: () => now,
+  });
 });
 afterEach(() => db.close());
 
 describe('alert book', () => {
   it('open → acknowledged → resolved, with who, when and the note; each step to the outbox and the listeners', () => {
     const events: string[] = [];
-    book.subscribe((e, a) => events.push(`${e}:${a.state}`));
+    for (const e of ['alert:new', 'alert:update'] as const) bus.on(e, (a) => events.push(`${e}:${a.state}`));
     const a = book.raise({ type: 'phone', severity: 'warning', message: '切配区 使用手机', camera: 'line', zone: 'prep', rule: 'phone', snapshot: { annotated: JPEG(1), clean: JPEG(2) } })!;
     expect(a).toMatchObject({ state: 'open', openedAt: now, ackedAt: null, ackedBy: null, resolvedAt: null, note: null, snapshotUrl: `/api/kitchen/alerts/${a.id}/snapshot.jpg`, cleanUrl: `/api/kitchen/alerts/${a.id}/clean.jpg` });
     expect(existsSync(book.snapshotFile(a.id, 'snapshot')!)).toBe(true);
@@ -114,7 +126,8 @@ describe('GPIO outputs', () => {
     const out = new AlertOutputs([gpioOutputSchema.parse({ severity: 'critical', pin: 17, kind: 'buzzer' }), gpioOutputSchema.parse({ severity: 'warning', pin: 27, active_low: true })], async () => pins.factory, createLogger('silent'));
     await out.start();
     const sync = () => out.update(book.unacknowledgedSeverities());
-    book.subscribe(sync);
+    bus.on('alert:new', sync);
+    bus.on('alert:update', sync);
     sync();
     expect([pins.level(17), pins.level(27)]).toEqual([0, 1]);
     const a = book.raise({ type: 'no_mask', severity: 'critical', message: 'x' })!;

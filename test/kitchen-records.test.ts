@@ -11,6 +11,7 @@ import { Auth } from '../gateway/auth/auth.ts';
 import { authConfigSchema, authSettings } from '../gateway/auth/config.ts';
 import { EventBus } from '../gateway/bus/event-bus.ts';
 import { canteenConfigSchema } from '../gateway/canteen/config.ts';
+import { stationWeights } from '../gateway/canteen/station-weights.ts';
 import { CanteenModule } from '../gateway/canteen/module.ts';
 import { DeviceTracker } from '../gateway/devices/tracker.ts';
 import { AlertBook } from '../gateway/kitchen/alerts.ts';
@@ -72,20 +73,27 @@ async function startBox(foodSafety: Record<string, unknown>, opts: { dataDir?: s
   const metrics = new Metrics();
   const live = new LiveState(bus);
   const outbox = new Outbox(db, 'test-box');
-  const canteen = new CanteenModule(db, dataDir, bus, logger, canteenConfigSchema.parse(opts.canteen ?? {}), (s, p, k) => outbox.append(s, p, { key: k }), undefined, { timeZone: TZ, now });
+  const canteen = new CanteenModule({ db, dataDir, bus, logger, cfg: canteenConfigSchema.parse(opts.canteen ?? {}), put: (s, p, k) => outbox.append(s, p, { key: k }), timeZone: TZ, now });
   await canteen.start();
-  const book = new AlertBook(db, dataDir, (payload, key) => outbox.append('alerts', payload, { key }), () => {}, now);
+  const book = new AlertBook({ db, dataDir, bus, put: (payload, key) => outbox.append('alerts', payload, { key }), onPutError: () => {}, now });
   const gate = { refuse: false };
   const put = (s: 'events', p: unknown, k: string) => (gate.refuse ? Promise.reject(new OutboxRefused(s, 'events over budget')) : outbox.append(s, p, { key: k }));
-  const records = new RecordsModule(db, foodSafetyConfigSchema.parse(foodSafety), canteen, book.raise, put, logger, {
+  const records = new RecordsModule({
+    db,
+    cfg: foodSafetyConfigSchema.parse(foodSafety),
+    canteen,
+    bus,
+    raise: book.raise,
+    put,
+    logger,
     timeZone: TZ,
     now,
-    weightOf: (scale) => live.weights.get(scale),
+    weights: stationWeights(canteen.cfg.stations, live),
     tickMs: 3_600_000, // the test calls tick() itself
   });
   records.start();
 
-  const auth = new Auth(db, authSettings(authConfigSchema.parse({}), path.join(dataDir, 'gateway.yaml')), new Map(), logger);
+  const auth = new Auth({ db, settings: authSettings(authConfigSchema.parse({}), path.join(dataDir, 'gateway.yaml')), targets: new Map(), bus, logger });
   const headers = {} as Box['headers'];
   for (const role of ['kitchen', 'supervisor', 'facility'] as const) {
     const account = auth.store.account(`t-${role}`) ?? (await auth.store.addAccount(`t-${role}`, role, `pw-${role}-0123456789`));
@@ -152,7 +160,7 @@ describe('morning checks', () => {
   it('records a passed check with the signature; a failed one raises a critical alert and takes the person off the kitchen today', async () => {
     box = await startBox({ morning_check: { staff: STAFF } });
     const updates: KitchenRecordsMsg[] = [];
-    box.records.onUpdate((m) => updates.push(m));
+    box.bus.on('records:update', (m) => updates.push(m));
 
     const ok = await call('POST', '/api/kitchen/checks', { staffId: 'wang', temperatureC: 36.5, answers: ALL_CLEAR });
     expect(ok).toMatchObject({ status: 201, body: { staffId: 'wang', staffName: '王师傅', passed: true, failures: [], checkedBy: 't-kitchen', checkedAt: at('07:30'), day: '2026-11-24' } });

@@ -35,7 +35,7 @@ const TRIANGLE: [number, number][] = [[0.1, 0.1], [0.4, 0.1], [0.25, 0.5]];
 function store(rules?: Record<string, unknown>[]): { zones: KitchenZones; db: Db; applied: { camera: string; zones: ZoneConfig[] }[] } {
   const db = openDatabase(mkdtempSync(path.join(tmp, 'db-')));
   const applied: { camera: string; zones: ZoneConfig[] }[] = [];
-  const zones = new KitchenZones(db, new Map([['cam', SIZE], ['other', SIZE]]), new Map([['cam', kitchenCamera(rules)]]), (camera, z) => applied.push({ camera, zones: z }));
+  const zones = new KitchenZones({ db, cameras: new Map([['cam', SIZE], ['other', SIZE]]), configs: new Map([['cam', kitchenCamera(rules)]]), apply: (camera, z) => applied.push({ camera, zones: z }) });
   return { zones, db, applied };
 }
 const who = { actor: 'test-admin', role: 'admin', client: '127.0.0.1' };
@@ -65,7 +65,7 @@ describe('zones saved over the config', () => {
       { id: 'sink', name: '水池', units: 'normalised', points: [[0.5, 0.5], [0.9, 0.5], [0.9, 0.9]], anchor: 'centre' },
     ] }]);
     // a fresh store on the same database (a restart) sees the same
-    const again = new KitchenZones(db, new Map([['cam', SIZE]]), new Map([['cam', kitchenCamera()]]), () => {});
+    const again = new KitchenZones({ db, cameras: new Map([['cam', SIZE]]), configs: new Map([['cam', kitchenCamera()]]), apply: () => {} });
     expect(again.view('cam')).toEqual(saved);
     expect(again.effective('cam').zones.map((z) => z.id)).toEqual(['line', 'sink']);
     // another camera is not touched
@@ -84,7 +84,7 @@ describe('zones saved over the config', () => {
   it('a config zone hidden at /admin that a rule of the config needs later is back for the rules', () => {
     const { zones, db } = store([{ id: 'person-on-line', alert: 'person_in_zone', when: { label: 'person' }, zones: ['line'] }]);
     zones.save('cam', [{ id: 'line', points: TRIANGLE }], who); // door hidden
-    const later = new KitchenZones(db, new Map([['cam', SIZE]]), new Map([['cam', kitchenCamera([{ id: 'door-open', alert: 'door', when: { label: 'person' }, zones: ['door'] }])]]), () => {});
+    const later = new KitchenZones({ db, cameras: new Map([['cam', SIZE]]), configs: new Map([['cam', kitchenCamera([{ id: 'door-open', alert: 'door', when: { label: 'person' }, zones: ['door'] }])]]), apply: () => {} });
     const { zones: z, revived } = later.effective('cam');
     expect(revived).toEqual(['door']);
     expect(z.map((x) => x.id)).toEqual(['line', 'door']);

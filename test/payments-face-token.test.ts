@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { canteenConfigSchema } from '../gateway/canteen/config.ts';
 import { Ledger } from '../gateway/canteen/ledger.ts';
+import { EventBus } from '../gateway/bus/event-bus.ts';
 import { createLogger } from '../gateway/log.ts';
 import { paymentsConfigSchema } from '../gateway/payments/config.ts';
 import { FACE_TOKEN_MS, PaymentsModule } from '../gateway/payments/module.ts';
@@ -28,7 +29,7 @@ it('takes a face match token once, for its own sale and station, before it expir
     markPaid: async (saleId: string, method: 'face', reference: string) => ledger.setStatus(saleId, 'paid', now, method, method, reference),
   };
   const cfg = paymentsConfigSchema.parse({ accounts: [{ id: 'zhang', person: '张三明', opening_balance_fen: 5000 }, { id: 'li', person: '李四', opening_balance_fen: 5000 }] });
-  const payments = new PaymentsModule(db, cfg, canteen as never, async () => undefined, createLogger('silent'), () => now, { dataDir });
+  const payments = new PaymentsModule({ db, cfg, sales: { timeZone: canteen.timeZone, meals: canteen.cfg.meals, sale: (id) => canteen.ledger.sale(id), markPaid: canteen.markPaid }, bus: new EventBus(), put: async () => undefined, logger: createLogger('silent'), now: () => now, dataDir });
   payments.start();
   const [a, b] = [seeder.sale(700), seeder.sale(700)];
 

@@ -3,6 +3,7 @@
 // the audit log, session revocation for open sockets, and the first start's admin.
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import type { DiskGuard } from '../ops/disk-guard.ts';
 import { SpillFile } from '../ops/spill.ts';
@@ -30,25 +31,39 @@ export interface Credentials {
   token?: unknown;
 }
 
+export interface AuthOptions {
+  db: Db;
+  settings: AuthSettings;
+  /** station id → scale id, for pairing */
+  targets: Map<string, string>;
+  /** where auth:revoked goes (the sockets of ended sessions are closed) */
+  bus: EventBus;
+  logger: Logger;
+  now?: () => number;
+}
+
 export class Auth {
   readonly store: AuthStore;
   readonly limiter: AttemptLimiter;
-  private readonly revokeListeners = new Set<(sessions: Set<string> | 'check') => void>();
   private timer: NodeJS.Timeout | undefined;
   private disk: DiskGuard | undefined;
   private readonly unwrittenAudit: AuditEntry[] = [];
   private spill: SpillFile | undefined;
 
-  constructor(
-    db: Db,
-    readonly settings: AuthSettings,
-    /** station id → scale id, for pairing */
-    readonly targets: Map<string, string>,
-    private readonly logger: Logger,
-    now: () => number = Date.now,
-  ) {
+  readonly settings: AuthSettings;
+  /** station id → scale id, for pairing */
+  readonly targets: Map<string, string>;
+  private readonly bus: EventBus;
+  private readonly logger: Logger;
+
+  constructor(opts: AuthOptions) {
+    const { db, now = Date.now } = opts;
+    this.settings = opts.settings;
+    this.targets = opts.targets;
+    this.bus = opts.bus;
+    this.logger = opts.logger;
     this.store = new AuthStore(db, now);
-    this.limiter = new AttemptLimiter(db, settings.limiter, now);
+    this.limiter = new AttemptLimiter(db, this.settings.limiter, now);
   }
 
   get secureCookies(): boolean {
@@ -64,7 +79,6 @@ export class Auth {
 
   stop(): void {
     clearInterval(this.timer);
-    this.revokeListeners.clear();
     this.spill?.close();
   }
 
@@ -151,14 +165,9 @@ export class Auth {
     if (waiting.length) this.spill?.clear();
   }
 
-  /** Sockets opened with these sessions are closed (sign-out); 'check' re-checks every socket. */
-  onRevoke(fn: (sessions: Set<string> | 'check') => void): () => void {
-    this.revokeListeners.add(fn);
-    return () => this.revokeListeners.delete(fn);
-  }
-
+  /** Sockets opened with these sessions are closed (sign-out; auth:revoked on the bus); 'check' re-checks every socket. */
   revoked(sessions: Set<string> | 'check'): void {
-    for (const fn of this.revokeListeners) fn(sessions);
+    this.bus.emit('auth:revoked', { sessions });
   }
 
   /** First start without accounts: an `admin` with a random password, written to a file only the service user can read. */
@@ -215,8 +224,9 @@ export class Auth {
   }
 }
 
-export async function createAuth(db: Db, config: { auth: AuthConfig; file: string; paths: { data_dir: string }; canteen: { stations: { id: string; scale: string }[] }; devices: { scales: { id: string }[] } }, logger: Logger): Promise<Auth> {
-  const auth = new Auth(db, authSettings(config.auth, config.file), kioskTargets(config), logger);
+export async function createAuth(opts: { db: Db; config: { auth: AuthConfig; file: string; paths: { data_dir: string }; canteen: { stations: { id: string; scale: string }[] }; devices: { scales: { id: string }[] } }; bus: EventBus; logger: Logger }): Promise<Auth> {
+  const { db, config, bus, logger } = opts;
+  const auth = new Auth({ db, settings: authSettings(config.auth, config.file), targets: kioskTargets(config), bus, logger });
   await auth.bootstrap(config.paths.data_dir);
   auth.start();
   return auth;

@@ -6,6 +6,7 @@
 // ends (sign-out, password change, removal, expiry) are disconnected.
 import type { IncomingMessage } from 'node:http';
 import type { Namespace, Server, Socket } from 'socket.io';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import type { Auth } from './auth.ts';
 import { crossOrigin } from './http.ts';
@@ -26,7 +27,8 @@ export function sameOriginHandshake(req: IncomingMessage, callback: (err: string
 }
 
 /** Guards every namespace of `io`, now and created later. Returns a function that stops the re-checks. */
-export function guardSockets(io: Server, auth: Auth | null, logger: Logger): () => void {
+export function guardSockets(io: Server, opts: { auth: Auth | null; bus: EventBus; logger: Logger }): () => void {
+  const { auth, bus, logger } = opts;
   const guard = (ns: Namespace) => {
     ns.use((socket, next) => {
       const roles = NAMESPACE_ACCESS[ns.name];
@@ -65,7 +67,7 @@ export function guardSockets(io: Server, auth: Auth | null, logger: Logger): () 
       }
     }
   };
-  const off = auth.onRevoke((sessions) => disconnectWhere((p) => (sessions === 'check' ? !auth.store.sessionById(p.session) : sessions.has(p.session))));
+  const off = bus.on('auth:revoked', ({ sessions }) => disconnectWhere((p) => (sessions === 'check' ? !auth.store.sessionById(p.session) : sessions.has(p.session))));
   const timer = setInterval(() => disconnectWhere((p) => !auth.store.sessionById(p.session)), RECHECK_MS);
   timer.unref();
   return () => {

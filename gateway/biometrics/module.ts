@@ -17,9 +17,12 @@ import { createFacePipeline, type FacePipeline } from '../../models/face/pipelin
 import type { ModelRegistry } from '../../models/registry.ts';
 import { localDay } from '../canteen/meals.ts';
 import { readImageHeader, tooManyPixels } from '../image-size.ts';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import { ageOn, birthDateOf, GUARDIAN_AGE } from '../payments/birth-date.ts';
-import { maskName, type PaymentsModule } from '../payments/module.ts';
+import type { SalesPort } from '../canteen/ports.ts';
+import { maskName } from '../payments/module.ts';
+import type { PaymentsPort } from '../payments/port.ts';
 import { ImpactAssessments } from './assessment.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { BiometricsConfig } from './config.ts';
@@ -73,6 +76,20 @@ export const consentMsg = (c: Consent): ConsentMsg => ({
   withdrawn_at: c.withdrawnAt,
 });
 
+export interface BiometricsOptions {
+  db: Db;
+  cfg: BiometricsConfig;
+  paths: { dataDir: string; configFile: string; processor?: { name: string; contact: string | null } };
+  models: ModelRegistry;
+  payments: PaymentsPort;
+  /** the canteen's sales (which sale a face pays for) and the site time zone */
+  sales: SalesPort;
+  /** account:changed in, face:availability out */
+  bus: EventBus;
+  logger: Logger;
+  now?: () => number;
+}
+
 export class BiometricsModule {
   vault!: FaceVault;
   readonly gallery: FaceGallery;
@@ -83,7 +100,6 @@ export class BiometricsModule {
   readonly assessments: ImpactAssessments;
   private assessed = false;
   private announced = false;
-  private readonly availabilityListeners: ((available: boolean) => void)[] = [];
   private key!: Buffer;
   private sweeper: NodeJS.Timeout | null = null;
   /** refused card/PIN attempts per kiosk station (epoch ms), for the self-enrolment limit */
@@ -91,30 +107,39 @@ export class BiometricsModule {
   /** an scrypt hash nobody's PIN matches: an unknown card costs the same time as a wrong PIN */
   private decoyHash: Promise<string> | null = null;
 
-  constructor(
-    private readonly db: Db,
-    readonly cfg: BiometricsConfig,
-    private readonly paths: { dataDir: string; configFile: string; processor?: { name: string; contact: string | null } },
-    private readonly models: ModelRegistry,
-    readonly payments: PaymentsModule,
-    readonly logger: Logger,
-    readonly now: () => number = Date.now,
-  ) {
+  private readonly db: Db;
+  readonly cfg: BiometricsConfig;
+  private readonly paths: BiometricsOptions['paths'];
+  private readonly models: ModelRegistry;
+  readonly payments: PaymentsPort;
+  readonly sales: SalesPort;
+  private readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly now: () => number;
+  private readonly unsubscribe: () => void;
+
+  constructor(opts: BiometricsOptions) {
+    const { db, cfg } = opts;
+    this.db = db;
+    this.cfg = cfg;
+    this.paths = opts.paths;
+    this.models = opts.models;
+    this.payments = opts.payments;
+    this.sales = opts.sales;
+    this.bus = opts.bus;
+    this.logger = opts.logger;
+    const now = (this.now = opts.now ?? Date.now);
     this.gallery = new FaceGallery({ threshold: cfg.match.threshold, minMargin: cfg.match.min_margin });
     this.sessions = new FacePaySessions(this);
     this.assessments = new ImpactAssessments(db, now);
-    payments.onAccountChange((accountId, actor) => this.review(accountId, actor));
+    this.unsubscribe = this.bus.on('account:changed', ({ accountId, actor }) => this.review(accountId, actor));
   }
 
-  /** Tells `fn` whenever `available` changes (the kiosks then offer face pay or stop offering it). */
-  onAvailability(fn: (available: boolean) => void): void {
-    this.availabilityListeners.push(fn);
-  }
-
+  /** face:availability on the bus whenever `available` changes (the kiosks then offer face pay or stop offering it). */
   private announce(): void {
     if (this.available === this.announced) return;
     this.announced = this.available;
-    for (const fn of this.availabilityListeners) fn(this.announced);
+    this.bus.emit('face:availability', { facePay: this.announced });
   }
 
   /** Face pay and enrolment: the models loaded and an impact assessment on record. */
@@ -187,6 +212,7 @@ export class BiometricsModule {
   }
 
   stop(): void {
+    this.unsubscribe();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     this.sessions.stop();
@@ -211,7 +237,7 @@ export class BiometricsModule {
   /** adult / under 14 from the account's birth date in site time; without one, per biometrics.unknown_birth_date. */
   ageClass(accountId: string): AgeClass {
     const birth = birthDateOf(this.db, accountId);
-    if (birth) return ageOn(birth, localDay(this.now(), this.payments.canteen.timeZone)) < GUARDIAN_AGE ? 'under14' : 'adult';
+    if (birth) return ageOn(birth, localDay(this.now(), this.sales.timeZone)) < GUARDIAN_AGE ? 'under14' : 'adult';
     const rule = this.cfg.unknown_birth_date;
     return rule === 'minor' ? 'under14' : rule === 'adult' ? 'adult' : 'unknown';
   }

@@ -6,7 +6,9 @@
 // with method 'face'. A decline ends the session; frames are never stored.
 import { randomUUID } from 'node:crypto';
 import { LivenessTracker } from '../../models/face/liveness.ts';
-import { maskName, type PaymentsModule } from '../payments/module.ts';
+import type { SalesPort } from '../canteen/ports.ts';
+import { maskName } from '../payments/module.ts';
+import type { PaymentsPort } from '../payments/port.ts';
 import { LedgerError } from '../payments/ledger.ts';
 import type { FaceDecline, FaceProgress } from '../wire/payments.ts';
 import type { FaceGallery } from '../../models/face/gallery.ts';
@@ -52,7 +54,8 @@ export interface FacePayPort {
   readonly available: boolean;
   readonly unavailableReason: string | null;
   readonly cfg: BiometricsConfig;
-  readonly payments: PaymentsModule;
+  readonly payments: PaymentsPort;
+  readonly sales: SalesPort;
   readonly gallery: FaceGallery;
   readonly vault: FaceVault;
   readonly logger: Logger;
@@ -67,7 +70,7 @@ export class FacePaySessions {
   /** Opens a session for a sale of `station` (null: staff, any station) awaiting payment. */
   start(saleId: string, station: string | null, owner: string, actor: string): FaceProgress {
     if (!this.m.available) throw new BiometricError(409, this.m.unavailableReason ?? 'face pay unavailable', 'face_pay_unavailable');
-    const sale = this.m.payments.canteen.ledger.sale(saleId);
+    const sale = this.m.sales.sale(saleId);
     if (!sale || (station !== null && sale.station !== station)) throw new BiometricError(404, `no sale "${saleId}" at this station`);
     if (sale.status !== 'awaiting_payment') throw new BiometricError(409, `sale ${sale.no} is ${sale.status}, not awaiting payment`);
     for (const s of this.byId.values()) if (s.owner === owner) this.end(s.id); // one at a time per kiosk
@@ -202,7 +205,7 @@ export class FacePaySessions {
     if (!account) return this.decline(s, p, 'not_recognised', `matched account ${accountId} is not in the ledger`);
     s.accountId = accountId;
     s.faceToken = this.m.payments.issueFaceToken({ station: s.station, saleId: s.saleId, accountId });
-    const sale = this.m.payments.canteen.ledger.sale(s.saleId)!;
+    const sale = this.m.sales.sale(s.saleId)!;
     const { meal, day } = this.m.payments.mealNow();
     const charge = this.m.payments.ledger.chargeFor(sale.totalFen, meal);
     const candidate = { person: maskName(account.person), balance_fen: account.balance_fen, balance_after_fen: account.balance_fen - charge };

@@ -27,6 +27,14 @@ export interface PaymentPort {
 }
 
 export interface CanteenOptions {
+  db: Db;
+  dataDir: string;
+  bus: EventBus;
+  logger: Logger;
+  cfg: CanteenConfig;
+  put: PutFn;
+  /** dish recognition, when the gateway has the model */
+  recognizer?: DishRecognizer;
   /** site time zone, for days, sale numbers and meals */
   timeZone?: string;
   now?: () => number;
@@ -60,16 +68,23 @@ export class CanteenModule implements PaymentPort {
   /** verification (检定) of the legal-for-trade scales */
   readonly verifications: ScaleVerifications;
 
-  constructor(
-    private readonly db: Db,
-    private readonly dataDir: string,
-    private readonly bus: EventBus,
-    private readonly logger: Logger,
-    readonly cfg: CanteenConfig,
-    private readonly put: PutFn,
-    private readonly recognizer?: DishRecognizer,
-    opts: CanteenOptions = {},
-  ) {
+  private readonly db: Db;
+  private readonly dataDir: string;
+  private readonly bus: EventBus;
+  private readonly logger: Logger;
+  readonly cfg: CanteenConfig;
+  private readonly put: PutFn;
+  private readonly recognizer: DishRecognizer | undefined;
+
+  constructor(opts: CanteenOptions) {
+    const { db, dataDir } = opts;
+    this.db = db;
+    this.dataDir = dataDir;
+    this.bus = opts.bus;
+    this.logger = opts.logger;
+    this.cfg = opts.cfg;
+    this.put = opts.put;
+    this.recognizer = opts.recognizer;
     this.ledger = new Ledger(db);
     this.photos = new Photos(dataDir);
     this.timeZone = opts.timeZone ?? 'Asia/Shanghai';

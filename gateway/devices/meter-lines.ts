@@ -48,13 +48,13 @@ export class MeterLines implements Device {
   private readonly lines: Line[] = [];
   private readonly pollers: BusPoller[] = [];
 
-  constructor(
-    buses: BusConfig[],
-    meters: MeterConfig[],
-    profiles: Map<string, AnyProfile>,
-    private readonly bus: EventBus,
-    private readonly tracker: DeviceTracker,
-  ) {
+  private readonly bus: EventBus;
+  private readonly tracker: DeviceTracker;
+
+  constructor(opts: { buses: BusConfig[]; meters: MeterConfig[]; profiles: Map<string, AnyProfile>; bus: EventBus; tracker: DeviceTracker }) {
+    const { buses, meters, profiles, tracker } = opts;
+    this.bus = opts.bus;
+    this.tracker = opts.tracker;
     for (const b of buses) {
       const shared =
         b.type === 'serial'

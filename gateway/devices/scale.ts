@@ -11,7 +11,8 @@ export class ScaleDevice implements Device {
   readonly id: string;
   readonly driver: ScaleDriver;
 
-  constructor(cfg: ScaleConfig, configFile: string, bus: EventBus, tracker: DeviceTracker, metrics: Metrics) {
+  constructor(opts: { cfg: ScaleConfig; /** relative paths in the scale's config are relative to it */ configFile: string; bus: EventBus; tracker: DeviceTracker; metrics: Metrics }) {
+    const { cfg, configFile, bus, tracker, metrics } = opts;
     this.id = cfg.id;
     tracker.register(cfg.id, 'scale', cfg.required);
     this.driver = createScale(cfg, { baseDir: path.dirname(configFile) });

@@ -28,6 +28,17 @@ interface Bucket {
   powerSamples: number;
 }
 
+export interface AccountantOptions {
+  db: Db;
+  meters: MeteredPoint[];
+  timeZone: string;
+  onAnomaly?: (a: EnergyAnomaly) => void;
+  /** resolves once the interval is safely handed on (durable in the outbox) */
+  onIntervalClosed?: (i: EnergyInterval) => Promise<unknown> | void;
+  /** epoch ms the first 15-minute interval is counted from, when none was announced yet */
+  now?: number;
+}
+
 export class EnergyAccountant {
   private readonly baselines = new Map<string, { value: number; at: number }>();
   private readonly pending = new Map<string, Map<number, Bucket>>();
@@ -39,15 +50,17 @@ export class EnergyAccountant {
   private readonly saveBaseline;
   private readonly insertAnomaly;
 
-  constructor(
-    private readonly db: Db,
-    meters: MeteredPoint[],
-    private readonly timeZone: string,
-    private readonly onAnomaly: (a: EnergyAnomaly) => void = () => {},
-    /** resolves once the interval is safely handed on (durable in the outbox) */
-    private readonly onIntervalClosed: (i: EnergyInterval) => Promise<unknown> | void = () => {},
-    now = Date.now(),
-  ) {
+  private readonly db: Db;
+  private readonly timeZone: string;
+  private readonly onAnomaly: (a: EnergyAnomaly) => void;
+  private readonly onIntervalClosed: (i: EnergyInterval) => Promise<unknown> | void;
+
+  constructor(opts: AccountantOptions) {
+    const { db, meters, timeZone, now = Date.now() } = opts;
+    this.db = db;
+    this.timeZone = timeZone;
+    this.onAnomaly = opts.onAnomaly ?? (() => {});
+    this.onIntervalClosed = opts.onIntervalClosed ?? (() => {});
     this.meters = new Map(meters.map((m) => [m.meter, m]));
     for (const row of db.prepare('SELECT meter, value, at FROM energy_counters').all() as { meter: string; value: number; at: number }[]) {
       this.baselines.set(row.meter, { value: row.value, at: row.at });

@@ -33,6 +33,18 @@ export function meteredPoint(meter: MeterConfig, profile: AnyProfile): MeteredPo
   };
 }
 
+export interface EnergyOptions {
+  db: Db;
+  bus: EventBus;
+  live: LiveState;
+  logger: Logger;
+  cfg: EnergyConfig;
+  meters: { config: MeterConfig; point: MeteredPoint }[];
+  timeZone: string;
+  /** where closed intervals go upstream; resolves once durable */
+  intervalSink?: (i: EnergyInterval) => Promise<unknown>;
+}
+
 export class EnergyModule {
   readonly accountant: EnergyAccountant;
   readonly report: EnergyReport;
@@ -43,36 +55,38 @@ export class EnergyModule {
   private unsubscribe: (() => void)[] = [];
   private readonly siteMeters: string[];
 
-  constructor(
-    private readonly db: Db,
-    private readonly bus: EventBus,
-    private readonly live: LiveState,
-    private readonly logger: Logger,
-    private readonly cfg: EnergyConfig,
-    private readonly meters: { config: MeterConfig; point: MeteredPoint }[],
-    timeZone: string,
-    /** where closed intervals go upstream; resolves once durable */
-    intervalSink: (i: EnergyInterval) => Promise<unknown> = async () => {},
-  ) {
+  private readonly db: Db;
+  private readonly bus: EventBus;
+  private readonly live: LiveState;
+  private readonly logger: Logger;
+  private readonly cfg: EnergyConfig;
+  private readonly meters: { config: MeterConfig; point: MeteredPoint }[];
+
+  constructor(opts: EnergyOptions) {
+    const { db, bus, logger, cfg, meters, timeZone, intervalSink = async () => {} } = opts;
+    this.db = db;
+    this.bus = bus;
+    this.live = opts.live;
+    this.logger = logger;
+    this.cfg = cfg;
+    this.meters = meters;
     const points = meters.map((m) => m.point);
     this.siteMeters = cfg.site_meters ?? points.map((p) => p.meter);
-    this.accountant = new EnergyAccountant(
+    this.accountant = new EnergyAccountant({
       db,
-      points,
+      meters: points,
       timeZone,
-      (a) => {
+      onAnomaly: (a) => {
         logger.warn({ meter: a.meter, kind: a.kind, detail: a.detail }, 'meter counter anomaly');
         bus.emit('energy:anomaly', a);
       },
-      (i) => {
-        bus.emit('energy:interval', i);
-        return intervalSink(i);
-      },
-    );
-    this.report = new EnergyReport(
+      // straight to the outbox, not over the bus: the accountant waits until the interval is durable
+      onIntervalClosed: intervalSink,
+    });
+    this.report = new EnergyReport({
       db,
-      points,
-      {
+      meters: points,
+      site: {
         timeZone,
         headcount: cfg.headcount,
         floorAreaM2: cfg.floor_area_m2,
@@ -88,8 +102,8 @@ export class EnergyModule {
           waterM3PerPersonYear: cfg.targets.water_m3_per_person_year,
         },
       },
-      this.accountant,
-    );
+      accountant: this.accountant,
+    });
   }
 
   /** Told of a failed flush (a full disk makes the box unready: gateway/ops/disk-guard.ts). */

@@ -31,12 +31,17 @@ export interface EnergySite {
 }
 
 export class EnergyReport {
-  constructor(
-    private readonly db: Db,
-    private readonly meters: MeteredPoint[],
-    private readonly site: EnergySite,
-    private readonly accountant: EnergyAccountant,
-  ) {}
+  private readonly db: Db;
+  private readonly meters: MeteredPoint[];
+  private readonly site: EnergySite;
+  private readonly accountant: EnergyAccountant;
+
+  constructor(opts: { db: Db; meters: MeteredPoint[]; site: EnergySite; accountant: EnergyAccountant }) {
+    this.db = opts.db;
+    this.meters = opts.meters;
+    this.site = opts.site;
+    this.accountant = opts.accountant;
+  }
 
   /** Consumption per meter since `from`, from stored days plus what is not flushed yet. */
   perMeterSince(from: number): Map<string, number> {

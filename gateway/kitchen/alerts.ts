@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { Db } from '../store/sqlite.ts';
 import type { KitchenAlertMsg, KitchenAlertSeverity, KitchenAlertState } from '../wire/kitchen.ts';
 
@@ -67,29 +68,35 @@ export interface AlertFilter {
 }
 
 export type AlertEvent = 'alert:new' | 'alert:update';
-type Listener = (event: AlertEvent, alert: KitchenAlertMsg) => void;
 /** appends to the outbox; resolves once on disk */
 export type PutAlert = (payload: Record<string, unknown>, key: string) => Promise<unknown>;
 
+export interface AlertBookOptions {
+  db: Db;
+  dataDir: string;
+  /** where alert:new and alert:update go (the board, the buzzer) */
+  bus: EventBus;
+  put: PutAlert;
+  onPutError: (err: unknown) => void;
+  now?: () => number;
+}
+
 export class AlertBook {
-  private readonly listeners = new Set<Listener>();
   readonly snapshotDir: string;
+  private readonly db: Db;
+  private readonly bus: EventBus;
+  private readonly put: PutAlert;
+  private readonly onPutError: (err: unknown) => void;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly db: Db,
-    dataDir: string,
-    private readonly put: PutAlert,
-    private readonly onPutError: (err: unknown) => void,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.snapshotDir = path.join(dataDir, SNAPSHOT_DIR);
+  constructor(opts: AlertBookOptions) {
+    this.db = opts.db;
+    this.bus = opts.bus;
+    this.put = opts.put;
+    this.onPutError = opts.onPutError;
+    this.now = opts.now ?? Date.now;
+    this.snapshotDir = path.join(opts.dataDir, SNAPSHOT_DIR);
     mkdirSync(this.snapshotDir, { recursive: true });
-  }
-
-  /** alert:new and alert:update, for the board; returns the unsubscribe. */
-  subscribe(fn: Listener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   raise: RaiseAlertFn = (a) => {
@@ -118,7 +125,7 @@ export class AlertBook {
       this.enqueue(m, 'opened', a.snapshot?.annotated);
       return m;
     }).immediate();
-    this.notify('alert:new', msg);
+    this.bus.emit('alert:new', msg);
     return msg;
   };
 
@@ -163,7 +170,7 @@ export class AlertBook {
       this.enqueue(m, 'acknowledged');
       return m;
     }).immediate();
-    this.notify('alert:update', msg);
+    this.bus.emit('alert:update', msg);
     return msg;
   }
 
@@ -176,7 +183,7 @@ export class AlertBook {
       this.enqueue(m, 'resolved');
       return m;
     }).immediate();
-    this.notify('alert:update', msg);
+    this.bus.emit('alert:update', msg);
     return msg;
   }
 
@@ -220,9 +227,6 @@ export class AlertBook {
     this.put(payload, `kitchen-alert:${msg.id}:${change}`).catch(this.onPutError);
   }
 
-  private notify(event: AlertEvent, msg: KitchenAlertMsg): void {
-    for (const l of this.listeners) l(event, msg);
-  }
 }
 
 function toMsg(r: Row): KitchenAlertMsg {

@@ -11,7 +11,7 @@ import type { LiveState } from '../live.ts';
 import type { Logger } from '../log.ts';
 import type { KitchenAlertMsg } from '../wire/kitchen.ts';
 import type { Db } from '../store/sqlite.ts';
-import { AlertBook, type AlertEvent, type PutAlert } from './alerts.ts';
+import { AlertBook, type PutAlert } from './alerts.ts';
 import type { KitchenConfig } from './config.ts';
 import { ALERT_COLOUR, DETECTION_COLOUR, drawBoxes, jpeg } from './draw.ts';
 import { AlertOutputs, type OutputStatus } from './outputs.ts';
@@ -52,10 +52,10 @@ export class KitchenModule {
 
   constructor(private readonly deps: KitchenDeps) {
     const { db, dataDir, put, logger, config } = deps;
-    this.book = new AlertBook(db, dataDir, put, (err) => logger.error({ err }, 'kitchen alert could not be written to the outbox'));
+    this.book = new AlertBook({ db, dataDir, bus: deps.bus, put, onPutError: (err) => logger.error({ err }, 'kitchen alert could not be written to the outbox') });
     this.outputs = new AlertOutputs(config.outputs, deps.pins ?? onoffPins, logger);
     const cams = new Map(deps.cameras.map((c) => [c.id, c]));
-    this.zones = new KitchenZones(db, cams, new Map(config.cameras.map((c) => [c.camera, c])), (camera, zones) => this.watches.get(camera)?.setZones(zones));
+    this.zones = new KitchenZones({ db, cameras: cams, configs: new Map(config.cameras.map((c) => [c.camera, c])), apply: (camera, zones) => this.watches.get(camera)?.setZones(zones) });
     for (const cfg of config.cameras) {
       const camera = cams.get(cfg.camera);
       if (!camera) continue; // refused by the config check
@@ -81,7 +81,7 @@ export class KitchenModule {
     await this.outputs.start();
     this.outputs.update(this.book.unacknowledgedSeverities());
     this.unsubscribe.push(
-      this.book.subscribe(() => this.outputs.update(this.book.unacknowledgedSeverities())),
+      ...(['alert:new', 'alert:update'] as const).map((e) => bus.on(e, () => this.outputs.update(this.book.unacknowledgedSeverities()))),
       bus.on('camera:frame', (f) => this.watches.get(f.deviceId)?.onFrame(f)),
       bus.on('device:state', (d) => {
         if (d.kind === 'camera' && d.state === 'offline') this.watches.get(d.id)?.reset();
@@ -113,10 +113,6 @@ export class KitchenModule {
     const off = zoneOffsetMs(now, this.deps.timeZone);
     const midnight = Math.floor((now + off) / 86_400_000) * 86_400_000 - off;
     return this.book.current(midnight);
-  }
-
-  subscribe(fn: (event: AlertEvent, alert: KitchenAlertMsg) => void): () => void {
-    return this.book.subscribe(fn);
   }
 
   detection(camera: string): WatchStats | undefined {

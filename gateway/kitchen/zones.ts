@@ -152,16 +152,28 @@ export function zoneProblems(zones: ZoneInput[], rules: KitchenCameraConfig['rul
 export class KitchenZones {
   private readonly audit: AuthStore;
 
-  constructor(
-    private readonly db: Db,
+  private readonly db: Db;
+  private readonly cameras: ReadonlyMap<string, { width: number; height: number }>;
+  private readonly configs: ReadonlyMap<string, KitchenCameraConfig>;
+  private readonly apply: (camera: string, zones: ZoneConfig[]) => void;
+  private readonly now: () => number;
+
+  constructor(opts: {
+    db: Db;
     /** devices.cameras: the cameras zones may be drawn on, and their frame size */
-    private readonly cameras: ReadonlyMap<string, { width: number; height: number }>,
+    cameras: ReadonlyMap<string, { width: number; height: number }>;
     /** kitchen.cameras: each camera's config zones and rules */
-    private readonly configs: ReadonlyMap<string, KitchenCameraConfig>,
+    configs: ReadonlyMap<string, KitchenCameraConfig>;
     /** the camera's zones changed: give them to its running rules */
-    private readonly apply: (camera: string, zones: ZoneConfig[]) => void,
-    private readonly now: () => number = Date.now,
-  ) {
+    apply: (camera: string, zones: ZoneConfig[]) => void;
+    now?: () => number;
+  }) {
+    const { db, now = Date.now } = opts;
+    this.db = db;
+    this.cameras = opts.cameras;
+    this.configs = opts.configs;
+    this.apply = opts.apply;
+    this.now = now;
     this.audit = new AuthStore(db, now);
   }
 

@@ -3,7 +3,6 @@
 // budget, and what /readyz and /metrics say about them.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { EventBus } from '../bus/event-bus.ts';
-import type { EnergyInterval } from '../wire/energy.ts';
 import type { LoadedUplink } from '../config/load.ts';
 import type { OutboxConfig } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -25,6 +24,19 @@ const MB = 1024 * 1024;
 /** Alerts the bus handed over while the disk was full, kept in memory until it has room (beyond this, counted lost). */
 const MAX_KEPT_ALERTS = 10_000;
 
+export interface OutboxModuleOptions {
+  db: Db;
+  boxId: string;
+  dataDir: string;
+  bus: EventBus;
+  cfg: OutboxConfig;
+  uplinks: LoadedUplink[];
+  metrics: Metrics;
+  logger: Logger;
+  /** a full disk refuses writes; low disk thins the samples */
+  disk?: DiskGuard;
+}
+
 export class OutboxModule {
   readonly outbox: Outbox;
   private readonly forwarders: Forwarder[];
@@ -42,17 +54,19 @@ export class OutboxModule {
   private readonly unwrittenDrops = new Map<Stream, number>();
   private readonly keptAlerts: { payload: unknown; key: string }[] = [];
 
-  constructor(
-    private readonly db: Db,
-    boxId: string,
-    dataDir: string,
-    private readonly bus: EventBus,
-    private readonly cfg: OutboxConfig,
-    uplinks: LoadedUplink[],
-    metrics: Metrics,
-    private readonly logger: Logger,
-    private readonly disk?: DiskGuard,
-  ) {
+  private readonly db: Db;
+  private readonly bus: EventBus;
+  private readonly cfg: OutboxConfig;
+  private readonly logger: Logger;
+  private readonly disk: DiskGuard | undefined;
+
+  constructor(opts: OutboxModuleOptions) {
+    const { db, boxId, dataDir, bus, cfg, uplinks, metrics, logger, disk } = opts;
+    this.db = db;
+    this.bus = bus;
+    this.cfg = cfg;
+    this.logger = logger;
+    this.disk = disk;
     this.outbox = new Outbox(db, boxId);
     const m = outboxMetrics(metrics, () => this.backlogs(), () => this.links());
     this.outbox.on('dropped', (stream, reason, count) => {
@@ -126,9 +140,6 @@ export class OutboxModule {
     );
     for (const f of this.forwarders) f.start();
   }
-
-  /** The energy module's sink for closed intervals: keyed, so a re-announcement is not a second record. */
-  putInterval = (i: EnergyInterval): Promise<unknown> => this.put('intervals', i, `${i.meter}:${i.period}:${i.start}`);
 
   /**
    * Hands a record to the outbox; what the producer does not await is still tracked

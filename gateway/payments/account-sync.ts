@@ -3,7 +3,7 @@
 // upsert the config's accounts go through at start. The balance is never set here:
 // only transactions move it (top-ups come through /api/payments/topups). Whoever
 // must react to an account's change (face templates: closed → deleted at once,
-// PIPL art. 47) listens with PaymentsModule.onAccountChange.
+// PIPL art. 47) listens to `account:changed` on the bus.
 import type { FastifyInstance } from 'fastify';
 import { birthDateOf, isCalendarDate, setBirthDate } from './birth-date.ts';
 import type { Db } from '../store/sqlite.ts';

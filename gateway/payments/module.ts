@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Rule } from '../auth/roles.ts';
-import type { CanteenModule } from '../canteen/module.ts';
+import type { SalesPort } from '../canteen/ports.ts';
 import { localDay, mealAt } from '../canteen/meals.ts';
+import type { EventBus } from '../bus/event-bus.ts';
 import type { Logger } from '../log.ts';
 import { isDiskFull } from '../ops/disk-guard.ts';
 import type { Db } from '../store/sqlite.ts';
@@ -72,23 +73,43 @@ export function maskName(name: string): string {
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars.at(-1)}`;
 }
 
+export interface PaymentsOptions {
+  db: Db;
+  cfg: PaymentsConfig;
+  /** the canteen's sales: which sale, its station and total; marking it paid */
+  sales: SalesPort;
+  /** where account:changed goes (biometrics reviews the account's templates) */
+  bus: EventBus;
+  put: PutFn;
+  logger: Logger;
+  now?: () => number;
+  qrSecret?: string;
+  dataDir?: string;
+}
+
 export class PaymentsModule {
   readonly ledger: PaymentLedger;
   readonly pins: PinStore;
   private readonly qrSecret: string | undefined;
   private readonly refs: CardRefs;
   private readonly faceTokens = new Map<string, FaceToken>();
-  private readonly accountListeners: ((accountId: string, actor: string) => void)[] = [];
+  readonly db: Db;
+  private readonly cfg: PaymentsConfig;
+  private readonly sales: SalesPort;
+  private readonly bus: EventBus;
+  private readonly put: PutFn;
+  private readonly logger: Logger;
+  readonly now: () => number;
 
-  constructor(
-    readonly db: Db,
-    private readonly cfg: PaymentsConfig,
-    readonly canteen: CanteenModule,
-    private readonly put: PutFn,
-    private readonly logger: Logger,
-    readonly now: () => number = Date.now,
-    opts: { qrSecret?: string; dataDir?: string } = {},
-  ) {
+  constructor(opts: PaymentsOptions) {
+    const { db, cfg } = opts;
+    this.db = db;
+    this.cfg = cfg;
+    this.sales = opts.sales;
+    this.bus = opts.bus;
+    this.put = opts.put;
+    this.logger = opts.logger;
+    const now = (this.now = opts.now ?? Date.now);
     this.ledger = new PaymentLedger(db, { meals: cfg.meals, dailyCapFen: cfg.daily_cap_fen, bounds: { maxTopupFen: cfg.max_topup_fen, maxBalanceFen: cfg.max_balance_fen } });
     this.refs = new CardRefs(opts.dataDir);
     this.pins = new PinStore(db, { maxFailures: cfg.pin.max_failures, lockMs: cfg.pin.lock_minutes * 60_000 }, now);
@@ -98,7 +119,7 @@ export class PaymentsModule {
   /** The meal and site-local day a payment made now belongs to. */
   mealNow(): { meal: string; day: string; at: number } {
     const at = this.now();
-    return { meal: mealAt(at, this.canteen.timeZone, this.canteen.cfg.meals).meal, day: localDay(at, this.canteen.timeZone), at };
+    return { meal: mealAt(at, this.sales.timeZone, this.sales.meals).meal, day: localDay(at, this.sales.timeZone), at };
   }
 
   start(): void {
@@ -108,13 +129,9 @@ export class PaymentsModule {
     }
   }
 
-  /** Called after an account was created or changed (closed, its birth date corrected …). */
-  onAccountChange(fn: (accountId: string, actor: string) => void): void {
-    this.accountListeners.push(fn);
-  }
-
+  /** Announces (account:changed on the bus) that an account was created or changed (closed, its birth date corrected …). */
   accountChanged(accountId: string, actor: string): void {
-    for (const fn of this.accountListeners) fn(accountId, actor);
+    this.bus.emit('account:changed', { accountId, actor });
   }
 
   /**
@@ -146,7 +163,7 @@ export class PaymentsModule {
    */
   async paySale(saleId: string, req: PayRequest): Promise<{ transaction: Transaction; person: string | null; balance_fen: number | null }> {
     const method = credentialMethod(req);
-    const sale = this.canteen.ledger.sale(saleId);
+    const sale = this.sales.sale(saleId);
     if (!sale) throw new LedgerError(404, `no sale "${saleId}"`);
     if (sale.status === 'paid' && sale.reference !== req.key) throw new LedgerError(409, `sale ${sale.no} is already paid`);
     if (sale.status === 'cancelled') throw new LedgerError(409, `sale ${sale.no} was cancelled`);
@@ -175,23 +192,23 @@ export class PaymentsModule {
       tx = await this.settle(() => (pin === 'ok' ? this.ledger.debit(debit) : this.ledger.declined(debit, pin)));
       if (pin !== 'ok') this.logger.info({ account: account.id, sale: saleId, reason: pin }, 'PIN payment declined');
     } else tx = await this.settle(() => this.ledger.debit(debit));
-    if (tx.status === 'approved') await this.canteen.markPaid(saleId, method, tx.id);
+    if (tx.status === 'approved') await this.sales.markPaid(saleId, method, tx.id);
     return { transaction: tx, person: account ? maskName(account.person) : null, balance_fen: tx.balance_after_fen };
   }
 
   async refund(key: string, originalId: string, amountFen: number | undefined, actor: string): Promise<Transaction> {
     const at = this.now();
-    return this.settle(() => this.ledger.refund(key, originalId, amountFen, actor, at, localDay(at, this.canteen.timeZone)));
+    return this.settle(() => this.ledger.refund(key, originalId, amountFen, actor, at, localDay(at, this.sales.timeZone)));
   }
 
   async void(key: string, originalId: string, actor: string): Promise<Transaction> {
     const at = this.now();
-    return this.settle(() => this.ledger.void(key, originalId, actor, at, localDay(at, this.canteen.timeZone)));
+    return this.settle(() => this.ledger.void(key, originalId, actor, at, localDay(at, this.sales.timeZone)));
   }
 
   async topUp(key: string, accountId: string, amountFen: number): Promise<Transaction> {
     const at = this.now();
-    return this.settle(() => this.ledger.topUp(key, accountId, amountFen, at, localDay(at, this.canteen.timeZone)));
+    return this.settle(() => this.ledger.topUp(key, accountId, amountFen, at, localDay(at, this.sales.timeZone)));
   }
 
   /**
@@ -230,7 +247,7 @@ export class PaymentsModule {
     // kiosk of the sale's station takes payments, and only with a credential; a cashier
     // confirms or cancels counter sales (/api/canteen/sales/:id/paid and /cancel), it does
     // not debit accounts; refunds and voids need a supervisor.
-    const ownKiosk = { access: { roles: ['kiosk'], station: (req: FastifyRequest) => this.canteen.ledger.sale((req.params as { id: string }).id)?.station } satisfies Rule };
+    const ownKiosk = { access: { roles: ['kiosk'], station: (req: FastifyRequest) => this.sales.sale((req.params as { id: string }).id)?.station } satisfies Rule };
     const supervisor = { access: ['supervisor'] } as const;
     const admin = { access: ['admin'] } as const;
     type PayBody = { key: string; card_id?: string; account_id?: string; pin?: string; qr?: string; method?: Exclude<CredentialMethod, 'face'> };

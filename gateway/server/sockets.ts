@@ -41,11 +41,11 @@ export interface SocketDeps {
   /** largest client message, bytes (default 64 KB; face frames need more) */
   maxMessageBytes?: number;
   /** today's food-safety records for /kitchen (gateway/kitchen/records) */
-  records?: { today(): KitchenRecordsMsg; onUpdate(fn: (m: KitchenRecordsMsg) => void): () => void };
+  records?: { today(): KitchenRecordsMsg };
   /** whether the kiosk may offer face pay (gateway/biometrics: models installed, switched on) */
   facePay?: () => boolean;
   /** the kitchen's alert book for /kitchen (gateway/kitchen) */
-  alerts?: { current(): KitchenAlertMsg[]; subscribe(fn: (event: 'alert:new' | 'alert:update', m: KitchenAlertMsg) => void): () => void };
+  alerts?: { current(): KitchenAlertMsg[] };
 }
 
 /** Returns the Socket.IO server and a function that stops the bus feeding it. */
@@ -58,7 +58,7 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
   const kiosk: Namespace<Record<string, never>, KioskEvents & CanteenKioskEvents> = io.of('/kiosk');
   const kitchen: Namespace<Record<string, never>, KitchenEvents> = io.of('/kitchen');
   const admin: Namespace<Record<string, never>, AdminEvents & Pick<CanteenKioskEvents, 'canteen:catalog'>> = io.of('/admin');
-  const stopGuard = guardSockets(io, deps.auth, deps.logger ?? noLogger);
+  const stopGuard = guardSockets(io, { auth: deps.auth, bus, logger: deps.logger ?? noLogger });
 
   energy.on('connection', (s) =>
     s.emit('snapshot', { site, devices: devicesOf('meter'), readings: [...live.readings.values()], summary: energySummary() }),
@@ -94,8 +94,10 @@ export function attachSockets(http: HttpServer, deps: SocketDeps): { io: Server;
     }),
     bus.on('scale:weight', (m) => kiosk.to([ALL, scaleRoom(m.deviceId)]).volatile.emit('scale:weight', m)),
     bus.on('camera:frame', (f) => kitchen.volatile.emit('camera:frame', frameMessage(f))),
-    ...(deps.records ? [deps.records.onUpdate((m) => kitchen.emit('records:update', m))] : []),
-    ...(deps.alerts ? [deps.alerts.subscribe((event, m) => kitchen.emit(event, m))] : []),
+    bus.on('records:update', (m) => kitchen.emit('records:update', m)),
+    bus.on('alert:new', (m) => kitchen.emit('alert:new', m)),
+    bus.on('alert:update', (m) => kitchen.emit('alert:update', m)),
+    bus.on('face:availability', (m) => kiosk.emit('face:availability', m)),
     bus.on('device:state', (d) => {
       admin.emit('device:state', d);
       if (d.kind === 'meter') energy.emit('device:state', d);

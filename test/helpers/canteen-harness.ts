@@ -54,16 +54,16 @@ export async function startCanteenHarness(opts: {
   // stopped in reverse order
   const stops: (() => Promise<void> | void)[] = [() => void db.close()];
 
-  const canteen = new CanteenModule(
+  const canteen = new CanteenModule({
     db,
     dataDir,
     bus,
     logger,
-    canteenConfigSchema.parse(opts.canteen),
-    (stream, payload, key) => outbox.append(stream, payload, { key }),
-    opts.recognizer,
-    { timeZone: 'Asia/Shanghai' },
-  );
+    cfg: canteenConfigSchema.parse(opts.canteen),
+    put: (stream, payload, key) => outbox.append(stream, payload, { key }),
+    recognizer: opts.recognizer,
+    timeZone: 'Asia/Shanghai',
+  });
   await canteen.start();
   stops.push(() => canteen.stop());
 
@@ -96,7 +96,7 @@ export async function startCanteenHarness(opts: {
     const scalePort = await freePort();
     const sim = new ScaleSim({ host: '127.0.0.1', port: scalePort, intervalMs: opts.intervalMs ?? 100, platesG: opts.platesG ?? [352] });
     await sim.start();
-    const scale = new ScaleDevice(scaleSchema.parse({ id: opts.scaleId ?? 'checkout-1', protocol: 'continuous', transport: { type: 'tcp', host: '127.0.0.1', port: scalePort } }), path.join(os.tmpdir(), 'harness.yaml'), bus, tracker, metrics);
+    const scale = new ScaleDevice({ cfg: scaleSchema.parse({ id: opts.scaleId ?? 'checkout-1', protocol: 'continuous', transport: { type: 'tcp', host: '127.0.0.1', port: scalePort } }), configFile: path.join(os.tmpdir(), 'harness.yaml'), bus, tracker, metrics });
     scale.start();
     stops.push(() => sim.stop(), () => scale.stop());
   }

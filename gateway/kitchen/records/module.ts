@@ -4,15 +4,13 @@
 // driven by an injected clock, and today's board pushed to whoever listens.
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import type { CanteenModule } from '../../canteen/module.ts';
-import { withDefaults } from '../../canteen/config.ts';
+import type { MenuPort, StationWeights } from '../../canteen/ports.ts';
 import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
-import { roundToInterval } from '../../../drivers/scale/interval.ts';
+import type { EventBus } from '../../bus/event-bus.ts';
 import type { Logger } from '../../log.ts';
 import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
 import type { Meal } from '../../wire/canteen.ts';
-import type { ScaleWeightMsg } from '../../wire/devices.ts';
 import type { FoodSampleMsg, KitchenRecordsMsg, MealSamplesMsg, MorningCheckMsg, StaffDayMsg } from '../../wire/kitchen.ts';
 import type { Db } from '../../store/sqlite.ts';
 import type { CheckItem, FoodSafetyConfig } from './config.ts';
@@ -26,10 +24,18 @@ import { RecordsStore } from './store.ts';
 export type PutFn = (stream: 'events', payload: unknown, key: string) => Promise<unknown>;
 
 export interface RecordsOptions {
+  db: Db;
+  cfg: FoodSafetyConfig;
+  canteen: MenuPort;
+  /** where today's board goes after every change (records:update) */
+  bus: EventBus;
+  raise: RaiseAlertFn;
+  put: PutFn;
+  logger: Logger;
   timeZone: string;
   now?: () => number;
-  /** the latest reading of a scale device (LiveState.weights) */
-  weightOf?: (scaleId: string) => ScaleWeightMsg | undefined;
+  /** the latest weight on a station's scale, rounded to its interval (the canteen's StationWeights) */
+  weights?: StationWeights;
   tickMs?: number;
 }
 
@@ -46,7 +52,6 @@ export class RecordsModule {
   readonly store: RecordsStore;
   private readonly now: () => number;
   private readonly timeZone: string;
-  private readonly listeners = new Set<(m: KitchenRecordsMsg) => void>();
   private readonly inFlight = new Set<Promise<unknown>>();
   /** outbox keys being handed over now, and those the outbox refused before (logged once) */
   private readonly handing = new Set<string>();
@@ -54,15 +59,23 @@ export class RecordsModule {
   private timer: NodeJS.Timeout | undefined;
   private published = '';
 
-  constructor(
-    private readonly db: Db,
-    readonly cfg: FoodSafetyConfig,
-    private readonly canteen: Pick<CanteenModule, 'catalog' | 'currentMeal' | 'cfg'>,
-    private readonly raise: RaiseAlertFn,
-    private readonly put: PutFn,
-    private readonly logger: Logger,
-    private readonly opts: RecordsOptions,
-  ) {
+  private readonly db: Db;
+  readonly cfg: FoodSafetyConfig;
+  private readonly canteen: MenuPort;
+  private readonly bus: EventBus;
+  private readonly raise: RaiseAlertFn;
+  private readonly put: PutFn;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: RecordsOptions) {
+    const { db, cfg, canteen } = opts;
+    this.db = db;
+    this.cfg = cfg;
+    this.canteen = canteen;
+    this.bus = opts.bus;
+    this.raise = opts.raise;
+    this.put = opts.put;
+    this.logger = opts.logger;
     const issues = foodSafetyIssues(cfg, canteen.cfg);
     if (issues.length) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.store = new RecordsStore(db);
@@ -79,14 +92,7 @@ export class RecordsModule {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    this.listeners.clear();
     await Promise.allSettled(this.inFlight);
-  }
-
-  /** Called with today's records after every change (and when a reminder changes what today looks like). */
-  onUpdate(fn: (m: KitchenRecordsMsg) => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
   }
 
   today(): KitchenRecordsMsg {
@@ -359,13 +365,12 @@ export class RecordsModule {
     }
     const stationId = this.cfg.samples.scale_station;
     if (!stationId) throw new CanteenError(400, 'fromScale: no scale station is configured (food_safety.samples.scale_station); type the weight');
-    const station = withDefaults(this.canteen.cfg.stations.find((s) => s.id === stationId)!);
-    const r = this.opts.weightOf?.(station.scale);
+    const r = this.opts.weights?.weight(stationId);
     if (!r) throw new CanteenError(409, `the scale of station ${stationId} has sent no weight yet`);
     if (now - r.at > STALE_READING_MS) throw new CanteenError(409, `the scale of station ${stationId} has gone quiet; check it or type the weight`);
     if (r.overload || r.underload) throw new CanteenError(409, `the scale of station ${stationId} is ${r.overload ? 'overloaded' : 'under zero'}`);
     if (!r.stable) throw new CanteenError(409, `the scale of station ${stationId} is not stable; hold still and try again`);
-    const shown = roundToInterval(r.grams, station.interval_g);
+    const shown = r.grams;
     const grams = r.net ? shown : shown - this.cfg.samples.container_tare_g;
     if (grams <= 0) throw new CanteenError(409, `the scale of station ${stationId} shows ${grams} g net; put the sample on it`);
     return { grams, source: 'scale' };
@@ -375,19 +380,13 @@ export class RecordsModule {
     this.publish(true);
   }
 
+  /** Today's records on the bus after every change (and when a reminder changes what today looks like). */
   private publish(force: boolean): void {
-    if (this.listeners.size === 0) return;
     const m = this.today();
     const text = JSON.stringify({ ...m, at: 0 });
     if (!force && text === this.published) return;
     this.published = text;
-    for (const fn of this.listeners) {
-      try {
-        fn(m);
-      } catch (err) {
-        this.logger.error({ err }, 'records listener failed');
-      }
-    }
+    this.bus.emit('records:update', m);
   }
 
   /** Hands the outbox every record it has not taken yet (refused over budget, or a crash in between); the keys make a repeat harmless. */
