@@ -29,6 +29,7 @@ export const canteenFeature = feature({
       put: ctx.put,
       recognizer: modelOk ? await dishRecognition(ctx) : undefined,
       timeZone: ctx.loaded.site.timezone,
+      now: ctx.clock,
     });
     await canteen.start();
     const sales: SalesPort = {
