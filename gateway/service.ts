@@ -151,9 +151,9 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       if (started.routes) routes.push(started.routes);
       if (started.ports) ports.provide(f.name, started.ports);
     }
-    const kitchen = ports.need('kitchenBoard', 'service');
-    const biometrics = ports.need('facePay', 'service');
-    const kitchenSensors = ports.need('kitchenSensors', 'service');
+    const kitchen = ports.need('kitchenBoard', SERVICE);
+    const biometrics = ports.need('facePay', SERVICE);
+    const kitchenSensors = ports.need('kitchenSensors', SERVICE);
     const cameraHealth = () => cameraReports(cameras, (id) => kitchen.detection(id));
     watchCameras(metrics, cameraHealth);
 
@@ -188,7 +188,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
         { name: 'settings', check: () => ({ bytes: statSync(path.join(config.paths.data_dir, SETTINGS_FILE)).size }) },
       ],
     });
-    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: ports.need('energySummary', 'sockets'), outboxStatus, records: ports.need('records', 'sockets'), alerts: { current: () => kitchen.currentAlerts() }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s, disk)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
+    const { io, detach } = attachSockets(app.server, { auth, logger: logger.child({ module: 'sockets' }), bus, tracker, live, metrics, site, startedAt, energySummary: ports.need('energySummary', SERVICE), outboxStatus, records: ports.need('records', SERVICE), alerts: { current: () => kitchen.currentAlerts() }, facePay: () => biometrics.available, kioskHandlers: [(s) => registerFaceEvents(biometrics, s, disk)], maxMessageBytes: (config.biometrics.max_frame_kb + 64) * 1024 });
     running.push({
       name: 'http',
       stop: async () => {

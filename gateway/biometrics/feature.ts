@@ -23,6 +23,7 @@ export const biometricsFeature = feature({
       sales: ctx.ports.need('sales', 'biometrics'),
       bus: ctx.bus,
       logger: ctx.logger,
+      now: ctx.clock,
     });
     await biometrics.start();
     return { routes: biometricsRoutes(biometrics), ports: { facePay: biometrics }, stop: () => biometrics.stop() };

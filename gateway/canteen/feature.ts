@@ -30,6 +30,7 @@ export const canteenFeature = feature({
       recognizer: modelOk ? await dishRecognition(ctx) : undefined,
       timeZone: ctx.loaded.site.timezone,
       scales: ctx.loaded.devices.scales,
+      now: ctx.clock,
     });
     await canteen.start();
     const sales: SalesPort = {

@@ -17,6 +17,7 @@ export const paymentsFeature = feature({
       bus: ctx.bus,
       put: ctx.put,
       logger: ctx.logger,
+      now: ctx.clock,
       qrSecret: readQrSecret(ctx.config, ctx.loaded.file),
       dataDir: ctx.loaded.paths.data_dir,
     });

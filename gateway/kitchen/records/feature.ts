@@ -19,6 +19,7 @@ export const recordsFeature = feature({
       put: ctx.put,
       logger: ctx.logger,
       timeZone: ctx.loaded.site.timezone,
+      now: ctx.clock,
       weights: ctx.ports.need('stationWeights', 'food-safety'),
     });
     records.start();
