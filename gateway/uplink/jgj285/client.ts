@@ -86,6 +86,8 @@ export interface Jgj285UplinkOptions {
   onClockOffset?: (offsetMs: number) => void;
   /** failures outside a send (heartbeats, reconnects while idle) */
   onError?: (err: Error) => void;
+  /** a frame from the platform was garbled (length, trailer, CRC, cipher or XML) and skipped; the running count */
+  onBadFrame?: (badFrames: number) => void;
 }
 
 /** The platform answered the login with fail: a wrong login_key, building_id or gateway_id. */
@@ -217,7 +219,7 @@ export class Jgj285Uplink implements Uplink {
   readonly id: string;
   readonly streams: Stream[] = ['intervals'];
   private readonly codec: FrameCodec;
-  private readonly o: Required<Omit<Jgj285UplinkOptions, 'aesIv' | 'estimatedError' | 'framing' | 'onClockOffset' | 'onError'>> & Jgj285UplinkOptions;
+  private readonly o: Required<Omit<Jgj285UplinkOptions, 'aesIv' | 'estimatedError' | 'framing' | 'onClockOffset' | 'onError' | 'onBadFrame'>> & Jgj285UplinkOptions;
   private readonly encoding: 'UTF-8' | 'UTF-16';
   private session: Session | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -273,7 +275,10 @@ export class Jgj285Uplink implements Uplink {
 
   async send(stream: Stream, batch: StoredRecord[], batchId: string, signal: AbortSignal): Promise<SendResult> {
     if (stream !== 'intervals') throw new BatchRejected(`the jgj285 uplink carries only intervals, not ${stream}`);
-    const { groups, rejected } = this.group(batch);
+    // One report per send: the forwarder commits each acknowledged period before the next
+    // is sent, so a kill -9 after an acknowledgement never sends that period again.
+    const prefix = this.firstPeriod(batch);
+    const { groups, rejected } = this.group(prefix);
     if (this.acked.batchId !== batchId) this.acked = { batchId, periods: new Map() };
     const linked = anySignal([signal, this.lifetime.signal]);
     const sig = linked.signal;
@@ -319,7 +324,7 @@ export class Jgj285Uplink implements Uplink {
         if (operation === 'continuous') this.st.continuousAcked += 1;
         this.acked.periods.set(g.start, refused);
       }
-      return { rejected };
+      return prefix.length < batch.length ? { rejected, upTo: prefix.at(-1)!.seq } : { rejected };
     } finally {
       linked.done();
     }
@@ -332,6 +337,31 @@ export class Jgj285Uplink implements Uplink {
     this.session?.kill(new Error('uplink closed'));
     this.session = undefined;
     await this.chain;
+  }
+
+  /** The batch's records up to (not including) the first reportable interval of a second period. */
+  private firstPeriod(batch: StoredRecord[]): StoredRecord[] {
+    let start: number | undefined;
+    let n = 0;
+    for (const r of batch) {
+      const s = this.reportableStart(r);
+      if (s !== undefined) {
+        if (start === undefined) start = s;
+        else if (s !== start) break;
+      }
+      n += 1;
+    }
+    return batch.slice(0, n);
+  }
+
+  /** The period start of a record that goes into a report; undefined for what is refused or skipped. */
+  private reportableStart(r: StoredRecord): number | undefined {
+    try {
+      const i = JSON.parse(r.json) as Partial<EnergyInterval>;
+      return typeof i?.meter === 'string' && Number.isFinite(i.start) && Number.isFinite(i.amount) && i.period === '15m' && this.o.meterFunctions[i.meter] ? i.start : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Groups a batch's intervals by period start; what cannot be reported is refused with its reason. */
@@ -396,7 +426,7 @@ export class Jgj285Uplink implements Uplink {
     try {
       const socket = await connectTcp(host, port, timeoutMs, signal);
       this.st.connects += 1;
-      const s = new Session(socket, this.codec, () => (this.frameSeq = (this.frameSeq + 1) >>> 0), () => void (this.st.badFrames += 1), this.encoding);
+      const s = new Session(socket, this.codec, () => (this.frameSeq = (this.frameSeq + 1) >>> 0), () => this.o.onBadFrame?.(++this.st.badFrames), this.encoding);
       try {
         const seq = await s.request(this.message({ kind: 'id_validate', operation: 'request' }), (b) => b.kind === 'id_validate' && b.operation === 'sequence', 'login sequence', timeoutMs, signal);
         if (seq.kind !== 'id_validate' || seq.operation !== 'sequence') throw new Error('unexpected answer');
@@ -500,7 +530,7 @@ function connectTcp(host: string, port: number, timeoutMs: number, signal: Abort
 }
 
 /** The uplink from its config entry (secrets already read into strings). `boxId` is not sent: the platform knows the box by gateway_id. */
-export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, hooks: Pick<Jgj285UplinkOptions, 'onClockOffset' | 'onError'> = {}): Jgj285Uplink {
+export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, hooks: Pick<Jgj285UplinkOptions, 'onClockOffset' | 'onError' | 'onBadFrame'> = {}): Jgj285Uplink {
   const wire = resolveWire(config);
   return new Jgj285Uplink({
     id: config.id,
@@ -560,6 +590,7 @@ export const jgj285Uplink = uplinkEntry({
     const uplink = createJgj285Uplink(u, boxId, {
       onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
       onError: (err) => logger.warn({ uplink: u.id, err: err.message }, 'jgj285 session error'),
+      onBadFrame: (badFrames) => logger.warn({ uplink: u.id, badFrames }, 'jgj285 garbled frame from the platform skipped'),
     });
     uplink.keepOnline();
     return uplink;
