@@ -216,7 +216,7 @@ describe('jgj285 config', () => {
     expect(jgj285UplinkSchema.safeParse({ ...minimal, colour: 'red' }).success).toBe(false);
     expect(jgj285UplinkSchema.safeParse({ ...minimal, meter_functions: { m1: { coding: 'kitchen' } } }).success).toBe(false);
     expect(jgj285UplinkSchema.safeParse({ ...minimal, streams: ['readings'] }).success).toBe(false);
-    expect(jgj285UplinkSchema.parse({ ...minimal, meter_functions: { m1: { coding: '01D20' } } }).meter_functions.m1).toEqual({ function: '1', coding: '01D20' });
+    expect(jgj285UplinkSchema.parse({ ...minimal, meter_functions: { m1: { coding: '01D20' } } }).meter_functions.m1).toEqual({ function: '1', coding: '01D20', value: 'reading' });
   });
 
   it('describes every key (for docs/config.md)', () => {

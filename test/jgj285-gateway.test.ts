@@ -23,7 +23,9 @@ const AES = 'abcdefghijklmnop';
 const LOGIN = 'login-secret';
 const NINGBO_IV = 'ponmlkjihgfedcba';
 const Q = 900_000;
-const METERS = { 'main-meter': { function: '1', coding: '01D20' }, lighting: { meter: 'L-01', function: '2', coding: '01A00' } };
+// main-meter: its counter at the period end as function 1 (the guideline's raw value) and its consumption as function 2
+const METERS = { 'main-meter': { function: '1', coding: '01D20', consumption_function: '2' }, lighting: { meter: 'L-01', function: '2', coding: '01A00', value: 'consumption' } };
+const RECORDS_PER_PERIOD = 3;
 
 let cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -81,7 +83,7 @@ function seed(dataDir: string, starts: number[]): void {
   const outbox = new Outbox(db, 'box-seeded');
   for (const start of starts)
     for (const meter of Object.keys(METERS)) {
-      const i: EnergyInterval = { meter, medium: 'electricity', unit: 'kWh', period: '15m', start, end: start + Q, amount: (start / Q) % 7, estimated: false, anomalies: 0 };
+      const i: EnergyInterval = { meter, medium: 'electricity', unit: 'kWh', period: '15m', start, end: start + Q, amount: (start / Q) % 7, estimated: false, anomalies: 0, reading: 1000 + start / Q };
       outbox.appendNow('intervals', i, { key: `${i.meter}:${i.period}:${i.start}` });
     }
   outbox.close();
@@ -120,14 +122,21 @@ describe.each(['guideline', 'server3', 'ningbo-2018'] as const)('jgj285 profile 
     expect([...rx.acksByTime.values()].every((n) => n === 1)).toBe(true);
     const got = (sim.ledger.recent.get('intervals') ?? []).map((r) => r.payload as { time: string; operation: string; parser?: string; meter: string; coding: string; name?: string });
     const seeded = got.filter((p) => want.includes(p.time));
-    expect(seeded).toHaveLength(16);
+    expect(seeded).toHaveLength(8 * RECORDS_PER_PERIOD);
     // in order, oldest first; every period but the latest closed one is a `continuous` resend
     expect([...new Set(seeded.map((p) => p.time))]).toEqual(want);
-    expect(seeded.filter((p) => p.operation === 'continuous').map((p) => p.time)).toEqual(want.slice(0, 7).flatMap((t) => [t, t]));
-    expect(seeded.filter((p) => p.time === want[7]).map((p) => p.operation)).toEqual(['report', 'report']);
+    expect(seeded.filter((p) => p.operation === 'continuous').map((p) => p.time)).toEqual(want.slice(0, 7).flatMap((t) => [t, t, t]));
+    expect(seeded.filter((p) => p.time === want[7]).map((p) => p.operation)).toEqual(['report', 'report', 'report']);
     expect(seeded.every((p) => p.parser === 'yes')).toBe(true);
-    expect(seeded.find((p) => p.meter === 'main-meter')).toMatchObject({ coding: '01D20', name: '厨房餐厅' });
-    expect(seeded.find((p) => p.meter === 'L-01')).toMatchObject({ coding: '01A00', name: '照明插座用电' });
+    // raw value (the counter at the period end) and, where configured, the consumption, with the sub-item's Chinese name
+    const first = starts[0]!;
+    expect(seeded.filter((p) => p.time === want[0])).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ meter: 'main-meter', function: '1', coding: '01D20', name: '厨房餐厅', value: 1000 + first / Q }),
+        expect.objectContaining({ meter: 'main-meter', function: '2', coding: '01D20', name: '厨房餐厅', value: Number(((first / Q) % 7).toFixed(2)) }),
+        expect.objectContaining({ meter: 'L-01', function: '2', coding: '01A00', name: '照明插座用电', value: Number(((first / Q) % 7).toFixed(2)) }),
+      ]),
+    );
     expect(sim.ledger.report().intervals).toMatchObject({ duplicates: 0 });
     expect(rx.counters).toMatchObject({ faulted: 2, badCrc: 0, badXml: 0 });
     await expect.poll(async () => (await staffLinks(gw)).find((l) => l.uplink === 'energy')?.state, { timeout: 10_000 }).toBe('online');
@@ -227,7 +236,7 @@ async function killAndRestart(acked: number): Promise<void> {
       throw new Error(`${e.message}: kill after ${acked} acknowledged; acknowledgements per period ${JSON.stringify([...rx.acksByTime])}; ${JSON.stringify(rx.counters)}`);
     });
   expect([...rx.acksByTime.values()].every((n) => n === 1)).toBe(true);
-  // the one report taken without an ack came again (two meters): the platform recognises the duplicates
-  expect(sim.ledger.report().intervals).toMatchObject({ duplicates: 2 });
-  expect(new Set(sim.ledger.ids('intervals').filter((id) => want.some((t) => id.endsWith(t)))).size).toBe(16);
+  // the one report taken without an ack came again (three functions): the platform recognises the duplicates
+  expect(sim.ledger.report().intervals).toMatchObject({ duplicates: RECORDS_PER_PERIOD });
+  expect(new Set(sim.ledger.ids('intervals').filter((id) => want.some((t) => id.endsWith(t)))).size).toBe(8 * RECORDS_PER_PERIOD);
 }

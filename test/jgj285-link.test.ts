@@ -23,7 +23,11 @@ const AES = 'abcdefghijklmnop';
 const LOGIN = 'login-secret';
 const T0 = Date.UTC(2025, 0, 1, 0, 0); // 08:00 in Shanghai
 const Q = 900_000;
-const METERS = { 'kitchen-main': { function: '1', coding: '01D20' }, lighting: { meter: 'L-01', function: '2', coding: '01A00' }, 'water-main': { function: '1', coding: '02000' } };
+const METERS = {
+  'kitchen-main': { function: '1', coding: '01D20', value: 'consumption' },
+  lighting: { meter: 'L-01', function: '2', coding: '01A00', value: 'consumption' },
+  'water-main': { function: '1', coding: '02000', value: 'consumption' },
+} as const;
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -217,6 +221,25 @@ describe('jgj285 reports', () => {
     expect(result.rejected).toEqual([{ id: 'box:intervals:1', reason: 'platform refused the report of 20250101080000: bad coding' }]);
     expect(rx.counters).toMatchObject({ reports: 4, faulted: 2, loginsPassed: 2 }); // 08:00 refused, 08:15 reset, then 08:15 and 08:30
     expect(ledger.report().intervals).toMatchObject({ unique: 2, duplicates: 0 });
+  });
+
+  it('sends the counter at the period end as the raw function value, the consumption beside it where configured, and refuses an interval without a reading', async () => {
+    const { rx, ledger } = await receiver();
+    const u = uplink(rx.port, {
+      meterFunctions: { 'kitchen-main': { function: '1', coding: '01D20', consumption_function: '9' }, lighting: { meter: 'kitchen-main', function: '1', coding: '01A00' } },
+    });
+    const result = await sendAll(u, stored([interval('kitchen-main', 0, 1.25, { reading: 4321.5 }), interval('lighting', 0, 2, { reading: 7 }), interval('kitchen-main', 1, 1)]));
+    expect(result.rejected).toEqual([
+      { id: 'box:intervals:2', reason: 'meter "lighting": platform meter kitchen-main function 1 already carries another meter\'s reading; readings cannot be summed' },
+      {
+        id: 'box:intervals:3',
+        reason: 'meter "kitchen-main": no counter reading known at the end of its period (no reading came after it, or a counter anomaly followed), so no raw value to report; map it with value: consumption to send the consumption',
+      },
+    ]);
+    expect(ledger.recent.get('intervals')!.map((r) => r.payload)).toEqual([
+      expect.objectContaining({ meter: 'kitchen-main', function: '1', coding: '01D20', name: '厨房餐厅', value: 4321.5, parser: 'yes', operation: 'continuous' }),
+      expect.objectContaining({ meter: 'kitchen-main', function: '9', coding: '01D20', name: '厨房餐厅', value: 1.25 }),
+    ]);
   });
 
   it('refuses other streams as a batch (it never carries them)', async () => {

@@ -19,7 +19,6 @@ import { loginDigest } from '../../uplink/jgj285/client.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from '../../uplink/jgj285/frame.ts';
 import { PROFILE_TABLE, type AckForm, type ProfileName } from '../../uplink/jgj285/profiles.ts';
 import { buildMessage, formatTime, parseMessage, type Body, type Message } from '../../uplink/jgj285/xml.ts';
-import { subItemName } from '../../energy/subitems.ts';
 import type { Ledger, ReceivedRecord } from './ledger.ts';
 
 /** `after`: reports handled normally first; `times`: reports faulted, then `then` (default ok) takes over. */
@@ -278,7 +277,7 @@ export class Jgj285Receiver {
           id,
           seq,
           at,
-          payload: { building_id: buildingId, gateway_id: gatewayId, operation: b.operation, parser: b.parser, meter: m.id, function: fn.id, coding: fn.coding, name: fn.coding === undefined ? undefined : subItemName(fn.coding), error: fn.error, value: Number(fn.value), time: b.time },
+          payload: { building_id: buildingId, gateway_id: gatewayId, operation: b.operation, parser: b.parser, meter: m.id, function: fn.id, coding: fn.coding, name: fn.name, error: fn.error, value: Number(fn.value), time: b.time },
         };
       }),
     );

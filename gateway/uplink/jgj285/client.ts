@@ -14,8 +14,10 @@
 //
 // Reports: the batch's records are grouped by period start; a report holds one
 // <meter id> per platform meter with one <function id coding> per mapped
-// function (meter_functions), the value the period's consumption (kWh, m³)
-// with value_decimals decimals, and <parser>yes</parser> (the guideline's flag
+// function (meter_functions), the value the meter's cumulative counter at the
+// period end (the guideline's raw function value; `value: consumption` sends the
+// period's consumption instead, `consumption_function` both) with value_decimals
+// decimals, the sub-item's Chinese name as name="…", and <parser>yes</parser> (the guideline's flag
 // for values already parsed into engineering units; server3's ReportClient sends
 // it the same way). A period older than the latest closed one (the box was
 // offline, or the platform was) goes as <data operation="continuous">, the
@@ -36,6 +38,7 @@
 // and the platform has to recognise it (same gateway, meter, function, time).
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import { subItemName } from '../../energy/subitems.ts';
 import type { EnergyInterval } from '../../wire/energy.ts';
 import type { StoredRecord } from '../../outbox/outbox.ts';
 import type { Stream } from '../../wire/streams.ts';
@@ -54,6 +57,10 @@ export interface MeterFunction {
   meter?: string;
   function: string;
   coding: string;
+  /** what the function carries: the counter at the period end (default, the guideline's raw value) or the period's consumption */
+  value?: 'reading' | 'consumption';
+  /** also send the consumption under this function id */
+  consumption_function?: string;
 }
 
 export interface Jgj285UplinkOptions {
@@ -80,6 +87,8 @@ export interface Jgj285UplinkOptions {
   md5Case?: 'lower' | 'upper';
   /** acknowledgement forms accepted (profiles.ts); default both */
   ackForms?: AckForm[];
+  /** each <function> carries name="…" (the sub-item's Chinese name); default true */
+  functionNames?: boolean;
   /** the report's <parser> element; default yes */
   parser?: 'yes' | 'no' | 'omit';
   /** each heartbeat answer: platform clock minus ours, ms */
@@ -246,7 +255,7 @@ export class Jgj285Uplink implements Uplink {
   };
 
   constructor(opts: Jgj285UplinkOptions) {
-    this.o = { timeZone: 'Asia/Shanghai', reportTime: 'start', valueDecimals: 2, unmapped: 'reject', md5Input: 'sequence+key', md5Case: 'lower', ackForms: [...ACK_FORMS], parser: 'yes', ...opts };
+    this.o = { timeZone: 'Asia/Shanghai', reportTime: 'start', valueDecimals: 2, unmapped: 'reject', md5Input: 'sequence+key', md5Case: 'lower', ackForms: [...ACK_FORMS], parser: 'yes', functionNames: true, ...opts };
     this.id = opts.id;
     const key = parseKey16(opts.aesKey, 'aes_key');
     this.codec = new FrameCodec(key, resolveIv(opts.aesIv, key), opts.framing);
@@ -299,6 +308,7 @@ export class Jgj285Uplink implements Uplink {
           functions: [...fns].map(([fid, f]) => ({
             id: fid,
             coding: f.coding,
+            name: this.o.functionNames ? subItemName(f.coding) : undefined,
             error: f.flagged && this.o.estimatedError !== undefined ? this.o.estimatedError : undefined,
             value: f.value.toFixed(this.o.valueDecimals),
           })),
@@ -390,18 +400,32 @@ export class Jgj285Uplink implements Uplink {
         continue;
       }
       const start = i.start!;
-      let g = byStart.get(start);
+      const meterId = map.meter ?? i.meter;
+      const g0 = byStart.get(start);
+      const asReading = (map.value ?? 'reading') === 'reading';
+      if (asReading && !Number.isFinite(i.reading)) {
+        rejected.push({ id: r.id, reason: `meter "${i.meter}": no counter reading known at the end of its period (no reading came after it, or a counter anomaly followed), so no raw value to report; map it with value: consumption to send the consumption` });
+        continue;
+      }
+      if (asReading && g0?.meters.get(meterId)?.get(map.function)) {
+        rejected.push({ id: r.id, reason: `meter "${i.meter}": platform meter ${meterId} function ${map.function} already carries another meter's reading; readings cannot be summed` });
+        continue;
+      }
+      let g = g0;
       if (!g) byStart.set(start, (g = { start, end: Number.isFinite(i.end) ? i.end! : start + PERIOD_MS, ids: [], meters: new Map() }));
       g.ids.push(r.id);
-      const meterId = map.meter ?? i.meter;
       let fns = g.meters.get(meterId);
       if (!fns) g.meters.set(meterId, (fns = new Map()));
-      const f = fns.get(map.function);
       const flagged = !!i.estimated || (i.anomalies ?? 0) > 0;
-      if (f) {
-        f.value += i.amount!;
-        f.flagged ||= flagged;
-      } else fns.set(map.function, { coding: map.coding, value: i.amount!, flagged });
+      const add = (fid: string, value: number) => {
+        const f = fns.get(fid);
+        if (f) {
+          f.value += value;
+          f.flagged ||= flagged;
+        } else fns.set(fid, { coding: map.coding, value, flagged });
+      };
+      add(map.function, asReading ? i.reading! : i.amount!);
+      if (map.consumption_function !== undefined) add(map.consumption_function, i.amount!);
     }
     return { groups: [...byStart.values()].sort((a, b) => a.start - b.start), rejected };
   }
@@ -548,6 +572,7 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
     estimatedError: config.estimated_error,
     meterFunctions: config.meter_functions,
     unmapped: config.unmapped_meters,
+    functionNames: config.function_names,
     ...wire,
     ...hooks,
   });
