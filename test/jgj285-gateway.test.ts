@@ -16,6 +16,9 @@ import { openDatabase } from '../gateway/store/sqlite.ts';
 import { formatTime } from '../gateway/uplink/jgj285/xml.ts';
 import type { ProfileName } from '../gateway/uplink/jgj285/profiles.ts';
 import type { EnergyInterval } from '../gateway/wire/energy.ts';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { cli } from './helpers/cli.ts';
 import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
 import { freePort } from './helpers/ports.ts';
 
@@ -166,6 +169,27 @@ describe.each(['guideline', 'server3', 'ningbo-2018'] as const)('jgj285 profile 
     expect(rx.counters).toMatchObject({ loginsPassed: 0, reports: 0 });
     expect(sim.ledger.report()).toEqual({});
   }, 60_000);
+});
+
+describe('jgj285 config check', () => {
+  it('names a wrong profile with "did you mean", and a sub-item code outside the table with the nearest valid codes', async () => {
+    const config = await gatewayConfig('server3', 8600);
+    const uplink = (config.uplinks as Record<string, unknown>[])[0]!;
+    uplink.profile = 'sever3';
+    uplink.meter_functions = { 'main-meter': { function: '1', coding: '01D2C' } };
+    config.energy = { groups: [{ id: 'kitchen', name: '厨房', sub_item: '01B30', meters: ['main-meter'] }] };
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-jgj-cfg-')), 'gateway.yaml');
+    writeFileSync(file, stringify(config));
+    const r = cli(['config', 'check', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.json().errors).toEqual(
+      expect.arrayContaining([
+        { path: 'uplinks[0].profile', message: 'got "sever3" (string); unknown profile; did you mean "server3"? expected one of guideline, server3, ningbo-2018, custom' },
+        { path: 'uplinks[0].meter_functions.main-meter.coding', message: 'got "01D2C" (string); not in the sub-item code table (分项能耗编码); nearest valid codes: 01D20 厨房餐厅, 01D2A 炊事, 01D2B 厨房通风' },
+        { path: 'energy.groups[0].sub_item', message: 'got "01B30" (string); not in the sub-item code table (分项能耗编码); nearest valid codes: 01B00 空调用电, 01B10 冷热站, 01B20 空调末端' },
+      ]),
+    );
+  }, 30_000);
 });
 
 describe('jgj285 acknowledgements against the running gateway', () => {

@@ -59,6 +59,6 @@ function jgj285Options(values: Record<string, unknown>) {
   if (!aesKey) throw new UsageError('--jgj-aes-key: missing; expected the AES-128 key (16 characters or 32 hex digits) with --jgj-port');
   if (!loginKey) throw new UsageError('--jgj-login-key: missing; expected the login key with --jgj-port');
   const profile = values['jgj-profile'] as string | undefined;
-  if (profile !== undefined && !(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--jgj-profile: ${unknownProfileMessage(profile)}`);
+  if (profile !== undefined && !(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--jgj-profile: got "${profile}": ${unknownProfileMessage(profile)}`);
   return { host: (values.host as string | undefined) ?? '127.0.0.1', port, aesKey, loginKey, aesIv: values['jgj-aes-iv'] as string | undefined, profile: profile as ProfileName | undefined };
 }

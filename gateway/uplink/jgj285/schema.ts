@@ -112,7 +112,7 @@ export const jgj285UplinkSchema = z.strictObject({
   if (iv === 'given' && (u.aes_iv === undefined || u.aes_iv === 'zero' || u.aes_iv === 'key'))
     ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `profile ${p} needs the IV the platform issued: 16 characters or 32 hex digits` });
   if (iv !== 'given' && u.aes_iv !== undefined && u.aes_iv !== iv)
-    ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `got "${u.aes_iv}", but profile ${p} fixes the IV to ${iv === 'key' ? '"key" (IV = key)' : '"zero"'}; remove aes_iv, or use profile: custom` });
+    ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `profile ${p} fixes the IV to ${iv === 'key' ? '"key" (IV = key)' : '"zero"'}; remove aes_iv, or use profile: custom` });
 });
 
 export type Jgj285UplinkConfig = z.output<typeof jgj285UplinkSchema>;
