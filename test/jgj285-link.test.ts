@@ -242,6 +242,19 @@ describe('jgj285 reports', () => {
     ]);
   });
 
+  it('waits on past a request of the platform (server3 net_query) and takes the acknowledgement after it; an odd answer is an error quoting it', async () => {
+    const { rx } = await receiver();
+    const query = '<?xml version="1.0" encoding="utf-8"?><root><common><building_id>330100A001</building_id><gateway_id>01</gateway_id><type>query</type></common><net_query operation="query"><query>query</query></net_query></root>';
+    rx.fault = { mode: 'prefix', xml: query, times: 1 };
+    const u = uplink(rx.port);
+    expect((await sendAll(u, stored([interval('kitchen-main', 0, 1)]))).errors).toEqual([]);
+    expect(rx.counters).toMatchObject({ reports: 1, reportsAcked: 1, faulted: 1 });
+    rx.fault = { mode: 'odd-answer', xml: '<root><common><type>report_ack</type></common><data operation="report_ack"><result>maybe</result></data></root>' };
+    await expect(u.send('intervals', stored([interval('kitchen-main', 1, 1)]), 'b2', new AbortController().signal)).rejects.toThrow(
+      /^unknown answer from the platform \(<data operation="report_ack"> without a <result> or <report_ack> of pass or fail\): <root>.*<result>maybe<\/result>/,
+    );
+  });
+
   it('refuses other streams as a batch (it never carries them)', async () => {
     const u = uplink(1);
     expect(u.streams).toEqual(['intervals']);

@@ -14,7 +14,7 @@ export const simProvince: Command = {
     '  POST /ingest/<stream>  batches from the HTTP uplink (bearer token and HMAC checked when set)',
     '  GET  /report           per stream: received, unique, duplicates, outOfOrder, maxSeq, gaps, rejected',
     '  --jgj-profile P        framing, IV and acknowledgement form of that platform profile (default custom: the uplink defaults)',
-    '  POST /control/jgj285   {"fault": {"mode": "ok"|"hang"|"reset"|"reset-after-take"|"refuse"|"odd-answer"|"garble", …}, "clockSkewMs": n}',
+    '  POST /control/jgj285   {"fault": {"mode": "ok"|"hang"|"reset"|"reset-after-take"|"refuse"|"odd-answer"|"garble"|"prefix", …}, "clockSkewMs": n}',
     '  POST /control          {"mode": "ok" | "error" (with "status") | "hang" | "slow" (with "delayMs") | "reset" | "reject-record" (with "idPattern")}',
     '  POST /backfill         {"stream", "fromSeq", "toSeq"}: ask the sender for that range again with the next answer',
     '  GET  /ids/<stream>     ids of the unique records received, in arrival order',

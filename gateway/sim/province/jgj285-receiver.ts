@@ -38,6 +38,8 @@ export type Jgj285Fault =
   | { mode: 'hang'; after?: number; take?: boolean }
   /** a garbled frame (bad CRC) and noise before the acknowledgement: the uplink must skip it and take the ack */
   | ({ mode: 'garble' } & Limited)
+  /** a message of its own (e.g. server3's net_query) before the acknowledgement: not an answer, the uplink must wait on */
+  | ({ mode: 'prefix'; xml: string } & Limited)
   /** acknowledge reports with result=fail and this reason, taking nothing */
   | ({ mode: 'refuse'; reason?: string } & Limited)
   /** answer reports with this XML (a form no uplink knows), taking nothing */
@@ -254,6 +256,10 @@ export class Jgj285Receiver {
         const bad = this.codec.encode(seq, buildMessage({ building_id: msg.building_id, gateway_id: msg.gateway_id, body: ack(b.sequence, 'pass') }, this.encoding));
         bad[14]! ^= 0xff; // inside the cipher text: the CRC no longer matches
         conn.socket.write(Buffer.concat([Buffer.from('garbage'), bad]));
+      }
+      if (f.mode === 'prefix' && active) {
+        this.faulted(f);
+        conn.socket.write(this.codec.encode(seq, f.xml));
       }
       this.counters.reportsAcked += 1;
       this.acksByTime.set(b.time, (this.acksByTime.get(b.time) ?? 0) + 1);

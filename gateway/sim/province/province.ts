@@ -81,7 +81,7 @@ export class ProvinceSim {
       try {
         if (!this.jgj285) throw new Error('no jgj285 receiver (start with --jgj-port)');
         const r = JSON.parse(body.toString('utf8')) as { fault?: Jgj285Fault; clockSkewMs?: number };
-        const modes = ['ok', 'reset-after-take', 'reset', 'hang', 'refuse', 'odd-answer', 'garble'];
+        const modes = ['ok', 'reset-after-take', 'reset', 'hang', 'refuse', 'odd-answer', 'garble', 'prefix'];
         if (r.fault !== undefined && !modes.includes(r.fault.mode)) throw new Error(`fault.mode must be one of ${modes.join(', ')}`);
         if (r.clockSkewMs !== undefined && !Number.isFinite(r.clockSkewMs)) throw new Error('clockSkewMs: expected a number of ms');
         if (r.fault) this.jgj285.fault = r.fault;

@@ -48,7 +48,7 @@ import { BatchRejected, type SendResult, type Uplink } from '../uplink.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from './frame.ts';
 import { ACK_FORMS, PROFILE_TABLE, type AckForm, type ProfileName } from './profiles.ts';
 import { jgj285FramingSchema, jgj285UplinkSchema, type LoadedJgj285Uplink } from './schema.ts';
-import { buildMessage, formatTime, parseMessage, parseTime, type Body, type Message, type ReportMeter } from './xml.ts';
+import { buildMessage, child, childText, formatTime, parseMessage, parseTime, parseXml, type Body, type Message, type ReportMeter } from './xml.ts';
 
 const PERIOD_MS = 900_000;
 
@@ -136,6 +136,18 @@ export function loginDigest(sequence: string, key: string, input: 'sequence+key'
 
 type Match = (b: Body) => boolean;
 
+/** Unreadable XML, or a <data>/<report_config> body, or a <type> naming an acknowledgement: an answer to a report we cannot take. */
+function looksLikeReportAnswer(xml: string): boolean {
+  let root;
+  try {
+    root = parseXml(xml);
+  } catch {
+    return true;
+  }
+  const type = childText(child(root, 'common') ?? root, 'type') ?? '';
+  return /ack/i.test(type) || root.children.some((c) => c.name === 'data' || c.name === 'report_config');
+}
+
 /** One TCP connection: frames in and out, one request awaiting its answer at a time. */
 class Session {
   dead: Error | undefined;
@@ -160,9 +172,10 @@ class Session {
         try {
           msg = parseMessage(ev.xml);
         } catch (err) {
-          // a whole, decrypted frame that is no message we know: an answer to a report is an error that says what came
-          if (this.waiter?.strict) this.waiter.reject(new Jgj285UnknownAnswer(`unknown answer from the platform (${(err as Error).message}): ${quote(ev.xml)}`));
-          else this.onBadFrame(); // unreadable XML
+          // a whole, decrypted frame that is no message we know: what looks like an answer to a report is an error
+          // that says what came; a platform's own request (server3's query, archives …) is not an answer and is ignored
+          if (this.waiter?.strict && looksLikeReportAnswer(ev.xml)) this.waiter.reject(new Jgj285UnknownAnswer(`unknown answer from the platform (${(err as Error).message}): ${quote(ev.xml)}`));
+          else this.onBadFrame(); // unreadable XML, or a request we do not serve
           continue;
         }
         if (this.waiter?.match(msg.body)) this.waiter.resolve(msg.body);
