@@ -126,6 +126,29 @@ describe('energy accountant', () => {
     expect(closed).toHaveLength(1);
     expect(closed[0]).toMatchObject({ meter: 'main', period: '15m', start: T0, end: T0 + 15 * MIN, unit: 'kWh' });
     expect(closed[0]!.amount).toBeCloseTo(2.5, 9);
+    // the counter at the period end, for uplinks that report raw values (JGJ/T 285): 13 less the 0.5 booked after it
+    expect(closed[0]!.reading).toBeCloseTo(12.5, 6);
+  });
+
+  it('gives no reading at a period end when no reading came after it, or a counter anomaly followed', () => {
+    const silent = freshDb();
+    const closed: EnergyInterval[] = [];
+    const acc = new EnergyAccountant(silent, [main], TZ, undefined, (i) => void closed.push(i), T0);
+    acc.book(reading('main', T0, 'energy_import', 10));
+    acc.book(reading('main', T0 + 14 * MIN, 'energy_import', 12));
+    acc.flush(T0 + 20 * MIN);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.reading).toBeUndefined();
+
+    const jumped = freshDb();
+    const closed2: EnergyInterval[] = [];
+    const acc2 = new EnergyAccountant(jumped, [main], TZ, undefined, (i) => void closed2.push(i), T0);
+    acc2.book(reading('main', T0, 'energy_import', 10));
+    acc2.book(reading('main', T0 + 14 * MIN, 'energy_import', 12));
+    acc2.book(reading('main', T0 + 16 * MIN, 'energy_import', 5)); // backwards: an anomaly, not booked
+    acc2.flush(T0 + 17 * MIN);
+    expect(closed2).toHaveLength(1);
+    expect(closed2[0]!.reading).toBeUndefined();
   });
 });
 

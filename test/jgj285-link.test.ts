@@ -23,7 +23,11 @@ const AES = 'abcdefghijklmnop';
 const LOGIN = 'login-secret';
 const T0 = Date.UTC(2025, 0, 1, 0, 0); // 08:00 in Shanghai
 const Q = 900_000;
-const METERS = { 'kitchen-main': { function: '1', coding: '01D20' }, lighting: { meter: 'L-01', function: '2', coding: '01A00' }, 'water-main': { function: '1', coding: '02000' } };
+const METERS = {
+  'kitchen-main': { function: '1', coding: '01D20', value: 'consumption' },
+  lighting: { meter: 'L-01', function: '2', coding: '01A00', value: 'consumption' },
+  'water-main': { function: '1', coding: '02000', value: 'consumption' },
+} as const;
 
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -60,6 +64,28 @@ function uplink(port: number, over: Partial<Jgj285UplinkOptions> = {}) {
 function interval(meter: string, k: number, amount: number, extra: Partial<EnergyInterval> = {}): EnergyInterval {
   const water = meter.startsWith('water');
   return { meter, medium: water ? 'water' : 'electricity', unit: water ? 'm3' : 'kWh', period: '15m', start: T0 + k * Q, end: T0 + (k + 1) * Q, amount, estimated: false, anomalies: 0, ...extra };
+}
+
+/** Sends a batch as the forwarder does: again from after `upTo` until all of it was taken; `retries` failures are retried. */
+async function sendAll(u: Jgj285Uplink, batch: StoredRecord[], retries = 0) {
+  const rejected: { id: string; reason: string }[] = [];
+  const errors: string[] = [];
+  let sends = 0;
+  while (batch.length) {
+    sends += 1;
+    let r;
+    try {
+      r = await u.send('intervals', batch, `b${batch[0]!.seq}-${batch.at(-1)!.seq}`, new AbortController().signal);
+    } catch (err) {
+      errors.push((err as Error).message);
+      if (errors.length > retries) throw err;
+      continue;
+    }
+    rejected.push(...(r.rejected ?? []));
+    if (r.upTo === undefined) break;
+    batch = batch.filter((b) => b.seq > r.upTo!);
+  }
+  return { rejected, errors, sends };
 }
 
 const stored = (payloads: unknown[]): StoredRecord[] => payloads.map((p, i) => ({ stream: 'intervals', seq: i + 1, id: `box:intervals:${i + 1}`, at: 0, json: JSON.stringify(p) }));
@@ -134,7 +160,8 @@ describe('jgj285 reports', () => {
       { ...interval('kitchen-main', 0, 6), period: '1h' },
       { hello: 'world' },
     ]);
-    const result = await u.send('intervals', batch, 'b1', new AbortController().signal);
+    const result = await sendAll(u, batch);
+    expect(result.sends).toBe(2); // one report, one send: 08:15 (first in the outbox), then 08:00 with the rest
     expect(result.rejected).toEqual([
       { id: 'box:intervals:5', reason: 'meter "fridge" has no meter_functions entry on uplink energy' },
       { id: 'box:intervals:6', reason: 'period 1h: only 15m intervals are reported over jgj285' },
@@ -146,8 +173,8 @@ describe('jgj285 reports', () => {
     expect(got.get(rxId('kitchen-main', 1))).toMatchObject({ value: 2.35, time: '20250101081500' });
     expect(got.get(rxId('lighting', 0))).toMatchObject({ meter: 'L-01', function: '2', coding: '01A00', value: 0.25, error: '1' });
     expect(got.get(rxId('water-main', 0))).toMatchObject({ coding: '02000', value: 0.12, error: undefined });
-    // periods in order: 08:00 first
-    expect(ledger.ids('intervals')[0]).toMatch(/:20250101080000$/);
+    // periods in the outbox's order: 08:15 was appended first
+    expect(ledger.ids('intervals')[0]).toMatch(/:20250101081500$/);
   });
 
   it('skips unmapped meters when told to, and maps the config through the factory', async () => {
@@ -184,16 +211,48 @@ describe('jgj285 reports', () => {
     ]);
   });
 
-  it('a batch retried after a failure keeps the refusals of periods answered before it and does not resend them', async () => {
+  it('takes one report per send: a refusal and a reset are answered period by period, nothing acknowledged is resent', async () => {
     const { rx, ledger } = await receiver();
     rx.fault = { mode: 'refuse', reason: 'bad coding', times: 1, then: { mode: 'reset', times: 1 } };
     const u = uplink(rx.port);
     const batch = stored([interval('kitchen-main', 0, 1), interval('kitchen-main', 1, 2), interval('kitchen-main', 2, 3)]);
-    await expect(u.send('intervals', batch, 'b1', new AbortController().signal)).rejects.toThrow(/connection/);
-    const result = await u.send('intervals', batch, 'b1', new AbortController().signal);
+    const result = await sendAll(u, batch, 1);
+    expect(result.errors).toEqual(['connection closed by the platform']);
     expect(result.rejected).toEqual([{ id: 'box:intervals:1', reason: 'platform refused the report of 20250101080000: bad coding' }]);
     expect(rx.counters).toMatchObject({ reports: 4, faulted: 2, loginsPassed: 2 }); // 08:00 refused, 08:15 reset, then 08:15 and 08:30
     expect(ledger.report().intervals).toMatchObject({ unique: 2, duplicates: 0 });
+  });
+
+  it('sends the counter at the period end as the raw function value, the consumption beside it where configured, and refuses an interval without a reading', async () => {
+    const { rx, ledger } = await receiver();
+    const u = uplink(rx.port, {
+      meterFunctions: { 'kitchen-main': { function: '1', coding: '01D20', consumption_function: '9' }, lighting: { meter: 'kitchen-main', function: '1', coding: '01A00' } },
+    });
+    const result = await sendAll(u, stored([interval('kitchen-main', 0, 1.25, { reading: 4321.5 }), interval('lighting', 0, 2, { reading: 7 }), interval('kitchen-main', 1, 1)]));
+    expect(result.rejected).toEqual([
+      { id: 'box:intervals:2', reason: 'meter "lighting": platform meter kitchen-main function 1 already carries another meter\'s reading; readings cannot be summed' },
+      {
+        id: 'box:intervals:3',
+        reason: 'meter "kitchen-main": no counter reading known at the end of its period (no reading came after it, or a counter anomaly followed), so no raw value to report; map it with value: consumption to send the consumption',
+      },
+    ]);
+    expect(ledger.recent.get('intervals')!.map((r) => r.payload)).toEqual([
+      expect.objectContaining({ meter: 'kitchen-main', function: '1', coding: '01D20', name: '厨房餐厅', value: 4321.5, parser: 'yes', operation: 'continuous' }),
+      expect.objectContaining({ meter: 'kitchen-main', function: '9', coding: '01D20', name: '厨房餐厅', value: 1.25 }),
+    ]);
+  });
+
+  it('waits on past a request of the platform (server3 net_query) and takes the acknowledgement after it; an odd answer is an error quoting it', async () => {
+    const { rx } = await receiver();
+    const query = '<?xml version="1.0" encoding="utf-8"?><root><common><building_id>330100A001</building_id><gateway_id>01</gateway_id><type>query</type></common><net_query operation="query"><query>query</query></net_query></root>';
+    rx.fault = { mode: 'prefix', xml: query, times: 1 };
+    const u = uplink(rx.port);
+    expect((await sendAll(u, stored([interval('kitchen-main', 0, 1)]))).errors).toEqual([]);
+    expect(rx.counters).toMatchObject({ reports: 1, reportsAcked: 1, faulted: 1 });
+    rx.fault = { mode: 'odd-answer', xml: '<root><common><type>report_ack</type></common><data operation="report_ack"><result>maybe</result></data></root>' };
+    await expect(u.send('intervals', stored([interval('kitchen-main', 1, 1)]), 'b2', new AbortController().signal)).rejects.toThrow(
+      /^unknown answer from the platform \(<data operation="report_ack"> without a <result> or <report_ack> of pass or fail\): <root>.*<result>maybe<\/result>/,
+    );
   });
 
   it('refuses other streams as a batch (it never carries them)', async () => {

@@ -171,7 +171,8 @@ export class EnergyAccountant {
     const handed = rows.flatMap((r) => {
       const m = this.meters.get(r.meter);
       if (!m) return [];
-      return [this.onIntervalClosed({ meter: r.meter, medium: m.medium, unit: m.unit, period: '15m', start: r.start, end: r.start + PERIOD_MS['15m'], amount: r.amount, estimated: r.estimated === 1, anomalies: r.anomalies })];
+      const end = r.start + PERIOD_MS['15m'];
+      return [this.onIntervalClosed({ meter: r.meter, medium: m.medium, unit: m.unit, period: '15m', start: r.start, end, amount: r.amount, estimated: r.estimated === 1, anomalies: r.anomalies, ...this.readingAt(r.meter, end) })];
     });
     const mark = this.db.prepare("INSERT INTO energy_announced (period, upto) VALUES ('15m', ?) ON CONFLICT (period) DO UPDATE SET upto = excluded.upto");
     this.announcing = this.announcing
@@ -181,6 +182,21 @@ export class EnergyAccountant {
         // Not handed on: try again from `from` at the next flush.
         this.lastClosed15m = Math.min(this.lastClosed15m, from);
       });
+  }
+
+  /**
+   * The counter at `end`: the latest counter less what was booked after `end` (all
+   * written: flush runs first). Unknown when no reading came after `end`, or when a
+   * counter anomaly after it (not booked) breaks the sum.
+   */
+  private readingAt(meter: string, end: number): { reading?: number } {
+    const b = this.baselines.get(meter);
+    if (!b || b.at < end) return {};
+    const later = this.db
+      .prepare("SELECT COALESCE(SUM(amount), 0) AS amount, COALESCE(SUM(anomalies), 0) AS anomalies FROM energy_intervals WHERE meter = ? AND period = '15m' AND start >= ?")
+      .get(meter, end) as { amount: number; anomalies: number };
+    if (later.anomalies > 0) return {};
+    return { reading: Math.round((b.value - later.amount) * 1e6) / 1e6 };
   }
 
   /** Books `delta` over [from, to) in proportion to each minute's share of it. */

@@ -75,28 +75,30 @@ export function subItemName(code: string): string | undefined {
   return BY_CODE.get(code)?.zh;
 }
 
-/** Positions that differ, for codes of the same length; otherwise the edit distance. */
+/** How far apart two codes are: a differing class or sub-item letter counts more than a differing level digit. */
 function distance(a: string, b: string): number {
+  const weights = [8, 8, 4, 2, 1];
+  if (a.length === b.length && a.length === weights.length) return [...a].reduce((d, c, i) => d + (c === b[i] ? 0 : weights[i]!), 0);
   const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++) dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return dp[a.length]![b.length]!;
+  return 8 * dp[a.length]![b.length]!;
 }
 
 /** The table's codes closest to `code` (upper-cased first), best first, at most `n`. */
 export function nearestSubItems(code: string, n = 3): SubItem[] {
   const want = code.toUpperCase();
-  return SUB_ITEMS.map((s) => ({ s, d: distance(want, s.code) + (s.code.slice(0, 2) === want.slice(0, 2) ? 0 : 0.5) }))
+  return SUB_ITEMS.map((s) => ({ s, d: distance(want, s.code) }))
     .sort((a, b) => a.d - b.d || a.s.code.localeCompare(b.s.code))
     .slice(0, n)
     .map((x) => x.s);
 }
 
-/** The config error for a code outside the table: names the nearest valid codes with their Chinese names. */
+/** The config error for a code outside the table (the config check prefixes the value): the nearest valid codes with their Chinese names. */
 export function unknownSubItemMessage(code: string): string {
   const near = nearestSubItems(code)
     .map((s) => `${s.code} ${s.zh}`)
     .join(', ');
-  return `"${code}" is not in the sub-item code table (分项能耗编码); nearest valid codes: ${near}`;
+  return `not in the sub-item code table (分项能耗编码); nearest valid codes: ${near}`;
 }

@@ -139,7 +139,8 @@ export class Forwarder {
         const record = batch.find((b) => b.id === r.id);
         return record ? [{ record, reason: r.reason }] : [];
       });
-      this.outbox.acknowledge(this.uplink.id, stream, last.seq, rejected);
+      // an uplink that acknowledges report by report may have taken only a prefix: commit what was acknowledged
+      this.outbox.acknowledge(this.uplink.id, stream, result.upTo !== undefined && result.upTo < last.seq ? result.upTo : last.seq, rejected);
       this.backfills.push(...(result.backfill ?? []));
     } catch (err) {
       if (!(err instanceof BatchRejected)) throw err;

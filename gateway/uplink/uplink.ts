@@ -8,6 +8,12 @@ export interface SendResult {
   rejected?: { id: string; reason: string }[];
   /** ranges the receiver asks to have sent again (backfill) */
   backfill?: { stream: Stream; fromSeq: number; toSeq: number }[];
+  /**
+   * The uplink took only the batch's records up to this sequence number (one
+   * acknowledged report of a protocol that acknowledges report by report, jgj285);
+   * the rest were not sent and come again in the next batch. Unset: the whole batch.
+   */
+  upTo?: number;
 }
 
 /** The receiver refused the whole batch as malformed (HTTP 4xx): retrying cannot help. */

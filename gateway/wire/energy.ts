@@ -68,6 +68,8 @@ export interface EnergyInterval {
   amount: number;
   estimated: boolean;
   anomalies: number;
+  /** the meter's cumulative counter at the period's end, when known (the raw function value JGJ/T 285 platforms take) */
+  reading?: number;
 }
 
 export interface EnergyAnomaly {

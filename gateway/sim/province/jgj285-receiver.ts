@@ -19,7 +19,6 @@ import { loginDigest } from '../../uplink/jgj285/client.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from '../../uplink/jgj285/frame.ts';
 import { PROFILE_TABLE, type AckForm, type ProfileName } from '../../uplink/jgj285/profiles.ts';
 import { buildMessage, formatTime, parseMessage, type Body, type Message } from '../../uplink/jgj285/xml.ts';
-import { subItemName } from '../../energy/subitems.ts';
 import type { Ledger, ReceivedRecord } from './ledger.ts';
 
 /** `after`: reports handled normally first; `times`: reports faulted, then `then` (default ok) takes over. */
@@ -35,8 +34,12 @@ export type Jgj285Fault =
   | ({ mode: 'reset-after-take' } & Limited)
   /** drop the connection when a report arrives, taking nothing */
   | ({ mode: 'reset' } & Limited)
-  /** take nothing and never answer reports (heartbeats still answered) */
-  | { mode: 'hang' }
+  /** never answer reports (heartbeats still answered); `take`: the report is taken into the ledger first */
+  | { mode: 'hang'; after?: number; take?: boolean }
+  /** a garbled frame (bad CRC) and noise before the acknowledgement: the uplink must skip it and take the ack */
+  | ({ mode: 'garble' } & Limited)
+  /** a message of its own (e.g. server3's net_query) before the acknowledgement: not an answer, the uplink must wait on */
+  | ({ mode: 'prefix'; xml: string } & Limited)
   /** acknowledge reports with result=fail and this reason, taking nothing */
   | ({ mode: 'refuse'; reason?: string } & Limited)
   /** answer reports with this XML (a form no uplink knows), taking nothing */
@@ -111,6 +114,8 @@ export class Jgj285Receiver {
   private readonly codec: FrameCodec;
   private readonly conns = new Set<Conn>();
   private readonly seqById = new Map<string, number>();
+  /** acknowledgements given per report <time>: a period acknowledged twice was sent again after its ack */
+  readonly acksByTime = new Map<string, number>();
   private readonly timeZone: string;
   private readonly ackForm: AckForm;
   private readonly encoding: 'UTF-8' | 'UTF-16';
@@ -219,11 +224,12 @@ export class Jgj285Receiver {
       this.counters.reports += 1;
       if (b.operation === 'continuous') this.counters.continuous += 1;
       const f = this.fault;
-      if (f.mode === 'hang') {
+      const active = f.mode !== 'ok' && !(f.after !== undefined && f.after-- > 0);
+      if (f.mode === 'hang' && active) {
         this.counters.faulted += 1;
+        if (f.take) this.take(msg.gateway_id, msg.building_id, b);
         return;
       }
-      const active = f.mode !== 'ok' && !(f.after !== undefined && f.after-- > 0);
       if (f.mode === 'refuse' && active) {
         this.faulted(f);
         answer(ack(b.sequence, 'fail', f.reason ?? 'simulated refusal'));
@@ -245,7 +251,18 @@ export class Jgj285Receiver {
         conn.socket.destroy();
         return;
       }
+      if (f.mode === 'garble' && active) {
+        this.faulted(f);
+        const bad = this.codec.encode(seq, buildMessage({ building_id: msg.building_id, gateway_id: msg.gateway_id, body: ack(b.sequence, 'pass') }, this.encoding));
+        bad[14]! ^= 0xff; // inside the cipher text: the CRC no longer matches
+        conn.socket.write(Buffer.concat([Buffer.from('garbage'), bad]));
+      }
+      if (f.mode === 'prefix' && active) {
+        this.faulted(f);
+        conn.socket.write(this.codec.encode(seq, f.xml));
+      }
       this.counters.reportsAcked += 1;
+      this.acksByTime.set(b.time, (this.acksByTime.get(b.time) ?? 0) + 1);
       answer(ack(b.sequence, 'pass'));
     }
   }
@@ -266,7 +283,7 @@ export class Jgj285Receiver {
           id,
           seq,
           at,
-          payload: { building_id: buildingId, gateway_id: gatewayId, operation: b.operation, parser: b.parser, meter: m.id, function: fn.id, coding: fn.coding, name: fn.coding === undefined ? undefined : subItemName(fn.coding), error: fn.error, value: Number(fn.value), time: b.time },
+          payload: { building_id: buildingId, gateway_id: gatewayId, operation: b.operation, parser: b.parser, meter: m.id, function: fn.id, coding: fn.coding, name: fn.name, error: fn.error, value: Number(fn.value), time: b.time },
         };
       }),
     );

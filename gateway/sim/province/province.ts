@@ -4,7 +4,7 @@
 import type http from 'node:http';
 import { HttpReceiver, json, type FaultMode, type HttpReceiverOptions } from './http-receiver.ts';
 import { Ledger } from './ledger.ts';
-import { Jgj285Receiver, type Jgj285ReceiverOptions } from './jgj285-receiver.ts';
+import { Jgj285Receiver, type Jgj285Fault, type Jgj285ReceiverOptions } from './jgj285-receiver.ts';
 import { MqttReceiver, type MqttReceiverOptions } from './mqtt-receiver.ts';
 
 export interface ProvinceSimOptions extends HttpReceiverOptions {
@@ -74,6 +74,22 @@ export class ProvinceSim {
     if (req.method === 'POST' && req.url === '/reset') {
       this.ledger.reset();
       json(res, 200, { ok: true });
+      return true;
+    }
+    if (req.method === 'POST' && req.url === '/control/jgj285') {
+      // {fault?: Jgj285Fault, clockSkewMs?: number}: how the building-energy receiver behaves from now on
+      try {
+        if (!this.jgj285) throw new Error('no jgj285 receiver (start with --jgj-port)');
+        const r = JSON.parse(body.toString('utf8')) as { fault?: Jgj285Fault; clockSkewMs?: number };
+        const modes = ['ok', 'reset-after-take', 'reset', 'hang', 'refuse', 'odd-answer', 'garble', 'prefix'];
+        if (r.fault !== undefined && !modes.includes(r.fault.mode)) throw new Error(`fault.mode must be one of ${modes.join(', ')}`);
+        if (r.clockSkewMs !== undefined && !Number.isFinite(r.clockSkewMs)) throw new Error('clockSkewMs: expected a number of ms');
+        if (r.fault) this.jgj285.fault = r.fault;
+        if (r.clockSkewMs !== undefined) this.jgj285.clockSkewMs = r.clockSkewMs;
+        json(res, 200, { ok: true, ...this.jgj285.report() });
+      } catch (err) {
+        json(res, 400, { error: (err as Error).message });
+      }
       return true;
     }
     if (req.method === 'POST' && req.url === '/control') {

@@ -14,8 +14,10 @@
 //
 // Reports: the batch's records are grouped by period start; a report holds one
 // <meter id> per platform meter with one <function id coding> per mapped
-// function (meter_functions), the value the period's consumption (kWh, m³)
-// with value_decimals decimals, and <parser>yes</parser> (the guideline's flag
+// function (meter_functions), the value the meter's cumulative counter at the
+// period end (the guideline's raw function value; `value: consumption` sends the
+// period's consumption instead, `consumption_function` both) with value_decimals
+// decimals, the sub-item's Chinese name as name="…", and <parser>yes</parser> (the guideline's flag
 // for values already parsed into engineering units; server3's ReportClient sends
 // it the same way). A period older than the latest closed one (the box was
 // offline, or the platform was) goes as <data operation="continuous">, the
@@ -36,6 +38,7 @@
 // and the platform has to recognise it (same gateway, meter, function, time).
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import { subItemName } from '../../energy/subitems.ts';
 import type { EnergyInterval } from '../../wire/energy.ts';
 import type { StoredRecord } from '../../outbox/outbox.ts';
 import type { Stream } from '../../wire/streams.ts';
@@ -45,7 +48,7 @@ import { BatchRejected, type SendResult, type Uplink } from '../uplink.ts';
 import { FrameCodec, parseKey16, resolveIv, type FramingOptions } from './frame.ts';
 import { ACK_FORMS, PROFILE_TABLE, type AckForm, type ProfileName } from './profiles.ts';
 import { jgj285FramingSchema, jgj285UplinkSchema, type LoadedJgj285Uplink } from './schema.ts';
-import { buildMessage, formatTime, parseMessage, parseTime, type Body, type Message, type ReportMeter } from './xml.ts';
+import { buildMessage, child, childText, formatTime, parseMessage, parseTime, parseXml, type Body, type Message, type ReportMeter } from './xml.ts';
 
 const PERIOD_MS = 900_000;
 
@@ -54,6 +57,10 @@ export interface MeterFunction {
   meter?: string;
   function: string;
   coding: string;
+  /** what the function carries: the counter at the period end (default, the guideline's raw value) or the period's consumption */
+  value?: 'reading' | 'consumption';
+  /** also send the consumption under this function id */
+  consumption_function?: string;
 }
 
 export interface Jgj285UplinkOptions {
@@ -80,12 +87,16 @@ export interface Jgj285UplinkOptions {
   md5Case?: 'lower' | 'upper';
   /** acknowledgement forms accepted (profiles.ts); default both */
   ackForms?: AckForm[];
+  /** each <function> carries name="…" (the sub-item's Chinese name); default true */
+  functionNames?: boolean;
   /** the report's <parser> element; default yes */
   parser?: 'yes' | 'no' | 'omit';
   /** each heartbeat answer: platform clock minus ours, ms */
   onClockOffset?: (offsetMs: number) => void;
   /** failures outside a send (heartbeats, reconnects while idle) */
   onError?: (err: Error) => void;
+  /** a frame from the platform was garbled (length, trailer, CRC, cipher or XML) and skipped; the running count */
+  onBadFrame?: (badFrames: number) => void;
 }
 
 /** The platform answered the login with fail: a wrong login_key, building_id or gateway_id. */
@@ -125,6 +136,18 @@ export function loginDigest(sequence: string, key: string, input: 'sequence+key'
 
 type Match = (b: Body) => boolean;
 
+/** Unreadable XML, or a <data>/<report_config> body, or a <type> naming an acknowledgement: an answer to a report we cannot take. */
+function looksLikeReportAnswer(xml: string): boolean {
+  let root;
+  try {
+    root = parseXml(xml);
+  } catch {
+    return true;
+  }
+  const type = childText(child(root, 'common') ?? root, 'type') ?? '';
+  return /ack/i.test(type) || root.children.some((c) => c.name === 'data' || c.name === 'report_config');
+}
+
 /** One TCP connection: frames in and out, one request awaiting its answer at a time. */
 class Session {
   dead: Error | undefined;
@@ -149,9 +172,10 @@ class Session {
         try {
           msg = parseMessage(ev.xml);
         } catch (err) {
-          // a whole, decrypted frame that is no message we know: an answer to a report is an error that says what came
-          if (this.waiter?.strict) this.waiter.reject(new Jgj285UnknownAnswer(`unknown answer from the platform (${(err as Error).message}): ${quote(ev.xml)}`));
-          else this.onBadFrame(); // unreadable XML
+          // a whole, decrypted frame that is no message we know: what looks like an answer to a report is an error
+          // that says what came; a platform's own request (server3's query, archives …) is not an answer and is ignored
+          if (this.waiter?.strict && looksLikeReportAnswer(ev.xml)) this.waiter.reject(new Jgj285UnknownAnswer(`unknown answer from the platform (${(err as Error).message}): ${quote(ev.xml)}`));
+          else this.onBadFrame(); // unreadable XML, or a request we do not serve
           continue;
         }
         if (this.waiter?.match(msg.body)) this.waiter.resolve(msg.body);
@@ -217,7 +241,7 @@ export class Jgj285Uplink implements Uplink {
   readonly id: string;
   readonly streams: Stream[] = ['intervals'];
   private readonly codec: FrameCodec;
-  private readonly o: Required<Omit<Jgj285UplinkOptions, 'aesIv' | 'estimatedError' | 'framing' | 'onClockOffset' | 'onError'>> & Jgj285UplinkOptions;
+  private readonly o: Required<Omit<Jgj285UplinkOptions, 'aesIv' | 'estimatedError' | 'framing' | 'onClockOffset' | 'onError' | 'onBadFrame'>> & Jgj285UplinkOptions;
   private readonly encoding: 'UTF-8' | 'UTF-16';
   private session: Session | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -244,7 +268,7 @@ export class Jgj285Uplink implements Uplink {
   };
 
   constructor(opts: Jgj285UplinkOptions) {
-    this.o = { timeZone: 'Asia/Shanghai', reportTime: 'start', valueDecimals: 2, unmapped: 'reject', md5Input: 'sequence+key', md5Case: 'lower', ackForms: [...ACK_FORMS], parser: 'yes', ...opts };
+    this.o = { timeZone: 'Asia/Shanghai', reportTime: 'start', valueDecimals: 2, unmapped: 'reject', md5Input: 'sequence+key', md5Case: 'lower', ackForms: [...ACK_FORMS], parser: 'yes', functionNames: true, ...opts };
     this.id = opts.id;
     const key = parseKey16(opts.aesKey, 'aes_key');
     this.codec = new FrameCodec(key, resolveIv(opts.aesIv, key), opts.framing);
@@ -273,7 +297,10 @@ export class Jgj285Uplink implements Uplink {
 
   async send(stream: Stream, batch: StoredRecord[], batchId: string, signal: AbortSignal): Promise<SendResult> {
     if (stream !== 'intervals') throw new BatchRejected(`the jgj285 uplink carries only intervals, not ${stream}`);
-    const { groups, rejected } = this.group(batch);
+    // One report per send: the forwarder commits each acknowledged period before the next
+    // is sent, so a kill -9 after an acknowledgement never sends that period again.
+    const prefix = this.firstPeriod(batch);
+    const { groups, rejected } = this.group(prefix);
     if (this.acked.batchId !== batchId) this.acked = { batchId, periods: new Map() };
     const linked = anySignal([signal, this.lifetime.signal]);
     const sig = linked.signal;
@@ -294,6 +321,7 @@ export class Jgj285Uplink implements Uplink {
           functions: [...fns].map(([fid, f]) => ({
             id: fid,
             coding: f.coding,
+            name: this.o.functionNames ? subItemName(f.coding) : undefined,
             error: f.flagged && this.o.estimatedError !== undefined ? this.o.estimatedError : undefined,
             value: f.value.toFixed(this.o.valueDecimals),
           })),
@@ -319,7 +347,7 @@ export class Jgj285Uplink implements Uplink {
         if (operation === 'continuous') this.st.continuousAcked += 1;
         this.acked.periods.set(g.start, refused);
       }
-      return { rejected };
+      return prefix.length < batch.length ? { rejected, upTo: prefix.at(-1)!.seq } : { rejected };
     } finally {
       linked.done();
     }
@@ -332,6 +360,31 @@ export class Jgj285Uplink implements Uplink {
     this.session?.kill(new Error('uplink closed'));
     this.session = undefined;
     await this.chain;
+  }
+
+  /** The batch's records up to (not including) the first reportable interval of a second period. */
+  private firstPeriod(batch: StoredRecord[]): StoredRecord[] {
+    let start: number | undefined;
+    let n = 0;
+    for (const r of batch) {
+      const s = this.reportableStart(r);
+      if (s !== undefined) {
+        if (start === undefined) start = s;
+        else if (s !== start) break;
+      }
+      n += 1;
+    }
+    return batch.slice(0, n);
+  }
+
+  /** The period start of a record that goes into a report; undefined for what is refused or skipped. */
+  private reportableStart(r: StoredRecord): number | undefined {
+    try {
+      const i = JSON.parse(r.json) as Partial<EnergyInterval>;
+      return typeof i?.meter === 'string' && Number.isFinite(i.start) && Number.isFinite(i.amount) && i.period === '15m' && this.o.meterFunctions[i.meter] ? i.start : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Groups a batch's intervals by period start; what cannot be reported is refused with its reason. */
@@ -360,18 +413,32 @@ export class Jgj285Uplink implements Uplink {
         continue;
       }
       const start = i.start!;
-      let g = byStart.get(start);
+      const meterId = map.meter ?? i.meter;
+      const g0 = byStart.get(start);
+      const asReading = (map.value ?? 'reading') === 'reading';
+      if (asReading && !Number.isFinite(i.reading)) {
+        rejected.push({ id: r.id, reason: `meter "${i.meter}": no counter reading known at the end of its period (no reading came after it, or a counter anomaly followed), so no raw value to report; map it with value: consumption to send the consumption` });
+        continue;
+      }
+      if (asReading && g0?.meters.get(meterId)?.get(map.function)) {
+        rejected.push({ id: r.id, reason: `meter "${i.meter}": platform meter ${meterId} function ${map.function} already carries another meter's reading; readings cannot be summed` });
+        continue;
+      }
+      let g = g0;
       if (!g) byStart.set(start, (g = { start, end: Number.isFinite(i.end) ? i.end! : start + PERIOD_MS, ids: [], meters: new Map() }));
       g.ids.push(r.id);
-      const meterId = map.meter ?? i.meter;
       let fns = g.meters.get(meterId);
       if (!fns) g.meters.set(meterId, (fns = new Map()));
-      const f = fns.get(map.function);
       const flagged = !!i.estimated || (i.anomalies ?? 0) > 0;
-      if (f) {
-        f.value += i.amount!;
-        f.flagged ||= flagged;
-      } else fns.set(map.function, { coding: map.coding, value: i.amount!, flagged });
+      const add = (fid: string, value: number) => {
+        const f = fns.get(fid);
+        if (f) {
+          f.value += value;
+          f.flagged ||= flagged;
+        } else fns.set(fid, { coding: map.coding, value, flagged });
+      };
+      add(map.function, asReading ? i.reading! : i.amount!);
+      if (map.consumption_function !== undefined) add(map.consumption_function, i.amount!);
     }
     return { groups: [...byStart.values()].sort((a, b) => a.start - b.start), rejected };
   }
@@ -396,7 +463,7 @@ export class Jgj285Uplink implements Uplink {
     try {
       const socket = await connectTcp(host, port, timeoutMs, signal);
       this.st.connects += 1;
-      const s = new Session(socket, this.codec, () => (this.frameSeq = (this.frameSeq + 1) >>> 0), () => void (this.st.badFrames += 1), this.encoding);
+      const s = new Session(socket, this.codec, () => (this.frameSeq = (this.frameSeq + 1) >>> 0), () => this.o.onBadFrame?.(++this.st.badFrames), this.encoding);
       try {
         const seq = await s.request(this.message({ kind: 'id_validate', operation: 'request' }), (b) => b.kind === 'id_validate' && b.operation === 'sequence', 'login sequence', timeoutMs, signal);
         if (seq.kind !== 'id_validate' || seq.operation !== 'sequence') throw new Error('unexpected answer');
@@ -500,7 +567,7 @@ function connectTcp(host: string, port: number, timeoutMs: number, signal: Abort
 }
 
 /** The uplink from its config entry (secrets already read into strings). `boxId` is not sent: the platform knows the box by gateway_id. */
-export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, hooks: Pick<Jgj285UplinkOptions, 'onClockOffset' | 'onError'> = {}): Jgj285Uplink {
+export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, hooks: Pick<Jgj285UplinkOptions, 'onClockOffset' | 'onError' | 'onBadFrame'> = {}): Jgj285Uplink {
   const wire = resolveWire(config);
   return new Jgj285Uplink({
     id: config.id,
@@ -518,6 +585,7 @@ export function createJgj285Uplink(config: LoadedJgj285Uplink, _boxId: string, h
     estimatedError: config.estimated_error,
     meterFunctions: config.meter_functions,
     unmapped: config.unmapped_meters,
+    functionNames: config.function_names,
     ...wire,
     ...hooks,
   });
@@ -560,6 +628,7 @@ export const jgj285Uplink = uplinkEntry({
     const uplink = createJgj285Uplink(u, boxId, {
       onClockOffset: (ms) => logger.info({ uplink: u.id, offsetMs: ms }, 'platform clock offset'),
       onError: (err) => logger.warn({ uplink: u.id, err: err.message }, 'jgj285 session error'),
+      onBadFrame: (badFrames) => logger.warn({ uplink: u.id, badFrames }, 'jgj285 garbled frame from the platform skipped'),
     });
     uplink.keepOnline();
     return uplink;

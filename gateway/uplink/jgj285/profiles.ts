@@ -64,5 +64,5 @@ function distance(a: string, b: string): number {
 /** The config error for a profile name that is not one of PROFILES, with the closest as "did you mean". */
 export function unknownProfileMessage(name: string): string {
   const best = [...PROFILES].sort((a, b) => distance(name.toLowerCase(), a) - distance(name.toLowerCase(), b))[0]!;
-  return `unknown profile "${name}"; did you mean "${best}"? expected one of ${PROFILES.join(', ')}`;
+  return `unknown profile; did you mean "${best}"? expected one of ${PROFILES.join(', ')}`;
 }

@@ -51,7 +51,7 @@ export const jgj285UplinkSchema = z.strictObject({
     .array(z.literal('intervals'))
     .min(1)
     .default(['intervals'])
-    .describe('streams sent on this uplink: only intervals (15-minute consumption) is carried by this protocol'),
+    .describe('streams sent on this uplink: only intervals (15-minute periods: the counter at the period end and its consumption) is carried by this protocol'),
   host: z.string().min(1).describe('address of the energy monitoring platform (data centre)'),
   port: z.number().int().min(1).max(65535).describe('its TCP port'),
   building_id: z.string().min(1).describe('building code assigned by the platform (<common><building_id>)'),
@@ -70,7 +70,7 @@ export const jgj285UplinkSchema = z.strictObject({
     .enum(['start', 'end'])
     .default('start')
     .describe('the <time> of a report: start or end of its 15-minute period'),
-  value_decimals: z.number().int().min(0).max(6).default(2).describe('decimals of the reported consumption values'),
+  value_decimals: z.number().int().min(0).max(6).default(2).describe('decimals of the reported values (readings and consumption)'),
   estimated_error: z
     .string()
     .optional()
@@ -82,10 +82,15 @@ export const jgj285UplinkSchema = z.strictObject({
         meter: z.string().min(1).optional().describe('meter id at the platform (<meter id>); default the gateway\'s meter id'),
         function: z.string().min(1).default('1').describe('function id (<function id>) under that meter'),
         coding: subItemCode.describe('sub-item code (<function coding>), e.g. 01A00, 01D20, 02000'),
+        value: z
+          .enum(['reading', 'consumption'])
+          .default('reading')
+          .describe("what <function id> carries: reading (the meter's cumulative counter at the period end, the guideline's raw function value) or consumption (the period's difference)"),
+        consumption_function: z.string().min(1).optional().describe('also send the period consumption under this function id (same coding), beside the reading'),
       }),
     )
     .default({})
-    .describe('gateway meter id → platform meter, function and sub-item code; consumption of several meters mapped to the same function is summed'),
+    .describe('gateway meter id → platform meter, function and sub-item code; consumption of several meters mapped to the same function is summed (readings cannot be: map each meter to its own function)'),
   unmapped_meters: z
     .enum(['reject', 'skip'])
     .default('reject')
@@ -95,6 +100,7 @@ export const jgj285UplinkSchema = z.strictObject({
     .min(1)
     .optional()
     .describe('acknowledgement forms accepted: data-result (<data operation="report_ack"><result>pass|fail</result>) and report-config (server3: <report_config operation="report_ack"><report_ack>pass</report_ack>); default both'),
+  function_names: z.boolean().default(true).describe('each <function> carries name="…", the Chinese name of its sub-item code (gateway/energy/subitems.ts)'),
   parser: z.enum(['yes', 'no', 'omit']).optional().describe('the <parser> element of a report (guideline: yes = values parsed into engineering units); omit leaves it out; default yes'),
   framing: jgj285FramingSchema.optional(),
   backoff,
@@ -106,7 +112,7 @@ export const jgj285UplinkSchema = z.strictObject({
   if (iv === 'given' && (u.aes_iv === undefined || u.aes_iv === 'zero' || u.aes_iv === 'key'))
     ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `profile ${p} needs the IV the platform issued: 16 characters or 32 hex digits` });
   if (iv !== 'given' && u.aes_iv !== undefined && u.aes_iv !== iv)
-    ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `got "${u.aes_iv}", but profile ${p} fixes the IV to ${iv === 'key' ? '"key" (IV = key)' : '"zero"'}; remove aes_iv, or use profile: custom` });
+    ctx.addIssue({ code: 'custom', path: ['aes_iv'], message: `profile ${p} fixes the IV to ${iv === 'key' ? '"key" (IV = key)' : '"zero"'}; remove aes_iv, or use profile: custom` });
 });
 
 export type Jgj285UplinkConfig = z.output<typeof jgj285UplinkSchema>;

@@ -137,6 +137,8 @@ export interface Common {
 export interface ReportFunction {
   id: string;
   coding?: string;
+  /** the sub-item's Chinese name (not in the guideline's attribute list: receivers ignore attributes they do not know) */
+  name?: string;
   error?: string;
   value: string;
 }
@@ -198,7 +200,7 @@ export function buildMessage(m: Message, encoding: 'UTF-8' | 'UTF-16' = 'UTF-8')
                 `<meter id="${escapeXml(meter.id)}">${meter.functions
                   .map(
                     (f) =>
-                      `<function id="${escapeXml(f.id)}"${f.coding !== undefined ? ` coding="${escapeXml(f.coding)}"` : ''}${f.error !== undefined ? ` error="${escapeXml(f.error)}"` : ''}>${escapeXml(f.value)}</function>`,
+                      `<function id="${escapeXml(f.id)}"${f.coding !== undefined ? ` coding="${escapeXml(f.coding)}"` : ''}${f.name !== undefined ? ` name="${escapeXml(f.name)}"` : ''}${f.error !== undefined ? ` error="${escapeXml(f.error)}"` : ''}>${escapeXml(f.value)}</function>`,
                   )
                   .join('')}</meter>`,
             )
@@ -258,7 +260,7 @@ export function parseMessage(xml: string): Message {
         id: m.attrs.id ?? '',
         functions: m.children
           .filter((f) => f.name === 'function')
-          .map((f) => ({ id: f.attrs.id ?? '', coding: f.attrs.coding, error: f.attrs.error, value: f.text.trim() })),
+          .map((f) => ({ id: f.attrs.id ?? '', coding: f.attrs.coding, name: f.attrs.name, error: f.attrs.error, value: f.text.trim() })),
       }));
     body = { kind, operation: op, sequence: childText(bodyEl, 'sequence') ?? '', parser: childText(bodyEl, 'parser'), time: need('time'), meters };
   } else throw new XmlError(`unknown message <${kind} operation="${op}">`);
