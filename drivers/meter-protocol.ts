@@ -30,6 +30,8 @@ export interface PolledMeter {
   pollMs: number;
   /** this meter's own reply timeout (Modbus TCP); on a bus the line's */
   timeoutMs?: number;
+  /** CT/PT ratios the site set for this meter, instead of the ones its registers hold */
+  ratios?: { current?: number; voltage?: number };
 }
 
 export interface MeterProtocol<P extends ProfileBase = ProfileBase> {

@@ -59,6 +59,13 @@ export const meterSchema = z.strictObject({
     .regex(/^\d+$/, 'digits, as printed on the meter')
     .optional()
     .describe('DL/T 645 meters: the meter address (12 digits); CJ/T 188 water and gas meters: 14 digits'),
+  ratios: z
+    .strictObject({
+      current: z.number().positive().optional().describe('CT ratio, e.g. 40 for 200/5 A'),
+      voltage: z.number().positive().optional().describe('PT ratio, e.g. 100 for 10 kV/100 V'),
+    })
+    .optional()
+    .describe('CT/PT ratios of a meter that reports secondary values (profiles with `ratios`, e.g. dtsu666): used instead of the ratio registers'),
   poll_ms: z.number().int().min(100).max(3_600_000).default(1000).describe('poll interval in ms'),
   timeout_ms: z.number().int().min(50).max(60_000).default(1000).describe('reply timeout in ms'),
   required: z.boolean().default(false).describe('when true, /readyz answers 503 while this meter is not online'),
