@@ -145,14 +145,14 @@ describe('energy report', () => {
       headcount: 100,
       floorAreaM2: 1000,
       siteMeters: ['main', 'water'],
-      factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.2143, gridCo2TPerMwh: 0.5153 },
+      factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2TPerMwh: 0.5617, gasCo2KgPerM3: 2.165, sources: { coal: 'c', grid: 'g', gas: 'n' } },
       targets: { kgcePerM2Year: 5.66, kgcePerPersonYear: 144.5 },
     }, acc);
     const s = report.summary(T0 + 62_000);
     expect(s.today.electricityKwh).toBeCloseTo(100.5, 9);
     expect(s.today.waterM3).toBeCloseTo(2.5, 9);
     expect(s.today.kgce).toBeCloseTo(100.5 * 0.1229, 9);
-    expect(s.today.co2Kg).toBeCloseTo(100.5 * 0.5153, 9);
+    expect(s.today.co2Kg).toBeCloseTo(100.5 * 0.5617, 9);
     expect(s.indicators.kgcePerM2!.ytd).toBeCloseTo((100.5 * 0.1229) / 1000, 9);
     expect(s.indicators.kgcePerM2!.target).toBe(5.66);
     expect(s.indicators.waterM3PerPerson!.target).toBeNull();
@@ -163,6 +163,31 @@ describe('energy report', () => {
     const waterOnly = report.series('15m', 4, T0 + 62_000, ['water']).points.at(-1)!;
     expect(waterOnly.electricityKwh).toBe(0);
     expect(waterOnly.waterM3).toBeCloseTo(2.5, 9);
+  });
+
+  it('counts natural gas in kgce and as a direct CO₂ emission next to the grid\'s', () => {
+    const db = freshDb();
+    const gas: MeteredPoint = { meter: 'gas', medium: 'gas', counter: 'volume_total', unit: 'm3', limits: { max: 99_999_999 }, pollMs: 1000 };
+    const acc = new EnergyAccountant(db, [main, gas], TZ);
+    acc.book(reading('main', T0, 'energy_import', 1000));
+    acc.book(reading('main', T0 + 60_000, 'energy_import', 1001));
+    acc.book(reading('gas', T0, 'volume_total', 500));
+    acc.book(reading('gas', T0 + 60_000, 'volume_total', 502));
+    acc.flush(T0 + 60_000);
+    const sources = { coal: 'GB/T 2589-2020', grid: 'MEE/NBS 2024-12-20', gas: 'NDRC 2015' };
+    const report = new EnergyReport(db, [main, gas], {
+      timeZone: TZ,
+      siteMeters: ['main', 'gas'],
+      factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2TPerMwh: 0.5617, gasCo2KgPerM3: 2.165, sources },
+      targets: {},
+    }, acc);
+    const s = report.summary(T0 + 61_000);
+    expect(s.today.gasM3).toBeCloseTo(2, 9);
+    expect(s.today.kgce).toBeCloseTo(1 * 0.1229 + 2 * 1.33, 9);
+    expect(s.today.co2ElectricityKg).toBeCloseTo(0.5617, 9);
+    expect(s.today.co2GasKg).toBeCloseTo(4.33, 9);
+    expect(s.today.co2Kg).toBeCloseTo(0.5617 + 4.33, 9);
+    expect(s.factors).toEqual({ electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2KgPerKwh: 0.5617, gasCo2KgPerM3: 2.165, sources });
   });
 
   it('prunes fine history past its retention and keeps the coarse rows', () => {

@@ -81,6 +81,8 @@ export class EnergyModule {
           electricityKgcePerKwh: cfg.factors.electricity_kgce_per_kwh,
           gasKgcePerM3: cfg.factors.gas_kgce_per_m3,
           gridCo2TPerMwh: cfg.factors.grid_co2_t_per_mwh,
+          gasCo2KgPerM3: cfg.factors.gas_co2_kg_per_m3,
+          sources: { coal: cfg.factors.coal_source, grid: cfg.factors.grid_co2_source, gas: cfg.factors.gas_co2_source },
         },
         targets: {
           kgcePerM2Year: cfg.targets.kgce_per_m2_year,
@@ -132,6 +134,7 @@ export class EnergyModule {
       month: s.month,
       year: s.year,
       indicators: s.indicators,
+      factors: s.factors,
       sitePowerKw: this.siteMeters.reduce((sum, id) => sum + (powerKw(id) ?? 0), 0),
       meters: this.meters.map(({ config, point: p }) => ({
         id: config.id,

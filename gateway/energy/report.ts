@@ -12,6 +12,10 @@ export interface EnergyFactors {
   gasKgcePerM3: number;
   /** t CO₂ per MWh, which is kg per kWh */
   gridCo2TPerMwh: number;
+  /** kg CO₂ per m³ of natural gas burnt on site (a direct emission) */
+  gasCo2KgPerM3: number;
+  /** where the figures come from, shown on the panel */
+  sources: { coal: string; grid: string; gas: string };
 }
 
 export interface EnergyTargets {
@@ -63,7 +67,10 @@ export class EnergyReport {
       waterM3: sum('water'),
       gasM3,
       kgce: electricityKwh * f.electricityKgcePerKwh + gasM3 * f.gasKgcePerM3,
-      co2Kg: electricityKwh * f.gridCo2TPerMwh,
+      // indirect (purchased electricity) plus direct (gas burnt in the kitchen): both count
+      co2Kg: electricityKwh * f.gridCo2TPerMwh + gasM3 * f.gasCo2KgPerM3,
+      co2ElectricityKg: electricityKwh * f.gridCo2TPerMwh,
+      co2GasKg: gasM3 * f.gasCo2KgPerM3,
     };
   }
 
@@ -87,6 +94,13 @@ export class EnergyReport {
         kgcePerM2: indicator(year.kgce, floorAreaM2, targets.kgcePerM2Year),
         kgcePerPerson: indicator(year.kgce, headcount, targets.kgcePerPersonYear),
         waterM3PerPerson: indicator(year.waterM3, headcount, targets.waterM3PerPersonYear),
+      },
+      factors: {
+        electricityKgcePerKwh: this.site.factors.electricityKgcePerKwh,
+        gasKgcePerM3: this.site.factors.gasKgcePerM3,
+        gridCo2KgPerKwh: this.site.factors.gridCo2TPerMwh,
+        gasCo2KgPerM3: this.site.factors.gasCo2KgPerM3,
+        sources: this.site.factors.sources,
       },
       todayPerMeter: Object.fromEntries(this.perMeterSince(today.from)),
       anomalies: this.recentAnomalies(now - PERIOD_MS['1d']),

@@ -22,7 +22,19 @@ export interface WindowTotalsMsg {
   waterM3: number;
   gasM3: number;
   kgce: number;
+  /** electricity (grid factor) plus gas burnt on site */
   co2Kg: number;
+  co2ElectricityKg: number;
+  co2GasKg: number;
+}
+
+/** The conversion factors in use and where they come from (shown in the panel's details). */
+export interface EnergyFactorsMsg {
+  electricityKgcePerKwh: number;
+  gasKgcePerM3: number;
+  gridCo2KgPerKwh: number;
+  gasCo2KgPerM3: number;
+  sources: { coal: string; grid: string; gas: string };
 }
 
 export interface IndicatorMsg {
@@ -38,6 +50,7 @@ export interface EnergySummaryMsg {
   month: WindowTotalsMsg;
   year: WindowTotalsMsg;
   indicators: { kgcePerM2: IndicatorMsg | null; kgcePerPerson: IndicatorMsg | null; waterM3PerPerson: IndicatorMsg | null };
+  factors: EnergyFactorsMsg;
   /** live power of the site meters, kW */
   sitePowerKw: number;
   meters: { id: string; name: string; medium: Medium; unit: string; site: boolean; todayAmount: number; powerKw: number | null }[];

@@ -47,6 +47,7 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
     ['energy.year', 'year'],
   ];
   const cell = (w: WindowTotalsMsg | undefined, f: (w: WindowTotalsMsg) => ComponentChildren) => (w ? f(w) : '—');
+  const gas = summary?.meters.some((m) => m.medium === 'gas') ?? false;
   return (
     <section class="en-panel en-consumption">
       <table>
@@ -55,6 +56,7 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
             <th />
             <th>{t('energy.electricity')} <small>kWh</small></th>
             <th title={water ? undefined : t('energy.noWaterMeter')}>{t('energy.water')} <small>m³</small></th>
+            {gas && <th>{t('energy.gas')} <small>m³</small></th>}
             <th>{t('energy.kgce')} <small>kgce</small></th>
             <th>{t('energy.co2')}</th>
           </tr>
@@ -73,15 +75,37 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
                   )}
                 </td>
                 <td class="num">{water ? cell(w, (x) => fmtM3(x.waterM3)) : <span class="muted">—</span>}</td>
-                <td class="num">{cell(w, (x) => fmtKgce(x.kgce))}</td>
-                <td class="num">{cell(w, (x) => <Co2 kg={x.co2Kg} />)}</td>
+                {gas && <td class="num" data-testid={`gas-${key}`}>{cell(w, (x) => fmtM3(x.gasM3))}</td>}
+                <td class="num" data-testid={`kgce-${key}`}>{cell(w, (x) => fmtKgce(x.kgce))}</td>
+                <td class="num" data-testid={`co2-${key}`}>{cell(w, (x) => <Co2 kg={x.co2Kg} />)}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
       {!water && summary && <p class="en-hint">{t('energy.water')}：{t('energy.noWaterMeter')}</p>}
+      {summary && <FactorDetails summary={summary} />}
     </section>
+  );
+}
+
+/** The conversion factors in use and their sources: CO₂ of electricity (grid) and of gas burnt on site. */
+function FactorDetails({ summary }: { summary: EnergySummaryMsg }) {
+  const { t } = useLang();
+  const f = summary.factors;
+  const today = summary.today;
+  const [elecCo2, elecUnit] = fmtCo2(today.co2ElectricityKg);
+  const [gasCo2, gasUnit] = fmtCo2(today.co2GasKg);
+  return (
+    <details class="en-factors" data-testid="factors">
+      <summary>{t('energy.factors')}</summary>
+      <ul>
+        <li>{t('energy.factor.coal', { e: f.electricityKgcePerKwh, g: f.gasKgcePerM3 })} <small>{f.sources.coal}</small></li>
+        <li>{t('energy.factor.grid', { v: f.gridCo2KgPerKwh })} <small data-testid="grid-source">{f.sources.grid}</small></li>
+        <li>{t('energy.factor.gas', { v: f.gasCo2KgPerM3 })} <small>{f.sources.gas}</small></li>
+        <li data-testid="co2-split">{t('energy.factor.split', { e: `${elecCo2} ${elecUnit}`, g: `${gasCo2} ${gasUnit}` })}</li>
+      </ul>
+    </details>
   );
 }
 

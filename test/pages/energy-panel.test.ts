@@ -144,6 +144,19 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
       expect(await mainCard.getAttribute('class')).toContain('has-anomaly');
       expect(await page.locator('[data-testid="anomaly"][data-device="annex-meter"]').count()).toBe(1);
 
+      // kgce and CO₂ of a few minutes' consumption are small but not shown as 0
+      const today = Number(await attr(page, '[data-testid="today-kwh"]', 'data-value'));
+      expect(today).toBeGreaterThan(0);
+      expect(await page.getByTestId('kgce-today').textContent()).toMatch(/[1-9]/);
+      expect(await page.getByTestId('co2-today').textContent()).toMatch(/[1-9]/);
+      // the factors in use and their sources, in the details: grid (indirect) and gas (direct)
+      const factors = page.getByTestId('factors');
+      await factors.locator('summary').click();
+      expect(await factors.textContent()).toMatch(/折算系数与来源.*0\.1229 kgce\/kWh.*1\.33 kgce\/m³.*GB\/T 2589-2020/);
+      expect(await factors.getByTestId('grid-source').textContent()).toContain('2024-12-20');
+      expect(await factors.textContent()).toMatch(/0\.5617 kgCO₂\/kWh.*2\.165 kgCO₂\/m³（直接排放）/);
+      expect(await factors.getByTestId('co2-split').textContent()).toMatch(/今日 CO₂：电力 .*[1-9].* kg，燃气 0\.00 kg/);
+
       // nothing wider than the kiosk screen
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
 
