@@ -10,6 +10,7 @@ export interface ProfileBase {
   name: string;
   protocol: string;
   description: string;
+  medium?: 'electricity' | 'water' | 'gas' | undefined;
   points: { name: string; unit: string; kind: 'instantaneous' | 'counter'; max?: number | undefined }[];
 }
 

@@ -26,6 +26,7 @@ export const profileCommon = {
   description: z.string(),
   source: z.string().describe('where the register map comes from'),
   verify: z.string().optional().describe('what to check on the real meter before trusting the map'),
+  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what the meter measures, when its counter\'s unit does not say (m³ of gas vs water)'),
 };
 
 export const pointSchema = z.strictObject({

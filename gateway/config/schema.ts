@@ -69,7 +69,7 @@ export const meterSchema = z.strictObject({
   poll_ms: z.number().int().min(100).max(3_600_000).default(1000).describe('poll interval in ms'),
   timeout_ms: z.number().int().min(50).max(60_000).default(1000).describe('reply timeout in ms'),
   required: z.boolean().default(false).describe('when true, /readyz answers 503 while this meter is not online'),
-  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what it meters; default from the counter\'s unit (kWh → electricity, m3 → water)'),
+  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what it meters; default the profile\'s `medium` (gas profiles say gas), else from the counter\'s unit (kWh → electricity, m3 → water)'),
   counter: z.string().optional().describe('the cumulative point booked as consumption; default energy_import, else the profile\'s first counter'),
   max_rate_per_hour: z
     .number()

@@ -22,7 +22,7 @@ export function meteredPoint(meter: MeterConfig, profile: AnyProfile): MeteredPo
     ? counters.find((p) => p.name === meter.counter)
     : (counters.find((p) => p.name === 'energy_import') ?? counters[0]);
   if (!point) return undefined;
-  const medium: Medium = meter.medium ?? (point.unit === 'kWh' ? 'electricity' : 'water');
+  const medium: Medium = meter.medium ?? profile.medium ?? (point.unit === 'kWh' ? 'electricity' : 'water');
   return {
     meter: meter.id,
     medium,
