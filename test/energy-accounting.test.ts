@@ -155,13 +155,19 @@ describe('energy report', () => {
     expect(s.today.co2Kg).toBeCloseTo(100.5 * 0.5617, 9);
     expect(s.indicators.kgcePerM2!.ytd).toBeCloseTo((100.5 * 0.1229) / 1000, 9);
     expect(s.indicators.kgcePerM2!.target).toBe(5.66);
+    // a minute of data projects nothing: a yearly forecast needs 30 days
+    expect(s.indicators.kgcePerM2).toMatchObject({ projectedYear: null, dataDays: 0, minDays: 30 });
     expect(s.indicators.waterM3PerPerson!.target).toBeNull();
     const series = report.series('15m', 96, T0 + 62_000);
     expect(series.points).toHaveLength(96);
     expect(series.points.at(-1)!.electricityKwh).toBeCloseTo(100.5, 9);
     expect(report.series('1d', 30, T0 + 62_000).points.at(-1)!.waterM3).toBeCloseTo(2.5, 9);
     const waterOnly = report.series('15m', 4, T0 + 62_000, ['water']).points.at(-1)!;
-    expect(waterOnly.electricityKwh).toBe(0);
+    expect(waterOnly.electricityKwh).toBeNull(); // no electricity meter in it: not metered, not zero
+    // before the box booked anything: gaps, not zeros; the running period is partial
+    expect(series.points[0]).toMatchObject({ electricityKwh: null, waterM3: null, partial: false });
+    expect(series.points.filter((p) => p.electricityKwh !== null)).toHaveLength(1);
+    expect(series.points.at(-1)!.partial).toBe(true);
     expect(waterOnly.waterM3).toBeCloseTo(2.5, 9);
   });
 
@@ -188,6 +194,24 @@ describe('energy report', () => {
     expect(s.today.co2GasKg).toBeCloseTo(4.33, 9);
     expect(s.today.co2Kg).toBeCloseTo(0.5617 + 4.33, 9);
     expect(s.factors).toEqual({ electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2KgPerKwh: 0.5617, gasCo2KgPerM3: 2.165, sources });
+  });
+
+  it('projects the year from the days the box has data for, once it has 30 of them', () => {
+    const db = freshDb();
+    const acc = new EnergyAccountant(db, [main], TZ);
+    const site = { timeZone: TZ, floorAreaM2: 1000, siteMeters: ['main'], factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2TPerMwh: 0.5617, gasCo2KgPerM3: 2.165, sources: { coal: '', grid: '', gas: '' } }, targets: {} };
+    const insert = db.prepare("INSERT INTO energy_intervals (meter, period, start, amount, estimated, anomalies, power_sum, power_samples) VALUES ('main', ?, ?, ?, 0, 0, 0, 0)");
+    // 29 days of data: no projection yet, and the panel is told how many days there are
+    insert.run('1m', T0 - 29 * 86_400_000, 0);
+    insert.run('1d', T0 - 29 * 86_400_000, 500);
+    const early = new EnergyReport(db, [main], site, acc).summary(T0);
+    expect(early.indicators.kgcePerM2).toMatchObject({ projectedYear: null, dataDays: 29 });
+    // 40 days: the year is the rate over those 40 days (not over the months since 1 January)
+    insert.run('1m', T0 - 40 * 86_400_000, 0);
+    insert.run('1d', T0 - 40 * 86_400_000, 500);
+    const later = new EnergyReport(db, [main], site, acc).summary(T0).indicators.kgcePerM2!;
+    expect(later.dataDays).toBe(40);
+    expect(later.projectedYear).toBeCloseTo((1000 * 0.1229) / 1000 / (40 / 365), 6);
   });
 
   it('prunes fine history past its retention and keeps the coarse rows', () => {

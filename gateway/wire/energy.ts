@@ -39,7 +39,11 @@ export interface EnergyFactorsMsg {
 
 export interface IndicatorMsg {
   ytd: number;
-  projectedYear: number;
+  /** the year projected from the days with data; null before `minDays` of data */
+  projectedYear: number | null;
+  /** whole days of data this year the projection rests on */
+  dataDays: number;
+  minDays: number;
   target: number | null;
 }
 
@@ -55,13 +59,15 @@ export interface EnergySummaryMsg {
   sitePowerKw: number;
   meters: { id: string; name: string; medium: Medium; unit: string; site: boolean; todayAmount: number; powerKw: number | null }[];
   groups: { id: string; name: string; subItem: string | null; powerKw: number; todayKwh: number; todayWaterM3: number }[];
-  anomalies: { meter: string; at: number; kind: string; detail: string }[];
+  /** `detail` is for logs (English); prev → value are the counter readings the panel words it from */
+  anomalies: { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[];
 }
 
 /** GET /api/energy/series?period=15m|1d: site totals per interval. */
 export interface EnergySeriesMsg {
   period: '15m' | '1d';
-  points: { start: number; electricityKwh: number; waterM3: number; estimated: boolean }[];
+  /** null: no meter of that medium booked anything then (a gap, not a zero); partial: the period still running */
+  points: { start: number; electricityKwh: number | null; waterM3: number | null; estimated: boolean; partial: boolean }[];
 }
 
 // ── Energy accounting (gateway/energy): what the bus carries and the outbox sends ──

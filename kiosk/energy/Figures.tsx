@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import type { EnergySummaryMsg, IndicatorMsg, WindowTotalsMsg } from '../../gateway/wire/energy.ts';
 import { fmtGrouped, fmtTime } from '../format.ts';
 import { hasKey, useLang, type Key } from '../i18n.ts';
-import { fmtCo2, fmtKgce, fmtKw, fmtKwh, fmtM3 } from './units.ts';
+import { fmtCo2, fmtKgce, fmtKw, fmtKwh, fmtM3, smallDecimals } from './units.ts';
 
 export interface SilentMeter { id: string; name: string; state: string }
 
@@ -120,6 +120,27 @@ function IndicatorRow({ kind, ind }: { kind: IndicatorKind; ind: IndicatorMsg })
   const { t } = useLang();
   const unit = t(`energy.ind.unit.${kind}` as Key);
   const { projectedYear: projected, target } = ind;
+  if (projected == null) {
+    // not enough data for a yearly figure: say what there is and when a projection comes
+    return (
+      <li class="en-ind pending" data-testid="indicator" data-kind={kind} data-target={target ?? undefined} data-status="pending" data-days={ind.dataDays}>
+        <div class="en-ind-head">
+          <span class="en-ind-name">{t(`energy.ind.${kind}` as Key)}</span>
+          <span class="en-ind-figures">
+            {target != null && (
+              <>
+                <small>{t('energy.ind.target')}</small> <span class="num">{fmtGrouped(target, 2)}</span> <small>{unit}</small>
+              </>
+            )}
+          </span>
+        </div>
+        <div class="en-ind-foot">
+          <span>{t('energy.ind.ytd', { v: `${fmtGrouped(ind.ytd, smallDecimals(ind.ytd, 2))} ${unit}` })}</span>
+          <span class="en-ind-verdict" data-testid="forecast-pending">{t('energy.ind.pending', { n: ind.dataDays, min: ind.minDays })}</span>
+        </div>
+      </li>
+    );
+  }
   const over = target != null && projected > target;
   const ratio = target ? projected / target : null;
   // The bar runs to 150 % of the target; the target is the mark at two thirds.
@@ -137,7 +158,7 @@ function IndicatorRow({ kind, ind }: { kind: IndicatorKind; ind: IndicatorMsg })
       <div class="en-ind-head">
         <span class="en-ind-name">{t(`energy.ind.${kind}` as Key)}</span>
         <span class="en-ind-figures">
-          <small>{t('energy.ind.projected')}</small> <b class="num">{fmtGrouped(projected, 2)}</b>
+          <small>{t('energy.ind.projected', { n: ind.dataDays })}</small> <b class="num">{fmtGrouped(projected, 2)}</b>
           {target != null && (
             <>
               {' / '}<small>{t('energy.ind.target')}</small> <span class="num">{fmtGrouped(target, 2)}</span>
