@@ -10,6 +10,7 @@ export interface ProfileBase {
   name: string;
   protocol: string;
   description: string;
+  medium?: 'electricity' | 'water' | 'gas' | undefined;
   points: { name: string; unit: string; kind: 'instantaneous' | 'counter'; max?: number | undefined }[];
 }
 
@@ -30,6 +31,8 @@ export interface PolledMeter {
   pollMs: number;
   /** this meter's own reply timeout (Modbus TCP); on a bus the line's */
   timeoutMs?: number;
+  /** CT/PT ratios the site set for this meter, instead of the ones its registers hold */
+  ratios?: { current?: number; voltage?: number };
 }
 
 export interface MeterProtocol<P extends ProfileBase = ProfileBase> {

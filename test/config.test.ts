@@ -135,6 +135,24 @@ devices:
     ]);
   });
 
+  it('takes CT/PT ratios only for a meter whose profile reports secondary values', () => {
+    const issues = issuesOf(`
+devices:
+  meters:
+    - { id: a, profile: sdm630, transport: { type: tcp, host: h, port: 1 }, ratios: { current: 40 } }
+    - { id: c, profile: dtsu666, transport: { type: tcp, host: h, port: 1 }, ratios: { current: 40 } }
+`);
+    expect(issues).toEqual([
+      { path: 'devices.meters[0].ratios', message: 'profile sdm630 reports primary values (it has no ratio registers); expected no ratios, or a profile with `ratios` and `secondary` points' },
+    ]);
+    const zero = issuesOf(`
+devices:
+  meters:
+    - { id: b, profile: dtsu666, transport: { type: tcp, host: h, port: 1 }, ratios: { current: 40, voltage: 0 } }
+`);
+    expect(zero).toEqual([{ path: 'devices.meters[0].ratios.voltage', message: 'got 0 (number); expected more than 0' }]);
+  });
+
   it('takes a site profile from the config, and names its mistakes', () => {
     const good = loadConfig(write(`
 profiles:

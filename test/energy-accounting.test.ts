@@ -133,7 +133,7 @@ describe('energy accountant', () => {
   it('gives no reading at a period end when no reading came after it, or a counter anomaly followed', () => {
     const silent = freshDb();
     const closed: EnergyInterval[] = [];
-    const acc = new EnergyAccountant(silent, [main], TZ, undefined, (i) => void closed.push(i), T0);
+    const acc = new EnergyAccountant({ db: silent, meters: [main], timeZone: TZ, onIntervalClosed: (i) => void closed.push(i), now: T0 });
     acc.book(reading('main', T0, 'energy_import', 10));
     acc.book(reading('main', T0 + 14 * MIN, 'energy_import', 12));
     acc.flush(T0 + 20 * MIN);
@@ -142,7 +142,7 @@ describe('energy accountant', () => {
 
     const jumped = freshDb();
     const closed2: EnergyInterval[] = [];
-    const acc2 = new EnergyAccountant(jumped, [main], TZ, undefined, (i) => void closed2.push(i), T0);
+    const acc2 = new EnergyAccountant({ db: jumped, meters: [main], timeZone: TZ, onIntervalClosed: (i) => void closed2.push(i), now: T0 });
     acc2.book(reading('main', T0, 'energy_import', 10));
     acc2.book(reading('main', T0 + 14 * MIN, 'energy_import', 12));
     acc2.book(reading('main', T0 + 16 * MIN, 'energy_import', 5)); // backwards: an anomaly, not booked
@@ -171,7 +171,7 @@ describe('energy report', () => {
         headcount: 100,
         floorAreaM2: 1000,
         siteMeters: ['main', 'water'],
-        factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.2143, gridCo2TPerMwh: 0.5153 },
+        factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2TPerMwh: 0.5617, gasCo2KgPerM3: 2.165, sources: { coal: 'c', grid: 'g', gas: 'n' } },
         targets: { kgcePerM2Year: 5.66, kgcePerPersonYear: 144.5 },
       },
       accountant: acc,
@@ -180,17 +180,71 @@ describe('energy report', () => {
     expect(s.today.electricityKwh).toBeCloseTo(100.5, 9);
     expect(s.today.waterM3).toBeCloseTo(2.5, 9);
     expect(s.today.kgce).toBeCloseTo(100.5 * 0.1229, 9);
-    expect(s.today.co2Kg).toBeCloseTo(100.5 * 0.5153, 9);
+    expect(s.today.co2Kg).toBeCloseTo(100.5 * 0.5617, 9);
     expect(s.indicators.kgcePerM2!.ytd).toBeCloseTo((100.5 * 0.1229) / 1000, 9);
     expect(s.indicators.kgcePerM2!.target).toBe(5.66);
+    // a minute of data projects nothing: a yearly forecast needs 30 days
+    expect(s.indicators.kgcePerM2).toMatchObject({ projectedYear: null, dataDays: 0, minDays: 30 });
     expect(s.indicators.waterM3PerPerson!.target).toBeNull();
     const series = report.series('15m', 96, T0 + 62_000);
     expect(series.points).toHaveLength(96);
     expect(series.points.at(-1)!.electricityKwh).toBeCloseTo(100.5, 9);
     expect(report.series('1d', 30, T0 + 62_000).points.at(-1)!.waterM3).toBeCloseTo(2.5, 9);
     const waterOnly = report.series('15m', 4, T0 + 62_000, ['water']).points.at(-1)!;
-    expect(waterOnly.electricityKwh).toBe(0);
+    expect(waterOnly.electricityKwh).toBeNull(); // no electricity meter in it: not metered, not zero
+    // before the box booked anything: gaps, not zeros; the running period is partial
+    expect(series.points[0]).toMatchObject({ electricityKwh: null, waterM3: null, partial: false });
+    expect(series.points.filter((p) => p.electricityKwh !== null)).toHaveLength(1);
+    expect(series.points.at(-1)!.partial).toBe(true);
     expect(waterOnly.waterM3).toBeCloseTo(2.5, 9);
+  });
+
+  it('counts natural gas in kgce and as a direct CO₂ emission next to the grid\'s', () => {
+    const db = freshDb();
+    const gas: MeteredPoint = { meter: 'gas', medium: 'gas', counter: 'volume_total', unit: 'm3', limits: { max: 99_999_999 }, pollMs: 1000 };
+    const acc = new EnergyAccountant({ db, meters: [main, gas], timeZone: TZ });
+    acc.book(reading('main', T0, 'energy_import', 1000));
+    acc.book(reading('main', T0 + 60_000, 'energy_import', 1001));
+    acc.book(reading('gas', T0, 'volume_total', 500));
+    acc.book(reading('gas', T0 + 60_000, 'volume_total', 502));
+    acc.flush(T0 + 60_000);
+    const sources = { coal: 'GB/T 2589-2020', grid: 'MEE/NBS 2024-12-20', gas: 'NDRC 2015' };
+    const report = new EnergyReport({
+      db,
+      meters: [main, gas],
+      site: {
+        timeZone: TZ,
+        siteMeters: ['main', 'gas'],
+        factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2TPerMwh: 0.5617, gasCo2KgPerM3: 2.165, sources },
+        targets: {},
+      },
+      accountant: acc,
+    });
+    const s = report.summary(T0 + 61_000);
+    expect(s.today.gasM3).toBeCloseTo(2, 9);
+    expect(s.today.kgce).toBeCloseTo(1 * 0.1229 + 2 * 1.33, 9);
+    expect(s.today.co2ElectricityKg).toBeCloseTo(0.5617, 9);
+    expect(s.today.co2GasKg).toBeCloseTo(4.33, 9);
+    expect(s.today.co2Kg).toBeCloseTo(0.5617 + 4.33, 9);
+    expect(s.factors).toEqual({ electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2KgPerKwh: 0.5617, gasCo2KgPerM3: 2.165, sources });
+  });
+
+  it('projects the year from the days the box has data for, once it has 30 of them', () => {
+    const db = freshDb();
+    const acc = new EnergyAccountant({ db, meters: [main], timeZone: TZ });
+    const site = { timeZone: TZ, floorAreaM2: 1000, siteMeters: ['main'], factors: { electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2TPerMwh: 0.5617, gasCo2KgPerM3: 2.165, sources: { coal: '', grid: '', gas: '' } }, targets: {} };
+    const insert = db.prepare("INSERT INTO energy_intervals (meter, period, start, amount, estimated, anomalies, power_sum, power_samples) VALUES ('main', ?, ?, ?, 0, 0, 0, 0)");
+    // 29 days of data: no projection yet, and the panel is told how many days there are
+    insert.run('1m', T0 - 29 * 86_400_000, 0);
+    insert.run('1d', T0 - 29 * 86_400_000, 500);
+    const early = new EnergyReport({ db, meters: [main], site, accountant: acc }).summary(T0);
+    expect(early.indicators.kgcePerM2).toMatchObject({ projectedYear: null, dataDays: 29 });
+    // 40 days: the year is the rate over those 40 days (not over the months since 1 January)
+    insert.run('1m', T0 - 40 * 86_400_000, 0);
+    insert.run('1d', T0 - 40 * 86_400_000, 500);
+    const later = new EnergyReport({ db, meters: [main], site, accountant: acc }).summary(T0).indicators.kgcePerM2!;
+    expect(later.dataDays).toBe(40);
+    expect(later.projectedYear).toBeCloseTo((1000 * 0.1229) / 1000 / (40 / 365), 6);
   });
 
   it('prunes fine history past its retention and keeps the coarse rows', () => {

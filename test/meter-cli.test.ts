@@ -36,7 +36,7 @@ describe('canteen-edge meter', () => {
     expect(r.code).toBe(0);
     const doc = r.json();
     expect(Object.keys(doc)).toEqual(['profiles']);
-    expect(doc.profiles.map((p: { name: string }) => p.name)).toEqual(['cjt188-cold-water', 'dlt645-generic', 'dtsu666', 'sdm120', 'sdm630', 'water-modbus-generic']);
+    expect(doc.profiles.map((p: { name: string }) => p.name)).toEqual(['cjt188-cold-water', 'cjt188-gas', 'dlt645-generic', 'dtsu666', 'dtsu666-101e', 'gas-flow-computer-generic', 'pulse-counter-gas', 'sdm120', 'sdm630', 'water-modbus-generic']);
     for (const p of doc.profiles) {
       expect(Object.keys(p)).toEqual(['name', 'points']);
       for (const point of p.points) expect(Object.keys(point)).toEqual(['name', 'unit', 'kind']);
@@ -99,7 +99,7 @@ describe('canteen-edge meter', () => {
   });
 
   it.concurrent.each([
-    [['meter', 'read', '--profile', 'sdm999', '--unit', '1', '--tcp', 'h:502'], /--profile "sdm999": unknown; expected one of cjt188-cold-water, dlt645-generic, dtsu666, sdm120, sdm630, water-modbus-generic/],
+    [['meter', 'read', '--profile', 'sdm999', '--unit', '1', '--tcp', 'h:502'], /--profile "sdm999": unknown; expected one of cjt188-cold-water, cjt188-gas, dlt645-generic, dtsu666, dtsu666-101e, gas-flow-computer-generic, pulse-counter-gas, sdm120, sdm630, water-modbus-generic/],
     [['meter', 'read', '--profile', 'sdm630', '--tcp', 'h:502'], /--unit is required/],
     [['meter', 'read', '--profile', 'sdm630', '--unit', '300', '--port', '/dev/null'], /--unit "300": expected an integer from 1 to 247/],
     [['meter', 'read', '--profile', 'sdm630', '--unit', '1'], /exactly one of --tcp HOST:PORT or --port PATH/],

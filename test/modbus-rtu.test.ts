@@ -218,10 +218,10 @@ describe('values', () => {
 
 describe('profiles', () => {
   const profiles = shippedProfiles();
-  const NAMES = /^(power_total|power_l[123]|energy_(import|export|total)|voltage_l[123]|current_l[123]|frequency|power_factor|volume_total|volume_settlement|flow_rate|alarm_[a-z_]+)$/;
+  const NAMES = /^(power_total|power_l[123]|energy_(import|export|total)|voltage_l[123]|current_l[123]|frequency|power_factor|volume_total|volume_settlement|volume_working|flow_rate|temperature|pressure|alarm_[a-z_]+)$/;
 
   it('ships the Eastron, Chint, water and DL/T 645 profiles with a source and a note on what to verify', () => {
-    expect([...profiles.keys()].sort()).toEqual(['cjt188-cold-water', 'dlt645-generic', 'dtsu666', 'sdm120', 'sdm630', 'water-modbus-generic']);
+    expect([...profiles.keys()].sort()).toEqual(['cjt188-cold-water', 'cjt188-gas', 'dlt645-generic', 'dtsu666', 'dtsu666-101e', 'gas-flow-computer-generic', 'pulse-counter-gas', 'sdm120', 'sdm630', 'water-modbus-generic']);
     for (const p of profiles.values()) {
       expect(p.source.length).toBeGreaterThan(10);
       expect(p.verify).toMatch(/verify|check/i);

@@ -92,7 +92,11 @@ describe('gateway on simulators', () => {
     const s = await (await fetch(`${gw.url}/api/energy/summary`, await as('facility'))).json();
     expect(s.meters[0]).toMatchObject({ id: 'main-meter', medium: 'electricity', unit: 'kWh', site: true });
     expect(s.sitePowerKw).toBe(s.meters[0].powerKw);
-    expect(s.today.co2Kg).toBeCloseTo(s.today.electricityKwh * 0.5153, 9);
+    // defaults: East China grid 2022 (MEE/NBS notice 2024-12-20), GB/T 2589-2020, sources shown on the panel
+    expect(s.today.co2Kg).toBeCloseTo(s.today.electricityKwh * 0.5617, 9);
+    expect(s.factors).toMatchObject({ electricityKgcePerKwh: 0.1229, gasKgcePerM3: 1.33, gridCo2KgPerKwh: 0.5617, gasCo2KgPerM3: 2.165 });
+    expect(s.factors.sources.grid).toMatch(/2024-12-20/);
+    expect(s.factors.sources.coal).toMatch(/GB\/T 2589-2020/);
     const series = await (await fetch(`${gw.url}/api/energy/series?period=15m`, await as('facility'))).json();
     expect(series.points).toHaveLength(96);
     const days = await (await fetch(`${gw.url}/api/energy/series?period=1d`, await as('facility'))).json();

@@ -5,7 +5,7 @@
 // is offline and tried again after an exponential backoff (capped), so a dead
 // meter takes almost nothing from the live ones.
 import type { ModbusClient, ModbusCounters } from './client.ts';
-import { readMeter, type MeterRead } from './meter-reader.ts';
+import { readMeter, type MeterRead, type Ratios } from './meter-reader.ts';
 import type { DeviceReadState } from './plan.ts';
 import type { MeterProfile } from './profile.ts';
 
@@ -22,7 +22,7 @@ interface PolledBase {
  * A Modbus unit read by its profile, or a device of another protocol on the same
  * line (a DL/T 645 meter sharing the RS-485 bus) read by its own function.
  */
-export type PolledDevice = PolledBase & ({ unit: number; profile: MeterProfile } | { read: () => Promise<MeterRead> });
+export type PolledDevice = PolledBase & ({ unit: number; profile: MeterProfile; ratios?: Ratios } | { read: () => Promise<MeterRead> });
 
 /** unknown: not polled yet; online: every point read; degraded: some points or some attempts failed; offline: no answer N times in a row */
 export type DeviceHealth = 'unknown' | 'online' | 'degraded' | 'offline';
@@ -127,7 +127,7 @@ export class BusPoller {
       read =
         'read' in device
           ? await device.read()
-          : await readMeter(this.client, device.profile, device.unit, { state: status.readState, timeoutMs: device.timeoutMs, maxGap: this.opts.maxGap });
+          : await readMeter(this.client, device.profile, device.unit, { state: status.readState, timeoutMs: device.timeoutMs, maxGap: this.opts.maxGap, ...(device.ratios ? { ratios: device.ratios } : {}) });
     } catch (err) {
       read = { values: {}, errors: { '*': (err as Error).message }, requests: 0 };
     }

@@ -7,7 +7,7 @@
 import { MAX_BITS, MAX_REGISTERS, ModbusError, type ModbusClient, type ModbusFunction } from './client.ts';
 import { applyScale, decodeBits, decodeValue, registerCount } from './decode.ts';
 import { learnedCap, planReads, splitBlock, type DeviceReadState, type ReadBlock } from './plan.ts';
-import type { MeterPoint, MeterProfile } from './profile.ts';
+import { RATIO_NAMES, type MeterPoint, type MeterProfile } from './profile.ts';
 
 export interface MeterRead {
   values: Record<string, { value: number; unit: string }>;
@@ -24,6 +24,13 @@ export interface ReadOptions {
   timeoutMs?: number;
   /** stop at the first request without an answer (a timeout, a dropped connection): default true */
   abortOnTimeout?: boolean;
+  /** CT/PT ratios a site set for this meter: used instead of the profile's ratio registers */
+  ratios?: Ratios;
+}
+
+export interface Ratios {
+  current?: number;
+  voltage?: number;
 }
 
 const isBits = (fn: ModbusFunction) => fn === 'coils' || fn === 'discrete';
@@ -86,8 +93,9 @@ export async function readMeter(client: ModbusClient, profile: MeterProfile, uni
     else out.errors[p.name] = `not a number (raw ${raw.toString('hex')})`;
   };
 
+  const ratioPoints = ratioRegisterPoints(profile, opts.ratios);
   const byFunction = new Map<ModbusFunction, MeterPoint[]>();
-  for (const p of profile.points) byFunction.set(p.function, [...(byFunction.get(p.function) ?? []), p]);
+  for (const p of [...profile.points, ...ratioPoints]) byFunction.set(p.function, [...(byFunction.get(p.function) ?? []), p]);
   for (const [fn, points] of byFunction) {
     const bits = isBits(fn);
     const largest = Math.max(...points.map((p) => registerCount(p.type)));
@@ -107,7 +115,55 @@ export async function readMeter(client: ModbusClient, profile: MeterProfile, uni
       state.splits[r.fn] = [...new Set([...(state.splits[r.fn] ?? []), ...r.splits])].sort((a, b) => a - b);
     }
   }
+  if (profile.ratios) applyRatios(profile, opts.ratios ?? {}, out);
   return out;
+}
+
+/** The ratio registers to read with the points: those the profile has and the site did not set. */
+function ratioRegisterPoints(profile: MeterProfile, set: Ratios = {}): MeterPoint[] {
+  return (['current', 'voltage'] as const).flatMap((r) => {
+    const reg = profile.ratios?.[r];
+    if (!reg || set[r] !== undefined) return [];
+    return [{ name: RATIO_NAMES[r], unit: '', kind: 'instantaneous' as const, register: reg.register, function: profile.function, type: reg.type, order: reg.order, scale: reg.scale, offset: 0 }];
+  });
+}
+
+/**
+ * Reports the CT/PT ratios (read or set) as `ratio_current` / `ratio_voltage` and turns the
+ * secondary points into primary values: current × CT, voltage × PT, power and energy × both.
+ * A secondary point whose ratio could not be read fails with the reason: a secondary value is
+ * never passed off as a primary one.
+ */
+function applyRatios(profile: MeterProfile, set: Ratios, out: MeterRead): void {
+  const ratio: Partial<Record<'current' | 'voltage', number>> = {};
+  const why: Partial<Record<'current' | 'voltage', string>> = {};
+  for (const r of ['current', 'voltage'] as const) {
+    if (!profile.ratios?.[r]) continue;
+    const name = RATIO_NAMES[r];
+    const value = set[r] ?? out.values[name]?.value;
+    if (value !== undefined && value > 0) {
+      ratio[r] = value;
+      out.values[name] = { value, unit: '' };
+    } else {
+      why[r] = value !== undefined ? `the meter reports a ${r} ratio of ${value}` : (out.errors[name] ?? 'not read');
+      delete out.values[name];
+      out.errors[name] ??= why[r]!;
+    }
+  }
+  for (const p of profile.points) {
+    const v = out.values[p.name];
+    if (!p.secondary || !v) continue;
+    const needs: ('current' | 'voltage')[] = p.secondary === 'power' ? ['current', 'voltage'] : [p.secondary];
+    const missing = needs.find((r) => ratio[r] === undefined);
+    if (missing) {
+      delete out.values[p.name];
+      out.errors[p.name] = `${missing} ratio unknown (${why[missing]}): the meter reports secondary values`;
+      continue;
+    }
+    const factor = needs.reduce<number>((f, r) => f * ratio[r]!, 1);
+    // round away binary noise: 15.23 A × 40 is 609.2, not 609.1999999999999
+    v.value = factor === 1 ? v.value : Number((v.value * factor).toPrecision(12));
+  }
 }
 
 function newSeen() {

@@ -26,6 +26,7 @@ export const profileCommon = {
   description: z.string(),
   source: z.string().describe('where the register map comes from'),
   verify: z.string().optional().describe('what to check on the real meter before trusting the map'),
+  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what the meter measures, when its counter\'s unit does not say (m³ of gas vs water)'),
 };
 
 export const pointSchema = z.strictObject({
@@ -36,7 +37,21 @@ export const pointSchema = z.strictObject({
   order: z.enum(BYTE_ORDERS).default('ABCD').describe('byte order of 32/64-bit values: ABCD big-endian, CDAB word-swapped, BADC, DCBA'),
   bit: bitIndex.optional().describe('one bit of an integer register (0 = least significant): the value is 0 or 1'),
   bits: z.tuple([bitIndex, bitIndex]).optional().describe('bits [from, to] of an integer register, inclusive, read as an unsigned number'),
+  secondary: z
+    .enum(['current', 'voltage', 'power'])
+    .optional()
+    .describe('the meter reports this on the secondary side of its CT/PT: multiplied by the current ratio, the voltage ratio, or both (power and energy)'),
 });
+
+/** Where a meter keeps its CT (current) and PT (voltage) ratios; value = raw × scale. */
+const ratioRegister = z.strictObject({
+  register: address.describe('register (0-based), decimal or "0x…"'),
+  type: z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32']).default('uint16'),
+  order: z.enum(BYTE_ORDERS).default('ABCD'),
+  scale: z.number().positive().default(1).describe('ratio = raw × scale (DTSU666 UrAt: 0.1)'),
+});
+
+export const RATIO_NAMES = { current: 'ratio_current', voltage: 'ratio_voltage' } as const;
 
 export const dlt645PointSchema = z.strictObject({
   ...common,
@@ -60,10 +75,20 @@ export const modbusProfileSchema = z
     ...profileCommon,
     protocol: z.literal('modbus').default('modbus'),
     function: z.enum(MODBUS_FUNCTIONS).describe('function of the points: holding (FC03), input (FC04), coils (FC01), discrete (FC02)'),
+    ratios: z
+      .strictObject({ current: ratioRegister.optional(), voltage: ratioRegister.optional() })
+      .optional()
+      .describe('registers holding the CT (current) and PT (voltage) ratios, read with the points (same function) and applied to `secondary` points'),
     points: z.array(pointSchema).min(1),
   })
   .superRefine((profile, ctx) => {
     uniqueNames(profile.points, ctx);
+    profile.points.forEach((p, i) => {
+      const needs = p.secondary === 'power' ? (['current', 'voltage'] as const) : p.secondary ? [p.secondary] : [];
+      for (const r of needs) {
+        if (!profile.ratios?.[r]) ctx.addIssue({ code: 'custom', path: ['points', i, 'secondary'], message: `"${p.secondary}" needs ratios.${r}: the register of the ${r} ratio` });
+      }
+    });
     profile.points.forEach((p, i) => {
       const at = (key: string) => ['points', i, key];
       const fn = p.function ?? profile.function;

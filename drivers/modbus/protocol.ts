@@ -6,7 +6,7 @@ export const modbusProtocol: MeterProtocol<MeterProfile> = {
   name: 'modbus',
   title: 'Modbus',
   profileSchema: modbusProfileSchema,
-  keys: { profile: [...Object.keys(profileCommon), 'protocol', 'function', 'points'], point: Object.keys(pointSchema.shape) },
+  keys: { profile: [...Object.keys(profileCommon), 'protocol', 'function', 'ratios', 'points'], point: Object.keys(pointSchema.shape) },
   transports: ['tcp', 'bus'],
-  poll: (_line, m, profile) => ({ id: m.id, unit: m.unitId, profile, intervalMs: m.pollMs, timeoutMs: m.timeoutMs }),
+  poll: (_line, m, profile) => ({ id: m.id, unit: m.unitId, profile, intervalMs: m.pollMs, timeoutMs: m.timeoutMs, ...(m.ratios ? { ratios: m.ratios } : {}) }),
 };

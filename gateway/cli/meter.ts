@@ -4,7 +4,7 @@
 import type { Parity } from '../../drivers/serial/byte-stream.ts';
 import { utilisation, type ModbusClient } from '../../drivers/modbus/client.ts';
 import { createModbusClient, type ModbusTransport } from '../../drivers/modbus/connect.ts';
-import { readMeter } from '../../drivers/modbus/meter-reader.ts';
+import { readMeter, type Ratios } from '../../drivers/modbus/meter-reader.ts';
 import { meterProtocol, shippedProfiles } from '../../drivers/meter-protocols.ts';
 import { isModbusProfile } from '../../drivers/modbus/profile.ts';
 import { scanUnits } from '../../drivers/modbus/scan.ts';
@@ -78,11 +78,13 @@ export const meterProfiles: Command = {
 export const meterRead: Command = {
   words: ['meter', 'read'],
   summary: 'read every point of a meter profile from one Modbus meter',
-  usage: `canteen-edge meter read --profile NAME --unit ID\n        ${LINE_USAGE}\n        [--timeout MS]
+  usage: `canteen-edge meter read --profile NAME --unit ID\n        ${LINE_USAGE}\n        [--timeout MS] [--ct-ratio N] [--pt-ratio N]
   prints {"profile", "unit", "values": {"<point>": {"value": n, "unit": "V"}}, "errors": {"<point>": "why"}, "requests": n}
   requests = bus transactions used (near registers are read together); serial defaults 9600 8N1; --timeout default 1000
+  a profile with ratio registers (dtsu666) reads the CT/PT ratios, reports them as ratio_current / ratio_voltage and
+  applies them to the secondary values; --ct-ratio / --pt-ratio set them instead of reading the registers
   exit 0 when every point was read, 1 when a point failed or the meter did not answer, 2 on a usage error`,
-  options: { ...LINE_OPTIONS, profile: { type: 'string' }, unit: { type: 'string' } },
+  options: { ...LINE_OPTIONS, profile: { type: 'string' }, unit: { type: 'string' }, 'ct-ratio': { type: 'string' }, 'pt-ratio': { type: 'string' } },
   async run(values) {
     const name = values.profile as string | undefined;
     const profiles = shippedProfiles();
@@ -94,11 +96,20 @@ export const meterRead: Command = {
     const transport = transportFrom(values);
     const unit = intFlag(values, 'unit', undefined, transport.type === 'tcp' ? 0 : 1, transport.type === 'tcp' ? 255 : 247);
     const timeoutMs = intFlag(values, 'timeout', 1000, 1, 60_000);
+    const ratios: Ratios = {};
+    for (const [flag, key] of [['ct-ratio', 'current'], ['pt-ratio', 'voltage']] as const) {
+      const raw = values[flag];
+      if (raw === undefined) continue;
+      const n = Number(raw);
+      if (typeof raw !== 'string' || !(n > 0)) throw new UsageError(`--${flag} "${String(raw)}": expected a positive number, e.g. 40 for a 200/5 A CT`);
+      if (!profile.ratios?.[key]) throw new UsageError(`--${flag}: profile ${profile.name} reports primary values (no ${key} ratio register)`);
+      ratios[key] = n;
+    }
 
     const client = createModbusClient(transport, { timeoutMs });
     log(`meter read: ${profile.name} unit ${unit} on ${client.description}, timeout ${timeoutMs} ms`);
     try {
-      const read = await readMeter(client, profile, unit);
+      const read = await readMeter(client, profile, unit, { ratios });
       for (const p of profile.points) {
         const v = read.values[p.name];
         log(v ? `  ${p.name}: ${v.value} ${v.unit}` : `  ${p.name}: ${read.errors[p.name]}`);

@@ -219,6 +219,9 @@ function meterChecks(config: Config, profiles: Map<string, AnyProfile>): ConfigI
     if (m.transport && !protocol.transports.includes('tcp')) out.push({ path: `${at}.transport`, message: `profile ${m.profile} speaks ${protocol.title}, which needs an RS-485 line; expected bus: instead` });
     if (protocol.address && !m.address) out.push({ path: `${at}.address`, message: `missing; expected the ${protocol.address.expected} for profile ${m.profile}` });
     if (protocol.address && m.address && !protocol.address.pattern.test(m.address)) out.push({ path: `${at}.address`, message: `got "${m.address}"; expected the ${protocol.address.expected} for profile ${m.profile}, as printed on the meter` });
+    if (m.ratios && !('ratios' in profile && profile.ratios)) {
+      out.push({ path: `${at}.ratios`, message: `profile ${m.profile} reports primary values (it has no ratio registers); expected no ratios, or a profile with \`ratios\` and \`secondary\` points` });
+    }
     const counters = profile.points.filter((p) => p.kind === 'counter').map((p) => p.name);
     if (m.counter && !counters.includes(m.counter)) {
       out.push({ path: `${at}.counter`, message: `got "${m.counter}"; expected a counter point of profile ${m.profile}: ${counters.join(', ') || 'it has none'}` });

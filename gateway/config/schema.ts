@@ -60,10 +60,17 @@ export const meterSchema = z.strictObject({
     .regex(/^\d+$/, 'digits, as printed on the meter')
     .optional()
     .describe('DL/T 645 meters: the meter address (12 digits); CJ/T 188 water and gas meters: 14 digits'),
+  ratios: z
+    .strictObject({
+      current: z.number().positive().optional().describe('CT ratio, e.g. 40 for 200/5 A'),
+      voltage: z.number().positive().optional().describe('PT ratio, e.g. 100 for 10 kV/100 V'),
+    })
+    .optional()
+    .describe('CT/PT ratios of a meter that reports secondary values (profiles with `ratios`, e.g. dtsu666): used instead of the ratio registers'),
   poll_ms: z.number().int().min(100).max(3_600_000).default(1000).describe('poll interval in ms'),
   timeout_ms: z.number().int().min(50).max(60_000).default(1000).describe('reply timeout in ms'),
   required: z.boolean().default(false).describe('when true, /readyz answers 503 while this meter is not online'),
-  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what it meters; default from the counter\'s unit (kWh → electricity, m3 → water)'),
+  medium: z.enum(['electricity', 'water', 'gas']).optional().describe('what it meters; default the profile\'s `medium` (gas profiles say gas), else from the counter\'s unit (kWh → electricity, m3 → water)'),
   counter: z.string().optional().describe('the cumulative point booked as consumption; default energy_import, else the profile\'s first counter'),
   max_rate_per_hour: z
     .number()
@@ -82,13 +89,37 @@ export const energySchema = z
     floor_area_m2: z.number().positive().optional().describe('building floor area in m², for per-m² indicators'),
     factors: z
       .strictObject({
-        electricity_kgce_per_kwh: z.number().positive().default(0.1229).describe('standard coal per kWh (equivalent value, GB/T 2589)'),
-        gas_kgce_per_m3: z.number().positive().default(1.2143).describe('standard coal per m³ of natural gas'),
+        electricity_kgce_per_kwh: z.number().positive().default(0.1229).describe('standard coal per kWh (equivalent value, GB/T 2589-2020 Appendix A)'),
+        gas_kgce_per_m3: z
+          .number()
+          .positive()
+          .default(1.33)
+          .describe('standard coal per m³ of natural gas: GB/T 2589-2020 gives 1.1000–1.3300 by calorific value; 1.3300 is for 38 931 kJ/m³, the calorific value of gas_co2_kg_per_m3 (1.2143 was the 2008 edition)'),
+        gas_co2_kg_per_m3: z
+          .number()
+          .positive()
+          .default(2.165)
+          .describe('direct CO₂ of burning 1 m³ of natural gas: 389.31 GJ/10⁴ m³ × 15.32 t C/TJ × 99 % oxidised × 44/12 (defaults of the NDRC GHG accounting guideline for public-building operators, 2015)'),
         grid_co2_t_per_mwh: z
           .number()
           .positive()
-          .default(0.5153)
-          .describe('grid emission factor, t CO₂/MWh: Zhejiang 0.5153 (2022, check the current published figure); East China 0.5500, national 0.5306 (2023)'),
+          .default(0.5617)
+          .describe('grid emission factor, t CO₂/MWh (= kg/kWh): East China 2022 0.5617, national 0.5366 (MEE/NBS notice of 2024-12-20); 2023: East China 0.5500, national 0.5306'),
+        grid_co2_source: z
+          .string()
+          .min(1)
+          .default('生态环境部、国家统计局 2024-12-20 公告：2022 年华东区域电网平均二氧化碳排放因子')
+          .describe('where grid_co2_t_per_mwh comes from, shown on /energy: change it with the factor'),
+        gas_co2_source: z
+          .string()
+          .min(1)
+          .default('天然气低位发热量 389.31 GJ/万m³ × 单位热值含碳量 15.32 tC/TJ × 碳氧化率 99%（《公共建筑运营单位（企业）温室气体排放核算方法和报告指南（试行）》缺省值）')
+          .describe('where gas_co2_kg_per_m3 comes from, shown on /energy'),
+        coal_source: z
+          .string()
+          .min(1)
+          .default('GB/T 2589-2020《综合能耗计算通则》附录 A')
+          .describe('where the standard-coal coefficients come from, shown on /energy'),
       })
       .prefault({})
       .describe('conversion factors'),

@@ -66,7 +66,7 @@ export class MeterLines implements Device {
       const profile = profiles.get(m.profile)!;
       tracker.register(m.id, 'meter', m.required);
       const line = m.bus ? this.lines.find((l) => l.id === m.bus)! : this.tcpLine(m);
-      const polled = { id: m.id, unitId: m.unit_id, pollMs: m.poll_ms, ...(m.address ? { address: m.address } : {}), ...(m.bus ? {} : { timeoutMs: m.timeout_ms }) };
+      const polled = { id: m.id, unitId: m.unit_id, pollMs: m.poll_ms, ...(m.address ? { address: m.address } : {}), ...(m.bus ? {} : { timeoutMs: m.timeout_ms }), ...(m.ratios ? { ratios: m.ratios } : {}) };
       line.devices.push(meterProtocol(profile.protocol).poll(handle(line), polled, profile as never));
     }
     for (const line of this.lines.filter((l) => l.devices.length)) {

@@ -144,6 +144,12 @@ export class EnergyAccountant {
   }
 
   /** Consumption booked since `since` and not yet flushed, per meter. */
+  /** Does the meter have booked-but-unwritten minutes since `since` (a reading arrived, even of zero use)? */
+  hasUnflushed(meter: string, since: number): boolean {
+    for (const minute of this.pending.get(meter)?.keys() ?? []) if (minute >= since) return true;
+    return false;
+  }
+
   unflushed(meter: string, since: number): number {
     let sum = 0;
     for (const [minute, b] of this.pending.get(meter) ?? []) if (minute >= since) sum += b.amount;

@@ -22,7 +22,7 @@ export function meteredPoint(meter: MeterConfig, profile: AnyProfile): MeteredPo
     ? counters.find((p) => p.name === meter.counter)
     : (counters.find((p) => p.name === 'energy_import') ?? counters[0]);
   if (!point) return undefined;
-  const medium: Medium = meter.medium ?? (point.unit === 'kWh' ? 'electricity' : 'water');
+  const medium: Medium = meter.medium ?? profile.medium ?? (point.unit === 'kWh' ? 'electricity' : 'water');
   return {
     meter: meter.id,
     medium,
@@ -95,6 +95,8 @@ export class EnergyModule {
           electricityKgcePerKwh: cfg.factors.electricity_kgce_per_kwh,
           gasKgcePerM3: cfg.factors.gas_kgce_per_m3,
           gridCo2TPerMwh: cfg.factors.grid_co2_t_per_mwh,
+          gasCo2KgPerM3: cfg.factors.gas_co2_kg_per_m3,
+          sources: { coal: cfg.factors.coal_source, grid: cfg.factors.grid_co2_source, gas: cfg.factors.gas_co2_source },
         },
         targets: {
           kgcePerM2Year: cfg.targets.kgce_per_m2_year,
@@ -146,6 +148,7 @@ export class EnergyModule {
       month: s.month,
       year: s.year,
       indicators: s.indicators,
+      factors: s.factors,
       sitePowerKw: this.siteMeters.reduce((sum, id) => sum + (powerKw(id) ?? 0), 0),
       meters: this.meters.map(({ config, point: p }) => ({
         id: config.id,

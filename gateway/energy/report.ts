@@ -7,11 +7,18 @@ import type { Medium } from '../wire/energy.ts';
 import type { EnergyAccountant, MeteredPoint } from './accountant.ts';
 import { PERIOD_MS, calendarStart, periodStart } from './periods.ts';
 
+/** Days of data a yearly projection needs at least. */
+export const MIN_FORECAST_DAYS = 30;
+
 export interface EnergyFactors {
   electricityKgcePerKwh: number;
   gasKgcePerM3: number;
   /** t CO₂ per MWh, which is kg per kWh */
   gridCo2TPerMwh: number;
+  /** kg CO₂ per m³ of natural gas burnt on site (a direct emission) */
+  gasCo2KgPerM3: number;
+  /** where the figures come from, shown on the panel */
+  sources: { coal: string; grid: string; gas: string };
 }
 
 export interface EnergyTargets {
@@ -68,7 +75,10 @@ export class EnergyReport {
       waterM3: sum('water'),
       gasM3,
       kgce: electricityKwh * f.electricityKgcePerKwh + gasM3 * f.gasKgcePerM3,
-      co2Kg: electricityKwh * f.gridCo2TPerMwh,
+      // indirect (purchased electricity) plus direct (gas burnt in the kitchen): both count
+      co2Kg: electricityKwh * f.gridCo2TPerMwh + gasM3 * f.gasCo2KgPerM3,
+      co2ElectricityKg: electricityKwh * f.gridCo2TPerMwh,
+      co2GasKg: gasM3 * f.gasCo2KgPerM3,
     };
   }
 
@@ -79,9 +89,24 @@ export class EnergyReport {
     const yearStart = calendarStart(now, 'year', tz);
     const year = this.window(yearStart);
     const nextYear = calendarStart(yearStart + 366 * PERIOD_MS['1d'], 'year', tz);
-    const elapsed = Math.max((now - yearStart) / (nextYear - yearStart), 1 / 365);
+    // The year is projected from the days this box has data for, not from 1 January: a box
+    // installed in November has not seen the other ten months. Fewer than
+    // MIN_FORECAST_DAYS days (a week of holidays, one canteen term) give no projection.
+    const first = (this.db.prepare("SELECT MIN(start) AS first FROM energy_intervals WHERE period = '1m'").get() as { first: number | null }).first
+      ?? (this.db.prepare("SELECT MIN(start) AS first FROM energy_intervals WHERE period = '1d'").get() as { first: number | null }).first;
+    const dataFrom = first === null ? now : Math.max(first, yearStart);
+    const dataDays = Math.max(0, (now - dataFrom) / PERIOD_MS['1d']);
+    const share = (now - dataFrom) / (nextYear - yearStart);
     const indicator = (total: number, per: number | undefined, target: number | undefined): IndicatorMsg | null =>
-      per ? { ytd: total / per, projectedYear: total / per / elapsed, target: target ?? null } : null;
+      per
+        ? {
+            ytd: total / per,
+            projectedYear: dataDays >= MIN_FORECAST_DAYS && share > 0 ? total / per / share : null,
+            dataDays: Math.floor(dataDays),
+            minDays: MIN_FORECAST_DAYS,
+            target: target ?? null,
+          }
+        : null;
     const { headcount, floorAreaM2, targets } = this.site;
     return {
       at: now,
@@ -92,6 +117,13 @@ export class EnergyReport {
         kgcePerM2: indicator(year.kgce, floorAreaM2, targets.kgcePerM2Year),
         kgcePerPerson: indicator(year.kgce, headcount, targets.kgcePerPersonYear),
         waterM3PerPerson: indicator(year.waterM3, headcount, targets.waterM3PerPersonYear),
+      },
+      factors: {
+        electricityKgcePerKwh: this.site.factors.electricityKgcePerKwh,
+        gasKgcePerM3: this.site.factors.gasKgcePerM3,
+        gridCo2KgPerKwh: this.site.factors.gridCo2TPerMwh,
+        gasCo2KgPerM3: this.site.factors.gasCo2KgPerM3,
+        sources: this.site.factors.sources,
       },
       todayPerMeter: Object.fromEntries(this.perMeterSince(today.from)),
       anomalies: this.recentAnomalies(now - PERIOD_MS['1d']),
@@ -108,34 +140,39 @@ export class EnergyReport {
       .all(period, from) as { meter: string; start: number; amount: number; estimated: number }[];
     const members = only ?? this.site.siteMeters;
     const medium = new Map(this.meters.filter((m) => members.includes(m.meter)).map((m) => [m.meter, m.medium]));
+    // A period no meter of a medium booked anything in (before the box existed, or while
+    // its meters were silent) is a gap, null — never a zero. A meter that reports and
+    // uses nothing books zero rows, so "0" means "measured nothing used".
     const points = new Map<number, EnergySeriesMsg['points'][number]>();
     for (let s = from; s <= last; s += PERIOD_MS[period]) {
       const start = period === '1d' ? periodStart(s + PERIOD_MS['1h'] * 12, '1d', tz) : s;
-      points.set(start, { start, electricityKwh: 0, waterM3: 0, estimated: false });
+      points.set(start, { start, electricityKwh: null, waterM3: null, estimated: false, partial: start === last });
     }
+    const add = (p: EnergySeriesMsg['points'][number], kind: string, amount: number) => {
+      if (kind === 'electricity') p.electricityKwh = (p.electricityKwh ?? 0) + amount;
+      if (kind === 'water') p.waterM3 = (p.waterM3 ?? 0) + amount;
+    };
     for (const r of rows) {
       const p = points.get(r.start);
       const kind = medium.get(r.meter);
       if (!p || !kind) continue;
-      if (kind === 'electricity') p.electricityKwh += r.amount;
-      if (kind === 'water') p.waterM3 += r.amount;
+      add(p, kind, r.amount);
       if (r.estimated) p.estimated = true;
     }
     const open = points.get(last);
     if (open) {
       for (const [meter, kind] of medium) {
-        const add = this.accountant.unflushed(meter, last);
-        if (kind === 'electricity') open.electricityKwh += add;
-        if (kind === 'water') open.waterM3 += add;
+        if (this.accountant.hasUnflushed(meter, last)) add(open, kind, this.accountant.unflushed(meter, last));
       }
     }
     return { period, points: [...points.values()] };
   }
 
-  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string }[] {
+  /** With the counter readings (prev → value) the panel words each anomaly from, in Chinese or English. */
+  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[] {
     return this.db
-      .prepare('SELECT meter, at, kind, detail FROM energy_anomalies WHERE at >= ? ORDER BY at DESC LIMIT ?')
-      .all(since, limit) as { meter: string; at: number; kind: string; detail: string }[];
+      .prepare('SELECT meter, at, kind, detail, prev, value FROM energy_anomalies WHERE at >= ? ORDER BY at DESC LIMIT ?')
+      .all(since, limit) as { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[];
   }
 
   private withPending(rows: { meter: string; amount: number }[], from: number): Map<string, number> {

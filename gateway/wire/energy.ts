@@ -22,12 +22,28 @@ export interface WindowTotalsMsg {
   waterM3: number;
   gasM3: number;
   kgce: number;
+  /** electricity (grid factor) plus gas burnt on site */
   co2Kg: number;
+  co2ElectricityKg: number;
+  co2GasKg: number;
+}
+
+/** The conversion factors in use and where they come from (shown in the panel's details). */
+export interface EnergyFactorsMsg {
+  electricityKgcePerKwh: number;
+  gasKgcePerM3: number;
+  gridCo2KgPerKwh: number;
+  gasCo2KgPerM3: number;
+  sources: { coal: string; grid: string; gas: string };
 }
 
 export interface IndicatorMsg {
   ytd: number;
-  projectedYear: number;
+  /** the year projected from the days with data; null before `minDays` of data */
+  projectedYear: number | null;
+  /** whole days of data this year the projection rests on */
+  dataDays: number;
+  minDays: number;
   target: number | null;
 }
 
@@ -38,17 +54,20 @@ export interface EnergySummaryMsg {
   month: WindowTotalsMsg;
   year: WindowTotalsMsg;
   indicators: { kgcePerM2: IndicatorMsg | null; kgcePerPerson: IndicatorMsg | null; waterM3PerPerson: IndicatorMsg | null };
+  factors: EnergyFactorsMsg;
   /** live power of the site meters, kW */
   sitePowerKw: number;
   meters: { id: string; name: string; medium: Medium; unit: string; site: boolean; todayAmount: number; powerKw: number | null }[];
   groups: { id: string; name: string; subItem: string | null; powerKw: number; todayKwh: number; todayWaterM3: number }[];
-  anomalies: { meter: string; at: number; kind: string; detail: string }[];
+  /** `detail` is for logs (English); prev → value are the counter readings the panel words it from */
+  anomalies: { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[];
 }
 
 /** GET /api/energy/series?period=15m|1d: site totals per interval. */
 export interface EnergySeriesMsg {
   period: '15m' | '1d';
-  points: { start: number; electricityKwh: number; waterM3: number; estimated: boolean }[];
+  /** null: no meter of that medium booked anything then (a gap, not a zero); partial: the period still running */
+  points: { start: number; electricityKwh: number | null; waterM3: number | null; estimated: boolean; partial: boolean }[];
 }
 
 // ── Energy accounting (gateway/energy): what the bus carries and the outbox sends ──

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import type { EnergySummaryMsg, IndicatorMsg, WindowTotalsMsg } from '../../gateway/wire/energy.ts';
 import { fmtGrouped, fmtTime } from '../format.ts';
 import { hasKey, useLang, type Key } from '../i18n.ts';
-import { fmtCo2, fmtKgce, fmtKw, fmtKwh, fmtM3 } from './units.ts';
+import { fmtCo2, fmtKgce, fmtKw, fmtKwh, fmtM3, smallDecimals } from './units.ts';
 
 export interface SilentMeter { id: string; name: string; state: string }
 
@@ -47,6 +47,7 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
     ['energy.year', 'year'],
   ];
   const cell = (w: WindowTotalsMsg | undefined, f: (w: WindowTotalsMsg) => ComponentChildren) => (w ? f(w) : '—');
+  const gas = summary?.meters.some((m) => m.medium === 'gas') ?? false;
   return (
     <section class="en-panel en-consumption">
       <table>
@@ -55,6 +56,7 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
             <th />
             <th>{t('energy.electricity')} <small>kWh</small></th>
             <th title={water ? undefined : t('energy.noWaterMeter')}>{t('energy.water')} <small>m³</small></th>
+            {gas && <th>{t('energy.gas')} <small>m³</small></th>}
             <th>{t('energy.kgce')} <small>kgce</small></th>
             <th>{t('energy.co2')}</th>
           </tr>
@@ -73,15 +75,37 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
                   )}
                 </td>
                 <td class="num">{water ? cell(w, (x) => fmtM3(x.waterM3)) : <span class="muted">—</span>}</td>
-                <td class="num">{cell(w, (x) => fmtKgce(x.kgce))}</td>
-                <td class="num">{cell(w, (x) => <Co2 kg={x.co2Kg} />)}</td>
+                {gas && <td class="num" data-testid={`gas-${key}`}>{cell(w, (x) => fmtM3(x.gasM3))}</td>}
+                <td class="num" data-testid={`kgce-${key}`}>{cell(w, (x) => fmtKgce(x.kgce))}</td>
+                <td class="num" data-testid={`co2-${key}`}>{cell(w, (x) => <Co2 kg={x.co2Kg} />)}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
       {!water && summary && <p class="en-hint">{t('energy.water')}：{t('energy.noWaterMeter')}</p>}
+      {summary && <FactorDetails summary={summary} />}
     </section>
+  );
+}
+
+/** The conversion factors in use and their sources: CO₂ of electricity (grid) and of gas burnt on site. */
+function FactorDetails({ summary }: { summary: EnergySummaryMsg }) {
+  const { t } = useLang();
+  const f = summary.factors;
+  const today = summary.today;
+  const [elecCo2, elecUnit] = fmtCo2(today.co2ElectricityKg);
+  const [gasCo2, gasUnit] = fmtCo2(today.co2GasKg);
+  return (
+    <details class="en-factors" data-testid="factors">
+      <summary>{t('energy.factors')}</summary>
+      <ul>
+        <li>{t('energy.factor.coal', { e: f.electricityKgcePerKwh, g: f.gasKgcePerM3 })} <small>{f.sources.coal}</small></li>
+        <li>{t('energy.factor.grid', { v: f.gridCo2KgPerKwh })} <small data-testid="grid-source">{f.sources.grid}</small></li>
+        <li>{t('energy.factor.gas', { v: f.gasCo2KgPerM3 })} <small>{f.sources.gas}</small></li>
+        <li data-testid="co2-split">{t('energy.factor.split', { e: `${elecCo2} ${elecUnit}`, g: `${gasCo2} ${gasUnit}` })}</li>
+      </ul>
+    </details>
   );
 }
 
@@ -96,6 +120,27 @@ function IndicatorRow({ kind, ind }: { kind: IndicatorKind; ind: IndicatorMsg })
   const { t } = useLang();
   const unit = t(`energy.ind.unit.${kind}` as Key);
   const { projectedYear: projected, target } = ind;
+  if (projected == null) {
+    // not enough data for a yearly figure: say what there is and when a projection comes
+    return (
+      <li class="en-ind pending" data-testid="indicator" data-kind={kind} data-target={target ?? undefined} data-status="pending" data-days={ind.dataDays}>
+        <div class="en-ind-head">
+          <span class="en-ind-name">{t(`energy.ind.${kind}` as Key)}</span>
+          <span class="en-ind-figures">
+            {target != null && (
+              <>
+                <small>{t('energy.ind.target')}</small> <span class="num">{fmtGrouped(target, 2)}</span> <small>{unit}</small>
+              </>
+            )}
+          </span>
+        </div>
+        <div class="en-ind-foot">
+          <span>{t('energy.ind.ytd', { v: `${fmtGrouped(ind.ytd, smallDecimals(ind.ytd, 2))} ${unit}` })}</span>
+          <span class="en-ind-verdict" data-testid="forecast-pending">{t('energy.ind.pending', { n: ind.dataDays, min: ind.minDays })}</span>
+        </div>
+      </li>
+    );
+  }
   const over = target != null && projected > target;
   const ratio = target ? projected / target : null;
   // The bar runs to 150 % of the target; the target is the mark at two thirds.
@@ -113,7 +158,7 @@ function IndicatorRow({ kind, ind }: { kind: IndicatorKind; ind: IndicatorMsg })
       <div class="en-ind-head">
         <span class="en-ind-name">{t(`energy.ind.${kind}` as Key)}</span>
         <span class="en-ind-figures">
-          <small>{t('energy.ind.projected')}</small> <b class="num">{fmtGrouped(projected, 2)}</b>
+          <small>{t('energy.ind.projected', { n: ind.dataDays })}</small> <b class="num">{fmtGrouped(projected, 2)}</b>
           {target != null && (
             <>
               {' / '}<small>{t('energy.ind.target')}</small> <span class="num">{fmtGrouped(target, 2)}</span>

@@ -3,7 +3,7 @@
 import type { DeviceStatus, MeterReadingMsg } from '../../gateway/wire/devices.ts';
 import type { EnergySummaryMsg } from '../../gateway/wire/energy.ts';
 import { fmtGrouped, fmtNumber, fmtShortDateTime, fmtTime, toKw } from '../format.ts';
-import { hasKey, useLang, type T } from '../i18n.ts';
+import { hasKey, useLang, type Key, type T } from '../i18n.ts';
 import { isDown, StateBadge } from '../ui/StateBadge.tsx';
 import { fmtAmount, fmtKw, unitLabel } from './units.ts';
 
@@ -33,9 +33,18 @@ export function anomalyKind(kind: string, t: T): string {
   return hasKey(key) ? t(key) : kind;
 }
 
-/** The gateway's detail (English) without the words the label already says. */
-export function anomalyDetail(label: string, detail: string): string {
-  return detail.toLowerCase().startsWith(label.toLowerCase()) ? detail.slice(label.length).trim() : detail;
+type AnomalyMsg = EnergySummaryMsg['anomalies'][number];
+
+/**
+ * What happened, in the reader's language, from the counter readings the gateway keeps
+ * with each anomaly (from → to); the gateway's own (English, for logs) detail only when
+ * the anomaly carries no readings.
+ */
+export function anomalyDetail(a: AnomalyMsg, t: T): string {
+  const key = `anomaly.detail.${a.kind}`;
+  if (a.prev == null || a.value == null || !hasKey(key)) return a.detail;
+  const n = (v: number) => fmtGrouped(v, Math.abs(v) < 100 ? 3 : 2);
+  return t(key as Key, { prev: n(a.prev), value: n(a.value), delta: n(a.value - a.prev) });
 }
 
 const MAIN_POINTS = new Set(['power_total', 'energy_import']);
@@ -113,7 +122,7 @@ export function MeterCard({ m }: { m: MeterRow }) {
       {anomalies.slice(0, 2).map((a) => (
         <p class="en-reason warn" key={`${a.at}|${a.kind}`}>
           {anomalyKind(a.kind, t)} · {fmtShortDateTime(a.at)}
-          <small> — {anomalyDetail(anomalyKind(a.kind, t), a.detail)}</small>
+          <small> — {anomalyDetail(a, t)}</small>
         </p>
       ))}
       {reading ? (
@@ -147,7 +156,7 @@ export function Anomalies({ meters }: { meters: MeterRow[] }) {
       });
     }
     for (const a of m.anomalies) {
-      items.push({ key: `${a.meter}|${a.at}|${a.kind}`, at: a.at, meter: meterName(m), device: m.id, kind: a.kind, label: anomalyKind(a.kind, t), detail: anomalyDetail(anomalyKind(a.kind, t), a.detail), level: 'warn' });
+      items.push({ key: `${a.meter}|${a.at}|${a.kind}`, at: a.at, meter: meterName(m), device: m.id, kind: a.kind, label: anomalyKind(a.kind, t), detail: anomalyDetail(a, t), level: 'warn' });
     }
   }
   items.sort((a, b) => b.at - a.at);

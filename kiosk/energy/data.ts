@@ -15,7 +15,7 @@ export async function getJson<T>(url: string): Promise<T> {
 export const fetchSeries = (period: '15m' | '1d') => getJson<EnergySeriesMsg>(`/api/energy/series?period=${period}`);
 export const fetchSummary = () => getJson<EnergySummaryMsg>('/api/energy/summary');
 
-export interface PowerPoint { start: number; kw: number; estimated: boolean; open: boolean }
+export interface PowerPoint { start: number; kw: number | null; estimated: boolean; open: boolean }
 
 /**
  * 15-minute kWh as average kW: kWh × 4 for a closed quarter; the quarter still open
@@ -26,7 +26,8 @@ export function powerPoints(s: EnergySeriesMsg, now: number): PowerPoint[] {
   return s.points.map((p) => {
     const open = now < p.start + QUARTER_MS;
     const hours = open ? Math.max(now - p.start, 60_000) / HOUR_MS : QUARTER_MS / HOUR_MS;
-    return { start: p.start, kw: p.electricityKwh / hours, estimated: p.estimated, open };
+    // a gap stays a gap (null: uPlot draws no line there), never a zero
+    return { start: p.start, kw: p.electricityKwh == null ? null : p.electricityKwh / hours, estimated: p.estimated, open };
   });
 }
 

@@ -125,12 +125,20 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
       expect(await indicator('kgcePerM2').getAttribute('data-target')).toBe('5.66');
       expect(await indicator('kgcePerPerson').textContent()).toContain('144.50');
       expect(await indicator('kgcePerM2').textContent()).toContain('5.66');
-      expect(await indicator('kgcePerPerson').getAttribute('data-status')).toBe('under');
+      // a box with minutes of data projects no year: it says so, and how many days it has
+      expect(await indicator('kgcePerPerson').getAttribute('data-status')).toBe('pending');
+      expect(await indicator('kgcePerPerson').getByTestId('forecast-pending').textContent()).toBe('数据不足：已有 0 天，满 30 天后预测全年');
       expect(await indicator('waterM3PerPerson').count()).toBe(0);
 
-      // both charts drawn by uPlot
-      await expect.poll(() => attr(page, '[data-testid="chart-24h"]', 'data-points'), { timeout: 15_000 }).toBe('96');
-      await expect.poll(() => attr(page, '[data-testid="chart-30d"]', 'data-points'), { timeout: 15_000 }).toBe('30');
+      // both charts drawn by uPlot, with only the periods the box has data for: the hours and
+      // days before it existed are gaps, not zeros
+      await expect.poll(async () => Number(await attr(page, '[data-testid="chart-24h"]', 'data-points')), { timeout: 15_000 }).toBeGreaterThan(0);
+      expect(Number(await attr(page, '[data-testid="chart-24h"]', 'data-points'))).toBeLessThan(10);
+      await expect.poll(() => attr(page, '[data-testid="chart-30d"]', 'data-points'), { timeout: 15_000 }).toBe('1');
+      const quarters = await (await fetch(`${gateway!.url}/api/energy/series?period=15m`, { headers: (await gateway!.loginAs('facility')).headers })).json();
+      expect(quarters.points).toHaveLength(96);
+      expect(quarters.points[0]).toMatchObject({ electricityKwh: null, partial: false });
+      expect(quarters.points.at(-1)).toMatchObject({ partial: true });
       for (const id of ['chart-24h', 'chart-30d']) {
         const size = await page.getByTestId(id).locator('canvas').evaluate((c: HTMLCanvasElement) => [c.clientWidth, c.clientHeight]);
         expect(size[0], id).toBeGreaterThan(300);
@@ -140,9 +148,24 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
       // the restarted counter is listed as an anomaly and marks the main meter's card
       const backwards = page.locator('[data-testid="anomaly"][data-device="main-meter"][data-kind="backwards"]');
       await expect.poll(() => backwards.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-      expect(await backwards.first().textContent()).toMatch(/计数器回退.*counter went backwards/);
+      // its detail in Chinese, from the two counter readings: no English developer sentence
+      expect(await backwards.first().textContent()).toMatch(/计数器回退.*表底由 [\d,.]+ 降至 [\d,.]+，未计入用量/);
+      expect(await backwards.first().textContent()).not.toMatch(/counter|went|backwards/);
       expect(await mainCard.getAttribute('class')).toContain('has-anomaly');
       expect(await page.locator('[data-testid="anomaly"][data-device="annex-meter"]').count()).toBe(1);
+
+      // kgce and CO₂ of a few minutes' consumption are small but not shown as 0
+      const today = Number(await attr(page, '[data-testid="today-kwh"]', 'data-value'));
+      expect(today).toBeGreaterThan(0);
+      expect(await page.getByTestId('kgce-today').textContent()).toMatch(/[1-9]/);
+      expect(await page.getByTestId('co2-today').textContent()).toMatch(/[1-9]/);
+      // the factors in use and their sources, in the details: grid (indirect) and gas (direct)
+      const factors = page.getByTestId('factors');
+      await factors.locator('summary').click();
+      expect(await factors.textContent()).toMatch(/折算系数与来源.*0\.1229 kgce\/kWh.*1\.33 kgce\/m³.*GB\/T 2589-2020/);
+      expect(await factors.getByTestId('grid-source').textContent()).toContain('2024-12-20');
+      expect(await factors.textContent()).toMatch(/0\.5617 kgCO₂\/kWh.*2\.165 kgCO₂\/m³（直接排放）/);
+      expect(await factors.getByTestId('co2-split').textContent()).toMatch(/今日 CO₂：电力 .*[1-9].* kg，燃气 0\.00 kg/);
 
       // nothing wider than the kiosk screen
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
@@ -155,7 +178,7 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
       await expect.poll(() => page.getByTestId('conn-banner').textContent()).toBe('Connected');
       expect(await silent.getByTestId('silent-reason').textContent()).toMatch(/^No data since \d{2}:\d{2}:\d{2}/);
       expect(await indicator('kgcePerPerson').textContent()).toContain('Energy per person');
-      await expect.poll(() => attr(page, '[data-testid="chart-24h"]', 'data-points'), { timeout: 5_000 }).toBe('96');
+      await expect.poll(async () => Number(await attr(page, '[data-testid="chart-24h"]', 'data-points')), { timeout: 5_000 }).toBeGreaterThan(0);
       await page.screenshot({ path: path.join(SHOTS, 'energy-panel-en.png') });
       await page.screenshot({ path: path.join(SHOTS, 'energy-panel-en-full.png'), fullPage: true });
       await page.getByRole('button', { name: '中文' }).click();

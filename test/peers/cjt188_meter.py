@@ -110,6 +110,7 @@ class Meter:
             clock = bcd(t.tm_sec, 1) + bcd(t.tm_min, 1) + bcd(t.tm_hour, 1) + bcd(t.tm_mday, 1) + bcd(t.tm_mon, 1) + bcd(t.tm_year, 2)
             st = bytes([self.opts.status, 0x00])
             cents = round(self.opts.volume * 100)
+            self.opts.volume += self.opts.step  # a meter with flow: the next read shows more
             payload = di + ser + bcd(cents, 4) + bytes([self.opts.unit]) + bcd(round(self.opts.settlement * 100), 4) + bytes([self.opts.unit]) + clock + st
             reply = build(self.opts.type, me, 0x81, payload)
         elif control == 0x03 and di == b"\x0a\x81":
@@ -127,6 +128,7 @@ def main():
     p.add_argument("--type", type=lambda s: int(s, 16), default=0x10)
     p.add_argument("--volume", type=float, default=1234.56, help="current cumulative flow, in the unit")
     p.add_argument("--settlement", type=float, default=1200.00)
+    p.add_argument("--step", type=float, default=0.0, help="the volume grows this much after each read")
     p.add_argument("--unit", type=lambda s: int(s, 16), default=0x2C, help="unit code: 2C m3, 29 L")
     p.add_argument("--status", type=lambda s: int(s, 16), default=0x00, help="ST byte 1: D0-D1 valve, D2 battery")
     p.add_argument("--turnaround-ms", type=float, default=10)

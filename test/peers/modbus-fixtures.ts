@@ -27,13 +27,17 @@ export interface Seeded {
 }
 
 /** Registers for each point of `p` from raw values (before scale), plus zero-filled ranges. */
-function seed(p: MeterProfile, raw: Record<string, number>, fill: [number, number][] = []): UnitSpec {
+export function seed(p: MeterProfile, raw: Record<string, number>, fill: [number, number][] = []): UnitSpec {
   const spec: UnitSpec = {};
   for (const [from, to] of fill) (spec[p.function as 'input' | 'holding'] ??= []).push({ addr: from, regs: Array(to - from).fill(0) });
   for (const point of p.points) {
     const fn = point.function;
     if (fn === 'coils' || fn === 'discrete') (spec[fn] ??= []).push({ addr: point.register, bits: [raw[point.name] ? 1 : 0] });
     else (spec[fn] ??= []).push({ addr: point.register, type: point.type, order: point.order, value: raw[point.name]! });
+  }
+  for (const [r, reg] of Object.entries(p.ratios ?? {})) {
+    const value = raw[`ratio_${r}`];
+    if (reg && value !== undefined) (spec[p.function as 'input' | 'holding'] ??= []).push({ addr: reg.register, type: reg.type, order: reg.order, value });
   }
   return spec;
 }
@@ -52,15 +56,26 @@ export const SDM630: Seeded = {
   requests: 3,
 };
 
+/**
+ * A DTSU666 behind 200/5 A current transformers: IrAt 40 at 0006H, UrAt 10 (×0.1 = 1.0) at
+ * 0007H. Every quantity on the bus is secondary (CHINT quick manual, 2016): currents,
+ * power and energy come back × 40, voltages × 1.
+ */
 export const DTSU666: Seeded = {
   profile: profile('dtsu666'),
   unit: seed(profile('dtsu666'), {
     voltage_l1: 2301, voltage_l2: 2298, voltage_l3: 2310,
     current_l1: 15230, current_l2: 14870, current_l3: 16010,
     power_total: 105432, energy_import: 8765.43,
+    ratio_current: 40, ratio_voltage: 10,
   }),
-  expected: { voltage_l1: 230.1, voltage_l2: 229.8, voltage_l3: 231, current_l1: 15.23, current_l2: 14.87, current_l3: 16.01, power_total: 10543.2, energy_import: 8765.43 },
-  requests: 2,
+  expected: {
+    voltage_l1: 230.1, voltage_l2: 229.8, voltage_l3: 231,
+    current_l1: 609.2, current_l2: 594.8, current_l3: 640.4,
+    power_total: 421728, energy_import: 350617.2,
+    ratio_current: 40, ratio_voltage: 1,
+  },
+  requests: 3,
 };
 
 export const WATER: Seeded = {
