@@ -183,6 +183,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     const records = new RecordsModule(db, config.food_safety, canteen, kitchen.book.raise, (stream, payload, key) => outbox.put(stream, payload, key), logger.child({ module: 'food-safety' }), {
       timeZone: config.site.timezone,
       weightOf: (scale) => live.weights.get(scale),
+      resolveAlert: kitchen.book.resolveByKey,
     });
     records.start();
     running.push({ name: 'food-safety records', stop: () => records.stop() });

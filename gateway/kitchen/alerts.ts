@@ -25,6 +25,7 @@ export interface RaiseAlert {
 }
 /** null when deduplicated */
 export type RaiseAlertFn = (a: RaiseAlert) => KitchenAlertMsg | null;
+export type ResolveAlertByKeyFn = (dedupeKey: string, by: string, note: string) => KitchenAlertMsg | null;
 
 export const SNAPSHOT_DIR = 'kitchen-snapshots';
 
@@ -179,6 +180,12 @@ export class AlertBook {
     this.notify('alert:update', msg);
     return msg;
   }
+
+  /** Resolves the open (or acknowledged) alert raised with this dedupe key, if any: a record that closes its own reminder. */
+  resolveByKey: ResolveAlertByKeyFn = (dedupeKey, by, note) => {
+    const row = this.db.prepare(`SELECT id FROM kitchen_alerts WHERE dedupe_key = ? AND state <> 'resolved'`).get(dedupeKey) as { id: string } | undefined;
+    return row ? this.resolve(row.id, by, note) : null;
+  };
 
   /** Snapshot file of an alert: path on disk, or undefined when it has none. */
   snapshotFile(id: string, which: 'snapshot' | 'clean'): string | undefined {

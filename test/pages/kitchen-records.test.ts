@@ -12,10 +12,11 @@ import { simulatorConfig, startGateway, type RunningGateway } from '../helpers/g
 let browser: Browser;
 let gw: RunningGateway;
 
+const CERT = { number: 'JKZ-2026-001', expires: '2099-12-31' };
 const STAFF = [
-  { id: 'wang', name: '王师傅' },
-  { id: 'li', name: '李阿姨' },
-  { id: 'zhao', name: '赵师傅' },
+  { id: 'wang', name: '王师傅', health_certificate: CERT },
+  { id: 'li', name: '李阿姨', health_certificate: CERT },
+  { id: 'zhao', name: '赵师傅', health_certificate: CERT },
 ];
 const ALL_CLEAR = { fever: false, diarrhoea: false, vomiting: false, sore_throat: false, hand_wound: false, jaundice: false, uniform: true, cap: true, mask: true, no_jewellery: true };
 

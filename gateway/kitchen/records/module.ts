@@ -10,10 +10,10 @@ import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
 import { roundToInterval } from '../../../drivers/scale/interval.ts';
 import type { Logger } from '../../log.ts';
-import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
+import type { RaiseAlert, RaiseAlertFn, ResolveAlertByKeyFn } from '../alerts.ts';
 import type { Meal } from '../../wire/canteen.ts';
 import type { ScaleWeightMsg } from '../../wire/devices.ts';
-import type { FoodSampleMsg, KitchenRecordsMsg, MealSamplesMsg, MorningCheckMsg, StaffDayMsg } from '../../wire/kitchen.ts';
+import type { FoodSampleMsg, KitchenRecordsMsg, MealSamplesMsg, MorningCheckMsg, StaffClearanceMsg, StaffDayMsg } from '../../wire/kitchen.ts';
 import type { Db } from '../../store/sqlite.ts';
 import type { CheckItem, FoodSafetyConfig } from './config.ts';
 import type { Actor, CheckInput, SampleInput } from './inputs.ts';
@@ -21,6 +21,7 @@ import { foodSafetyIssues } from './config.ts';
 import { recordsRoutes } from './routes.ts';
 import { MEAL_ZH, answerProblems, checkFailures, failureText, localTime, samplesDueAt, weekday } from './rules.ts';
 import { RecordsStore } from './store.ts';
+import { HEALTH_CERT_WARN_DAYS, StaffStanding, healthCertificate } from './staff.ts';
 
 /** The outbox's durable put; resolves once the record is on disk, rejects when refused. */
 export type PutFn = (stream: 'events', payload: unknown, key: string) => Promise<unknown>;
@@ -31,6 +32,8 @@ export interface RecordsOptions {
   /** the latest reading of a scale device (LiveState.weights) */
   weightOf?: (scaleId: string) => ScaleWeightMsg | undefined;
   tickMs?: number;
+  /** resolves a reminder alert by its dedupe key (the kitchen alert book): a recorded check closes its 晨检缺失 alert */
+  resolveAlert?: ResolveAlertByKeyFn;
 }
 
 const MEALS: Meal[] = ['breakfast', 'lunch', 'dinner'];
@@ -44,6 +47,7 @@ const discardRecord = (s: FoodSampleMsg) => ({ type: 'food-sample-discarded', ..
 
 export class RecordsModule {
   readonly store: RecordsStore;
+  readonly standing: StaffStanding;
   private readonly now: () => number;
   private readonly timeZone: string;
   private readonly listeners = new Set<(m: KitchenRecordsMsg) => void>();
@@ -66,6 +70,7 @@ export class RecordsModule {
     const issues = foodSafetyIssues(cfg, canteen.cfg);
     if (issues.length) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.store = new RecordsStore(db);
+    this.standing = new StaffStanding(db);
     this.now = opts.now ?? Date.now;
     this.timeZone = opts.timeZone;
   }
@@ -105,7 +110,13 @@ export class RecordsModule {
     const overdue = now >= localTime(date, mc.due_by, this.timeZone);
     const staff: StaffDayMsg[] = people.map((p) => {
       const check = current.get(p.id) ?? null;
-      return { id: p.id, name: p.name, status: check ? (check.passed ? 'passed' : 'failed') : overdue ? 'missing' : 'due', check };
+      const off = this.standing.offDutyBy(p.id);
+      const offDuty = off && off.day <= date ? { checkId: off.id, day: off.day, failures: off.failures } : null;
+      const status: StaffDayMsg['status'] = offDuty
+        ? offDuty.checkId === check?.id ? 'failed' : 'off_duty'
+        : check ? (check.passed ? 'passed' : 'cleared') : overdue ? 'missing' : 'due';
+      const cert = mc.staff.find((s) => s.id === p.id)?.health_certificate;
+      return { id: p.id, name: p.name, status, check, offDuty, healthCertificate: healthCertificate(cert, date) };
     });
     const samples = this.store.samples(date);
     return {
@@ -137,6 +148,10 @@ export class RecordsModule {
     if (problems.length) throw new CanteenError(400, problems.join('; '));
     const now = this.now();
     const day = localDay(now, this.timeZone);
+    // Food Safety Law art. 45: a food handler works only with a valid health certificate
+    const cert = healthCertificate(person.health_certificate, day);
+    if (cert.state === 'missing') throw new CanteenError(409, `${person.name} has no health certificate (健康证) on record and cannot be checked in (Food Safety Law art. 45)`);
+    if (cert.state === 'expired') throw new CanteenError(409, `${person.name}'s health certificate (健康证) ${cert.number} expired on ${cert.expires}; cannot be checked in until a new one is recorded (Food Safety Law art. 45)`);
     const previous = this.store.currentCheck(day, person.id);
     // A failed check takes the person off the kitchen for the day: only a supervisor may correct it, and says why.
     if (previous && !previous.passed) {
@@ -165,12 +180,30 @@ export class RecordsModule {
       this.store.addCheck(check);
       this.queue('check', check.id, this.checkRecord(check), check.id);
     }).immediate();
+    this.closeMissingAlert(day, person.id, actor.name);
     if (!check.passed) {
       const why = failures.map((f) => (f === 'temperature' ? `${failureText(f)} ${check.temperatureC} °C` : failureText(f))).join('、');
       this.alert({ type: 'morning_check_failed', severity: 'critical', message: `晨检不合格：${person.name}（${why}），今日不得上岗`, dedupeKey: `morning_check_failed:${day}:${person.id}` });
     }
     this.changed();
     return check;
+  }
+
+  /** A supervisor clears a person a failed check took off the kitchen, saying why; until then they stay off duty, across days. */
+  clearStaff(staffId: string, note: string, actor: Actor): StaffClearanceMsg {
+    const person = this.cfg.morning_check.staff.find((s) => s.id === staffId);
+    if (!person) throw new CanteenError(404, `no person "${staffId}" in food_safety.morning_check.staff`);
+    if (actor.role !== 'supervisor' && actor.role !== 'admin') throw new CanteenError(409, `only a supervisor can clear ${person.name} for work`);
+    if (!note.trim()) throw new CanteenError(400, 'note: say what was found and that it is cured');
+    const off = this.standing.offDutyBy(staffId);
+    if (!off) throw new CanteenError(409, `${person.name} is not off duty: there is no failed morning check to clear`);
+    const cleared = this.db.transaction(() => {
+      const c = this.standing.addClearance(staffId, off, note.trim(), actor.name, this.now());
+      this.queueClearance(c);
+      return c;
+    }).immediate();
+    this.changed();
+    return cleared;
   }
 
   // ── food samples ──
@@ -246,6 +279,7 @@ export class RecordsModule {
     try {
       this.handOver();
       this.remindMissingChecks();
+      this.remindHealthCertificates();
       this.remindMissingSamples();
       this.remindRetention();
     } catch (err) {
@@ -266,6 +300,36 @@ export class RecordsModule {
         severity: 'warning',
         message: `晨检缺失：${person.name} 截至 ${mc.due_by} 未做晨检`,
       });
+    }
+  }
+
+  /** One reminder per person and certificate: 30 days before it expires, and once it is missing or expired. */
+  private remindHealthCertificates(): void {
+    const today = localDay(this.now(), this.timeZone);
+    for (const person of this.cfg.morning_check.staff) {
+      const cert = healthCertificate(person.health_certificate, today);
+      if (cert.state === 'expiring') {
+        this.once(`health_certificate_expiring:${person.id}:${cert.expires}`, {
+          type: 'health_certificate_expiring',
+          severity: 'warning',
+          message: `健康证即将到期：${person.name} 的健康证（${cert.number}）将于 ${cert.expires} 到期，还剩 ${cert.daysLeft} 天（提前 ${HEALTH_CERT_WARN_DAYS} 天提醒）`,
+        });
+      } else if (cert.state !== 'valid') {
+        this.once(`health_certificate_invalid:${person.id}:${cert.expires ?? 'none'}`, {
+          type: 'health_certificate_invalid',
+          severity: 'critical',
+          message: cert.state === 'missing' ? `健康证缺失：${person.name} 没有登记健康证，不得上岗` : `健康证已过期：${person.name} 的健康证（${cert.number}）已于 ${cert.expires} 到期，不得上岗`,
+        });
+      }
+    }
+  }
+
+  /** The 晨检缺失 reminder of the person's day closes itself once the check is recorded. */
+  private closeMissingAlert(day: string, staffId: string, by: string): void {
+    try {
+      this.opts.resolveAlert?.(`morning_check_missing:${day}:${staffId}`, by, '已补做晨检 Morning check recorded');
+    } catch (err) {
+      this.logger.error({ err, staffId }, 'morning_check_missing alert not closed');
     }
   }
 
@@ -396,18 +460,24 @@ export class RecordsModule {
     checks.forEach((c) => this.queue('check', c.id, this.checkRecord(c), c.id));
     samples.forEach((s) => this.queue('sample', s.id, sampleRecord(s), s.id));
     discards.forEach((s) => this.queue('discard', s.id, discardRecord(s), `${s.id}:discarded`));
+    this.standing.unqueued().forEach((c) => this.queueClearance(c));
+  }
+
+  private queueClearance(c: StaffClearanceMsg): void {
+    this.queue('clearance', c.id, { type: 'staff-cleared', ...c }, c.id);
   }
 
   private checkRecord(c: MorningCheckMsg): Record<string, unknown> {
     return { type: 'morning-check', ...c, supersededBy: null, replaces: this.store.replacedCheck(c.id) ?? null };
   }
 
-  private queue(kind: 'check' | 'sample' | 'discard', id: string, payload: unknown, key: string): void {
+  private queue(kind: 'check' | 'sample' | 'discard' | 'clearance', id: string, payload: unknown, key: string): void {
     if (this.handing.has(key)) return;
     this.handing.add(key);
     const p = this.put('events', payload, key).then(
       () => {
-        this.store.markQueued(kind, id, this.now());
+        if (kind === 'clearance') this.standing.markQueued(id, this.now());
+        else this.store.markQueued(kind, id, this.now());
         this.refused.delete(key);
       },
       (err: unknown) => {
