@@ -22,6 +22,8 @@ export interface RaiseAlert {
   dedupeKey?: string;
   /** JPEGs: with boxes drawn, and the same frame clean */
   snapshot?: { annotated: Buffer; clean: Buffer };
+  /** the values of the message (names, dates, grams): the board words it from its translations `kitchen.detail.<type>` */
+  details?: Record<string, string | number>;
 }
 /** null when deduplicated */
 export type RaiseAlertFn = (a: RaiseAlert) => KitchenAlertMsg | null;
@@ -58,6 +60,7 @@ interface Row {
   note: string | null;
   snapshot: string | null;
   clean: string | null;
+  details: string | null;
 }
 
 export interface AlertFilter {
@@ -111,10 +114,10 @@ export class AlertBook {
     const msg = this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean)
-           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean, details)
+           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean);
+        .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean, a.details ? JSON.stringify(a.details) : null);
       const m = this.get(id)!;
       this.enqueue(m, 'opened', a.snapshot?.annotated);
       return m;
@@ -251,5 +254,6 @@ function toMsg(r: Row): KitchenAlertMsg {
     note: r.note ?? r.ack_note,
     snapshotUrl: r.snapshot ? url('snapshot') : null,
     cleanUrl: r.clean ? url('clean') : null,
+    details: r.details ? (JSON.parse(r.details) as Record<string, string | number>) : null,
   };
 }

@@ -140,4 +140,6 @@ export interface KitchenAlertMsg {
   /** the snapshot with boxes drawn, and the clean copy (JPEG), when the alert has them */
   snapshotUrl: string | null;
   cleanUrl: string | null;
+  /** the values of a record alert's message; the board words it from `kitchen.detail.<type>` (zh, en) */
+  details?: Record<string, string | number> | null;
 }

@@ -91,6 +91,11 @@ it('records morning checks and samples on the board; a failed check is off today
     const failedAlert = page.locator('[data-testid="alert"][data-type="morning_check_failed"]');
     await failedAlert.waitFor({ timeout: 10_000 });
     expect(await failedAlert.getByTestId('alert-message').textContent()).toContain('李阿姨');
+    // worded in Chinese from the alert's values, its type and the filter translated, a record badge instead of a black box
+    expect(await failedAlert.getByTestId('alert-message').textContent()).toBe('晨检不合格：李阿姨（口罩不符合；体温 36.5 °C），不得上岗，待主管确认痊愈后复岗');
+    expect(await failedAlert.getByTestId('alert-record').textContent()).toBe('记录提醒');
+    expect(await failedAlert.locator('.alert-head b').textContent()).toBe('晨检不合格');
+    expect(await page.getByTestId('filter-type').locator('option[value="morning_check_failed"]').textContent()).toBe('晨检不合格');
 
     await recordSample(page, 'pork', '132');
     await expect.poll(() => page.locator('[data-testid="sample-row"][data-dish="pork"]').getAttribute('data-underweight'), { timeout: 10_000 }).toBe('false');

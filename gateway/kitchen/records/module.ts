@@ -183,7 +183,13 @@ export class RecordsModule {
     this.closeMissingAlert(day, person.id, actor.name);
     if (!check.passed) {
       const why = failures.map((f) => (f === 'temperature' ? `${failureText(f)} ${check.temperatureC} °C` : failureText(f))).join('、');
-      this.alert({ type: 'morning_check_failed', severity: 'critical', message: `晨检不合格：${person.name}（${why}），今日不得上岗`, dedupeKey: `morning_check_failed:${day}:${person.id}` });
+      this.alert({
+        type: 'morning_check_failed',
+        severity: 'critical',
+        message: `晨检不合格：${person.name}（${why}），不得上岗，待主管确认痊愈后复岗`,
+        dedupeKey: `morning_check_failed:${day}:${person.id}`,
+        details: { name: person.name, failures: failures.join(','), temperature: check.temperatureC },
+      });
     }
     this.changed();
     return check;
@@ -247,6 +253,7 @@ export class RecordsModule {
         type: 'sample_underweight',
         severity: 'warning',
         message: `留样不足：${dish.name}（${day} ${MEAL_ZH[meal]}）仅 ${grams} g，应不少于 ${s.min_grams} g，请重新留样`,
+        details: { dish: dish.name, date: day, meal, grams, min: s.min_grams },
         dedupeKey: `sample_underweight:${sample.id}`,
       });
     }
@@ -299,6 +306,7 @@ export class RecordsModule {
         type: 'morning_check_missing',
         severity: 'warning',
         message: `晨检缺失：${person.name} 截至 ${mc.due_by} 未做晨检`,
+        details: { name: person.name, dueBy: mc.due_by },
       });
     }
   }
@@ -313,12 +321,14 @@ export class RecordsModule {
           type: 'health_certificate_expiring',
           severity: 'warning',
           message: `健康证即将到期：${person.name} 的健康证（${cert.number}）将于 ${cert.expires} 到期，还剩 ${cert.daysLeft} 天（提前 ${HEALTH_CERT_WARN_DAYS} 天提醒）`,
+          details: { name: person.name, number: cert.number!, expires: cert.expires!, days: cert.daysLeft! },
         });
       } else if (cert.state !== 'valid') {
         this.once(`health_certificate_invalid:${person.id}:${cert.expires ?? 'none'}`, {
           type: 'health_certificate_invalid',
           severity: 'critical',
           message: cert.state === 'missing' ? `健康证缺失：${person.name} 没有登记健康证，不得上岗` : `健康证已过期：${person.name} 的健康证（${cert.number}）已于 ${cert.expires} 到期，不得上岗`,
+          details: { variant: cert.state, name: person.name, number: cert.number ?? '', expires: cert.expires ?? '' },
         });
       }
     }
@@ -345,6 +355,7 @@ export class RecordsModule {
           type: 'sample_missing',
           severity: 'warning',
           message: `留样缺失：${date} ${MEAL_ZH[meal]} ${m.missing.map((d) => d.dishName).join('、')} 未留样（每道菜不少于 ${this.cfg.samples.min_grams} g）`,
+          details: { date, meal, dishes: m.missing.map((d) => d.dishName).join('、'), min: this.cfg.samples.min_grams },
         });
       }
     }
@@ -365,6 +376,7 @@ export class RecordsModule {
         type: 'sample_retention_due',
         severity: 'info',
         message: `留样已满 ${this.cfg.samples.retention_hours} 小时，可处理：${day} ${MEAL_ZH[meal]} ${list.map((s) => s.dishName).join('、')}（${name}）`,
+        details: { hours: this.cfg.samples.retention_hours, date: day, meal, dishes: list.map((s) => s.dishName).join('、'), cabinet: name },
         dedupeKey: `sample_retention_due:${k}:${list.map((s) => s.id).join(',')}`,
       });
       if (raised) this.store.markReminded(list.map((s) => s.id), now);

@@ -31,3 +31,7 @@ CREATE TABLE staff_clearances (
   queued_at   INTEGER                       -- handed to the outbox
 );
 CREATE INDEX staff_clearances_staff ON staff_clearances (staff_id, cleared_at);
+
+-- The values an alert's text is made of (names, dates, grams), so the board can say it in
+-- the reader's language from its own translations (zh first, en) instead of the stored text.
+ALTER TABLE kitchen_alerts ADD COLUMN details TEXT;   -- JSON {name: string | number}; null for camera alerts
