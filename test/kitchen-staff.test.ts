@@ -44,7 +44,7 @@ it('checks in nobody with a missing or expired health certificate, with the reas
   expect(none.body.error).toContain('no health certificate');
   const invalid = await alerts('health_certificate_invalid');
   expect(invalid.map((a) => a.details?.name).sort()).toEqual(['李阿姨', '赵师傅']);
-});
+}, 60_000);
 
 it('closes the 晨检缺失 alert when the check is recorded', async () => {
   await expect.poll(async () => (await alerts('morning_check_missing')).length, { timeout: 20_000 }).toBe(4);
@@ -65,4 +65,4 @@ it('keeps a failed person off duty until a supervisor clears them', async () => 
   expect(cleared).toMatchObject({ status: 201, body: { staffId: 'sun', checkId: failed.body.id, clearedBy: 'test-supervisor' } });
   expect(await status()).toBe('cleared');
   expect((await call('supervisor', 'POST', '/api/kitchen/staff/sun/clear', { note: 'again' })).status).toBe(409);
-});
+}, 120_000); // signs in four identities with the real CLI
