@@ -4,7 +4,7 @@
 // ctx.ports.need(name, itself) — a missing `after` is a start-up error (gateway/feature.ts).
 import type { BiometricsModule } from './biometrics/module.ts';
 import type { MenuPort, SalesPort, StationWeights } from './canteen/ports.ts';
-import type { RaiseAlertFn } from './kitchen/alerts.ts';
+import type { RaiseAlertFn, ResolveAlertByKeyFn } from './kitchen/alerts.ts';
 import type { KitchenModule } from './kitchen/module.ts';
 import type { KitchenSensorsModule } from './kitchen/sensors/module.ts';
 import type { PaymentsPort } from './payments/port.ts';
@@ -24,6 +24,8 @@ export interface Ports {
   facePay: BiometricsModule;
   /** kitchen: raise an alert in the alert book */
   raiseAlert: RaiseAlertFn;
+  /** kitchen: close a reminder alert by its dedupe key (a recorded morning check closes its 晨检缺失) */
+  resolveAlert: ResolveAlertByKeyFn;
   /** kitchen: the board's alerts, the cameras' detection and outputs (/kitchen snapshot, /readyz) */
   kitchenBoard: Pick<KitchenModule, 'currentAlerts' | 'status' | 'detection'>;
   /** kitchen sensors: cold rooms, disinfection and waste health (/readyz) */

@@ -36,6 +36,7 @@ const EXPECTED: Record<string, typeof PUBLIC | Role[]> = {
   'POST /api/kitchen/checks': [KI, S, A],
   'POST /api/kitchen/samples': [KI, S, A],
   'POST /api/kitchen/samples/:id/discard': [KI, S, A],
+  'POST /api/kitchen/staff/:id/clear': [S, A],
   // legal-for-trade scales' verification (gateway/canteen/verification.ts)
   'GET /api/canteen/verifications': [S, C, A],
   'PUT /api/canteen/verifications/:scale': [A],

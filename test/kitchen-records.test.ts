@@ -30,10 +30,11 @@ const TZ = 'Asia/Shanghai';
 /** site-local wall-clock time on a Tuesday */
 const at = (hhmm: string, date = '2026-11-24') => Date.parse(`${date}T${hhmm}:00+08:00`);
 
+const CERT = { number: 'JKZ-2026-001', expires: '2027-06-30' };
 const STAFF = [
-  { id: 'wang', name: '王师傅' },
-  { id: 'li', name: '李阿姨' },
-  { id: 'zhao', name: '赵师傅' },
+  { id: 'wang', name: '王师傅', health_certificate: CERT },
+  { id: 'li', name: '李阿姨', health_certificate: { ...CERT, number: 'JKZ-2026-002' } },
+  { id: 'zhao', name: '赵师傅', health_certificate: { ...CERT, number: 'JKZ-2026-003' } },
 ];
 const ALL_CLEAR = { fever: false, diarrhoea: false, vomiting: false, sore_throat: false, hand_wound: false, jaundice: false, uniform: true, cap: true, mask: true, no_jewellery: true };
 const DISHES = [
@@ -89,6 +90,7 @@ async function startBox(foodSafety: Record<string, unknown>, opts: { dataDir?: s
     timeZone: TZ,
     now,
     weights: stationWeights(canteen.cfg.stations, live),
+    resolveAlert: book.resolveByKey,
     tickMs: 3_600_000, // the test calls tick() itself
   });
   records.start();
@@ -236,6 +238,71 @@ describe('morning checks', () => {
     // the next working day is a new day
     setClock(at('08:00', '2026-11-25'));
     expect(alerts('morning_check_missing')).toHaveLength(5);
+  });
+
+  it('keeps a person who failed off duty across days until a supervisor records the clearance', async () => {
+    box = await startBox({ morning_check: { staff: STAFF } });
+    const failed = await call('POST', '/api/kitchen/checks', { staffId: 'li', temperatureC: 36.5, answers: { ...ALL_CLEAR, diarrhoea: true } });
+    expect(failed.body.passed).toBe(false);
+    // the next day: a passing check does not put her back on duty
+    setClock(at('07:20', '2026-11-25'));
+    expect(box.records.today().staff.find((s) => s.id === 'li')).toMatchObject({ status: 'off_duty', offDuty: { checkId: failed.body.id, day: '2026-11-24', failures: ['diarrhoea'] } });
+    const next = await call('POST', '/api/kitchen/checks', { staffId: 'li', temperatureC: 36.5, answers: ALL_CLEAR });
+    expect(next).toMatchObject({ status: 201, body: { passed: true } });
+    expect(box.records.today().staff.find((s) => s.id === 'li')!.status).toBe('off_duty');
+    // kitchen staff cannot clear her; a supervisor must, with a note; an unknown person is 404
+    expect((await call('POST', '/api/kitchen/staff/li/clear', { note: '已痊愈' })).status).toBe(403);
+    expect((await call('POST', '/api/kitchen/staff/li/clear', { note: '' }, 'supervisor')).status).toBe(400);
+    expect((await call('POST', '/api/kitchen/staff/nobody/clear', { note: 'x' }, 'supervisor')).status).toBe(404);
+    expect((await call('POST', '/api/kitchen/staff/wang/clear', { note: 'x' }, 'supervisor')).status).toBe(409);
+    const cleared = await call('POST', '/api/kitchen/staff/li/clear', { note: '就医确诊肠胃炎已痊愈，医院证明已存档' }, 'supervisor');
+    expect(cleared).toMatchObject({ status: 201, body: { staffId: 'li', checkId: failed.body.id, clearedBy: 't-supervisor', clearedAt: at('07:20', '2026-11-25') } });
+    expect(box.records.today().staff.find((s) => s.id === 'li')).toMatchObject({ status: 'passed', offDuty: null });
+    expect((await call('POST', '/api/kitchen/staff/li/clear', { note: 'again' }, 'supervisor')).status).toBe(409);
+    expect(outboxEvents().filter((e) => e.type === 'staff-cleared').map((e) => e.id)).toEqual([cleared.body.id]);
+  });
+
+  it('closes the 晨检缺失 alert itself when the check is recorded', async () => {
+    box = await startBox({ morning_check: { staff: STAFF, due_by: '08:00' } });
+    setClock(at('08:00'));
+    expect(alerts('morning_check_missing').map((a) => a.state)).toEqual(['open', 'open', 'open']);
+    box.clock.t = at('08:10');
+    await call('POST', '/api/kitchen/checks', { staffId: 'li', temperatureC: 36.5, answers: ALL_CLEAR });
+    const li = alerts('morning_check_missing').find((a) => a.message.includes('李阿姨'))!;
+    expect(li).toMatchObject({ state: 'resolved', resolvedBy: 't-kitchen' });
+    expect(alerts('morning_check_missing').filter((a) => a.state === 'open')).toHaveLength(2);
+  });
+
+  it('checks in nobody without a valid health certificate, and reminds 30 days before it expires (Food Safety Law art. 45)', async () => {
+    box = await startBox({
+      morning_check: {
+        staff: [
+          { id: 'wang', name: '王师傅', health_certificate: { number: 'JKZ-1', expires: '2026-12-24' } }, // 30 days after 11-24
+          { id: 'li', name: '李阿姨', health_certificate: { number: 'JKZ-2', expires: '2026-11-23' } }, // expired yesterday
+          { id: 'zhao', name: '赵师傅' }, // none on record
+        ],
+      },
+    });
+    setClock(at('07:30'));
+    const expired = await call('POST', '/api/kitchen/checks', { staffId: 'li', temperatureC: 36.5, answers: ALL_CLEAR });
+    expect(expired.status).toBe(409);
+    expect(expired.body.error).toContain('JKZ-2 expired on 2026-11-23');
+    const none = await call('POST', '/api/kitchen/checks', { staffId: 'zhao', temperatureC: 36.5, answers: ALL_CLEAR });
+    expect(none.status).toBe(409);
+    expect(none.body.error).toContain('no health certificate (健康证)');
+    expect((await call('POST', '/api/kitchen/checks', { staffId: 'wang', temperatureC: 36.5, answers: ALL_CLEAR })).status).toBe(201);
+    expect(box.records.today().staff.map((s) => [s.id, s.healthCertificate.state, s.healthCertificate.daysLeft])).toEqual([
+      ['wang', 'expiring', 30],
+      ['li', 'expired', -1],
+      ['zhao', 'missing', null],
+    ]);
+    expect(alerts('health_certificate_expiring').map((a) => a.message)).toEqual(['健康证即将到期：王师傅 的健康证（JKZ-1）将于 2026-12-24 到期，还剩 30 天（提前 30 天提醒）']);
+    expect(alerts('health_certificate_invalid').map((a) => [a.severity, a.message])).toEqual([
+      ['critical', '健康证已过期：李阿姨 的健康证（JKZ-2）已于 2026-11-23 到期，不得上岗'],
+      ['critical', '健康证缺失：赵师傅 没有登记健康证，不得上岗'],
+    ]);
+    setClock(at('09:00', '2026-11-25'));
+    expect(alerts('health_certificate_expiring')).toHaveLength(1); // once per certificate
   });
 
   it('expects nobody on a day off', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { launchBrowser, newKioskPage } from './helpers/browser.ts';
 import { cli } from './helpers/cli.ts';
 import { simulatorConfig, startGateway, type RunningGateway } from './helpers/gateway.ts';
 
@@ -108,15 +109,25 @@ describe('on the running gateway', () => {
   });
 
   it('puts e, Max, Min and the certificate numbers on the receipt', async () => {
-    await expect.poll(async () => (await state('legal-flag')).phase, { timeout: 30_000, interval: 50 }).toBe('priced');
-    const s = await state('legal-flag');
-    const r = await fetch(`${gw.url}/api/canteen/stations/legal-flag/confirm`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ lineId: s.line!.id }) });
-    expect(r.status).toBe(201);
-    const sale = (await r.json()) as { id: string };
-    const receipt = await (await fetch(`${gw.url}/api/canteen/sales/${sale.id}`, { headers: admin })).json();
+    // the simulator's plate stays still ~1 s per cycle: confirm the line seen while it is priced (a 409 means it moved on; try the next)
+    let sale: { id: string } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const s = await state('legal-flag');
+          if (s.phase !== 'priced') return false;
+          const r = await fetch(`${gw.url}/api/canteen/stations/legal-flag/confirm`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: JSON.stringify({ lineId: s.line!.id }) });
+          if (r.status === 201) sale = (await r.json()) as { id: string };
+          else expect(r.status).toBe(409);
+          return sale !== undefined;
+        },
+        { timeout: 60_000, interval: 50 },
+      )
+      .toBe(true);
+    const receipt = await (await fetch(`${gw.url}/api/canteen/sales/${sale!.id}`, { headers: admin })).json();
     expect(receipt.lines[0]).toMatchObject({ intervalG: 2, metrology: { maxG: 15000, minG: 40, typeApprovalNo: '2019C123-33', verificationNo: 'JD-2026-00417' } });
-    saleId = sale.id;
-  });
+    saleId = sale!.id;
+  }, 90_000);
 
   it('exports the weighing audit of a date range for an inspector, CSV and JSON, with the raw frames', async () => {
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
@@ -155,7 +166,7 @@ describe('on the running gateway', () => {
     const exports = db.prepare("SELECT actor, detail FROM audit_log WHERE action = 'weighing audit export'").all() as { actor: string; detail: string }[];
     db.close();
     expect(exports.map((e) => e.actor)).toEqual(['test-supervisor', 'test-supervisor']);
-  });
+  }, 120_000); // signs in five identities with the real CLI
 });
 
 describe('verification expiry on the running gateway', () => {
@@ -198,18 +209,40 @@ describe('verification expiry on the running gateway', () => {
     ]);
   });
 
+  it('shows the warnings on /admin in Chinese and takes a new verification from the page', async () => {
+    const browser = await launchBrowser();
+    try {
+      const { page, errors, close } = await newKioskPage(browser);
+      await page.context().addCookies((await gw.loginAs('admin')).cookies);
+      await page.goto(`${gw.url}/admin`);
+      const row = (scale: string) => page.locator(`[data-testid="scale-verification"][data-scale="${scale}"]`);
+      await row('due-soon').waitFor({ timeout: 20_000 });
+      expect(await row('due-soon').textContent()).toContain(`检定将于 ${siteDay(10)} 到期（还剩 10 天）`);
+      expect(await row('expired').textContent()).toContain(`检定已于 ${siteDay(-1)} 过期，已停止按重量计价`);
+      await row('due-soon').locator('input[name="verificationNo"]').fill('JD-2027-9');
+      await row('due-soon').locator('input[name="verifiedUntil"]').fill(siteDay(400));
+      await row('due-soon').locator('button[type="submit"]').click();
+      await expect.poll(() => row('due-soon').getAttribute('data-state'), { timeout: 10_000 }).toBe('valid');
+      expect(errors).toEqual([]);
+      await close();
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
   it('stops pricing by weight after expiry while per-portion sales go on, until an admin enters a new verification (audited)', async () => {
     const kiosk = (await gw.pairKiosk('expired')).headers;
+    const cashier = (await gw.loginAs('cashier')).headers; // signed in before the plate arrives: the steps below fit its ~27 s on the scale
     const state = async () => (await get('/api/canteen/stations/expired', kiosk)) as { phase: string; reason: string | null; line: { totalFen: number } | null };
     // the plate stays on the scale (60 s cycle)
-    await expect.poll(async () => (await state()).reason, { timeout: 30_000, interval: 100 }).toBe('choose_dish');
+    await expect.poll(async () => (await state()).reason, { timeout: 75_000, interval: 100 }).toBe('choose_dish'); // within one 60 s cycle
     expect((await send('POST', '/api/canteen/stations/expired/select', { dishId: 'pork' }, kiosk)).status).toBe(200);
     expect(await state()).toMatchObject({ phase: 'stable', reason: 'verification_expired', line: null });
     // a per-portion dish is still sold
     expect((await send('POST', '/api/canteen/stations/expired/select', { dishId: 'set' }, kiosk)).status).toBe(200);
     expect(await state()).toMatchObject({ phase: 'priced', line: { totalFen: 1200 } });
     // a cashier or kitchen account cannot enter a verification; bad dates are refused with the reason
-    expect((await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'X', verifiedUntil: siteDay(300) }, (await gw.loginAs('cashier')).headers)).status).toBe(403);
+    expect((await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'X', verifiedUntil: siteDay(300) }, cashier)).status).toBe(403);
     const bad = await send('PUT', '/api/canteen/verifications/expired', { verificationNo: 'JD-2027-1', verifiedUntil: '2027-02-30' });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/verifiedUntil.*real date/);
@@ -224,6 +257,9 @@ describe('verification expiry on the running gateway', () => {
     const db = new Database(path.join(gw.dataDir, 'canteen-edge.db'), { readonly: true });
     const audit = db.prepare("SELECT actor, role, detail FROM audit_log WHERE action = 'scale verification'").all();
     db.close();
-    expect(audit).toEqual([{ actor: 'test-admin', role: 'admin', detail: JSON.stringify({ scale: 'expired', verificationNo: 'JD-2027-1', verifiedUntil: siteDay(365) }) }]);
-  });
+    expect(audit).toEqual([
+      { actor: 'test-admin', role: 'admin', detail: JSON.stringify({ scale: 'due-soon', verificationNo: 'JD-2027-9', verifiedUntil: siteDay(400) }) }, // from the page
+      { actor: 'test-admin', role: 'admin', detail: JSON.stringify({ scale: 'expired', verificationNo: 'JD-2027-1', verifiedUntil: siteDay(365) }) },
+    ]);
+  }, 120_000);
 });

@@ -41,7 +41,7 @@ describe('a record and its outbox entry under kill -9', () => {
     const config = {
       ...(await simulatorConfig()),
       payments: { accounts: accounts.map((id) => ({ id, person: `测试${id}`, card_id: `card-${id}`, opening_balance_fen: 0 })) },
-      food_safety: { morning_check: { staff: [{ id: 'wang', name: '王师傅' }, { id: 'zhao', name: '赵师傅' }] } },
+      food_safety: { morning_check: { staff: [{ id: 'wang', name: '王师傅', health_certificate: { number: 'JKZ-1', expires: '2099-12-31' } }, { id: 'zhao', name: '赵师傅', health_certificate: { number: 'JKZ-2', expires: '2099-12-31' } }] } },
       uplinks: [{ id: 'province', type: 'http', url: `${province.url}/ingest/{stream}`, token: 'tok', hmac_key: 'key', timeout_ms: 2000, backoff: { min_ms: 100, max_ms: 1000 } }],
     };
     const env = { CANTEEN_EDGE_DATA_DIR: dataDir };

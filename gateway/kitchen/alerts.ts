@@ -23,9 +23,12 @@ export interface RaiseAlert {
   dedupeKey?: string;
   /** JPEGs: with boxes drawn, and the same frame clean */
   snapshot?: { annotated: Buffer; clean: Buffer };
+  /** the values of the message (names, dates, grams): the board words it from its translations `kitchen.detail.<type>` */
+  details?: Record<string, string | number>;
 }
 /** null when deduplicated */
 export type RaiseAlertFn = (a: RaiseAlert) => KitchenAlertMsg | null;
+export type ResolveAlertByKeyFn = (dedupeKey: string, by: string, note: string) => KitchenAlertMsg | null;
 
 export const SNAPSHOT_DIR = 'kitchen-snapshots';
 
@@ -58,6 +61,7 @@ interface Row {
   note: string | null;
   snapshot: string | null;
   clean: string | null;
+  details: string | null;
 }
 
 export interface AlertFilter {
@@ -117,10 +121,10 @@ export class AlertBook {
     const msg = this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean)
-           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO kitchen_alerts (id, type, severity, state, message, camera, zone, rule, dedupe_key, opened_at, snapshot, clean, details)
+           VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean);
+        .run(id, a.type, a.severity, a.message, a.camera ?? null, a.zone ?? null, a.rule ?? null, a.dedupeKey ?? null, openedAt, snapshot, clean, a.details ? JSON.stringify(a.details) : null);
       const m = this.get(id)!;
       this.enqueue(m, 'opened', a.snapshot?.annotated);
       return m;
@@ -187,6 +191,12 @@ export class AlertBook {
     return msg;
   }
 
+  /** Resolves the open (or acknowledged) alert raised with this dedupe key, if any: a record that closes its own reminder. */
+  resolveByKey: ResolveAlertByKeyFn = (dedupeKey, by, note) => {
+    const row = this.db.prepare(`SELECT id FROM kitchen_alerts WHERE dedupe_key = ? AND state <> 'resolved'`).get(dedupeKey) as { id: string } | undefined;
+    return row ? this.resolve(row.id, by, note) : null;
+  };
+
   /** Snapshot file of an alert: path on disk, or undefined when it has none. */
   snapshotFile(id: string, which: 'snapshot' | 'clean'): string | undefined {
     const row = this.db.prepare(`SELECT snapshot, clean FROM kitchen_alerts WHERE id = ?`).get(id) as Pick<Row, 'snapshot' | 'clean'> | undefined;
@@ -248,5 +258,6 @@ function toMsg(r: Row): KitchenAlertMsg {
     note: r.note ?? r.ack_note,
     snapshotUrl: r.snapshot ? url('snapshot') : null,
     cleanUrl: r.clean ? url('clean') : null,
+    details: r.details ? (JSON.parse(r.details) as Record<string, string | number>) : null,
   };
 }

@@ -23,6 +23,6 @@ export const kitchenFeature = feature({
       logger: ctx.logger,
     });
     await kitchen.start();
-    return { routes: kitchen.routes, ports: { raiseAlert: kitchen.book.raise, kitchenBoard: kitchen }, stop: () => kitchen.stop() };
+    return { routes: kitchen.routes, ports: { raiseAlert: kitchen.book.raise, resolveAlert: kitchen.book.resolveByKey, kitchenBoard: kitchen }, stop: () => kitchen.stop() };
   },
 });

@@ -33,7 +33,32 @@ export interface MorningCheckMsg {
 }
 
 /** A person expected today: due (before due_by), missing (after), passed, failed (off the kitchen today). */
-export interface StaffDayMsg { id: string; name: string; status: 'due' | 'missing' | 'passed' | 'failed'; check: MorningCheckMsg | null }
+/**
+ * off_duty: an earlier failed check has not been cleared by a supervisor (the person stays off the kitchen);
+ * cleared: today's check failed and a supervisor has since cleared the person.
+ */
+export interface StaffDayMsg {
+  id: string;
+  name: string;
+  status: 'due' | 'missing' | 'passed' | 'failed' | 'off_duty' | 'cleared';
+  check: MorningCheckMsg | null;
+  /** the failed check that keeps the person off duty until cleared (any day), or null */
+  offDuty: { checkId: string; day: string; failures: string[] } | null;
+  healthCertificate: HealthCertificateMsg;
+}
+
+/** A food handler's health certificate (健康证, Food Safety Law art. 45). */
+export interface HealthCertificateMsg {
+  number: string | null;
+  /** site-local YYYY-MM-DD, valid through that day */
+  expires: string | null;
+  daysLeft: number | null;
+  /** missing or expired: cannot be checked in; expiring: 30 days or fewer left */
+  state: 'valid' | 'expiring' | 'expired' | 'missing';
+}
+
+/** POST /api/kitchen/staff/:id/clear — a supervisor's clearance after a failed check. */
+export interface StaffClearanceMsg { id: string; staffId: string; checkId: string; note: string; clearedBy: string; clearedAt: number }
 
 /** One food sample (留样). */
 export interface FoodSampleMsg {
@@ -115,4 +140,6 @@ export interface KitchenAlertMsg {
   /** the snapshot with boxes drawn, and the clean copy (JPEG), when the alert has them */
   snapshotUrl: string | null;
   cleanUrl: string | null;
+  /** the values of a record alert's message; the board words it from `kitchen.detail.<type>` (zh, en) */
+  details?: Record<string, string | number> | null;
 }

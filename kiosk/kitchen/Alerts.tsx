@@ -6,6 +6,7 @@ import type { KitchenAlertMsg, KitchenAlertState } from '../../gateway/wire/kitc
 import { call } from '../checkout/api.ts';
 import { fmtShortDateTime } from '../format.ts';
 import { hasKey, useLang, type T } from '../i18n.ts';
+import { failureText } from './Records.tsx';
 
 const STATES: KitchenAlertState[] = ['open', 'acknowledged', 'resolved'];
 
@@ -19,6 +20,18 @@ const typeLabel = (t: T, type: string) => {
   const key = `kitchen.type.${type}`;
   return hasKey(key) ? t(key) : type;
 };
+
+/** A record alert worded from its values in the reader's language; a camera alert's text is the site's own. */
+export function alertText(t: T, a: Pick<KitchenAlertMsg, 'type' | 'message' | 'details'>): string {
+  const d = a.details;
+  if (!d) return a.message;
+  const key = `kitchen.detail.${a.type}${typeof d.variant === 'string' ? `.${d.variant}` : ''}`;
+  if (!hasKey(key)) return a.message;
+  const params: Record<string, string | number> = { ...d };
+  if (typeof d.failures === 'string') params.failures = d.failures.split(',').map((f) => failureText(t, f)).join('、');
+  if (typeof d.meal === 'string' && hasKey(`fsr.meal.${d.meal}`)) params.meal = t(`fsr.meal.${d.meal}` as 'fsr.meal.lunch');
+  return t(key as 'kitchen.recordAlert', params);
+}
 
 function AlertRow({ alert, onChange }: { alert: KitchenAlertMsg; onChange: (a: KitchenAlertMsg) => void }) {
   const { t } = useLang();
@@ -46,7 +59,8 @@ function AlertRow({ alert, onChange }: { alert: KitchenAlertMsg; onChange: (a: K
           <img src={alert.snapshotUrl} alt={t('kitchen.snapshot')} data-testid="alert-snapshot" loading="lazy" />
         </a>
       ) : (
-        <div class="alert-nosnap" />
+        // a record alert has no camera frame: say what it is instead of an empty box
+        <div class="alert-nosnap alert-record" data-testid="alert-record">{t('kitchen.recordAlert')}</div>
       )}
       <div class="alert-body">
         <p class="alert-head">
@@ -55,7 +69,7 @@ function AlertRow({ alert, onChange }: { alert: KitchenAlertMsg; onChange: (a: K
           {alert.camera && <span class="alert-cam">{alert.camera}</span>}
           <span class="alert-state" data-testid="alert-state">{t(`kitchen.state.${alert.state}`)}</span>
         </p>
-        <p class="alert-msg" data-testid="alert-message">{alert.message}</p>
+        <p class="alert-msg" data-testid="alert-message">{alertText(t, alert)}</p>
         <p class="alert-times">
           <span>{t('kitchen.openedAt', { t: fmtShortDateTime(alert.openedAt) })}</span>
           {alert.ackedBy && <span data-testid="alert-acked">{t('kitchen.ackedBy', { who: alert.ackedBy, t: fmtShortDateTime(alert.ackedAt) })}</span>}

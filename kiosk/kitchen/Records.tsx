@@ -15,7 +15,7 @@ const SYMPTOMS: Item[] = ['fever', 'diarrhoea', 'vomiting', 'sore_throat', 'hand
 const MEALS: Meal[] = ['breakfast', 'lunch', 'dinner'];
 const isSymptom = (i: string) => (SYMPTOMS as string[]).includes(i);
 const itemText = (t: T, i: string) => t(`fsr.item.${i}` as Key);
-const failureText = (t: T, f: string) => (f === 'temperature' ? t('fsr.fail.temperature') : isSymptom(f) ? itemText(t, f) : t('fsr.fail.attire', { item: itemText(t, f) }));
+export const failureText = (t: T, f: string) => (f === 'temperature' ? t('fsr.fail.temperature') : isSymptom(f) ? itemText(t, f) : t('fsr.fail.attire', { item: itemText(t, f) }));
 
 export function Records() {
   const { t } = useLang();
@@ -89,6 +89,13 @@ function CheckTable({ staff }: { staff: StaffDayMsg[] }) {
             <td>
               <span class={`rec-badge rec-badge-${s.status}`}>{t(`fsr.status.${s.status}` as Key)}</span>
               {s.check && !s.check.passed && <small class="rec-why">{s.check.failures.map((f) => failureText(t, f)).join('、')}</small>}
+              {s.offDuty && s.status === 'off_duty' && <small class="rec-why">{s.offDuty.day} · {s.offDuty.failures.map((f) => failureText(t, f)).join('、')}</small>}
+              {s.healthCertificate.state !== 'valid' && (
+                <small class="rec-why" data-testid="cert-state" data-state={s.healthCertificate.state}>
+                  {t(`fsr.cert.${s.healthCertificate.state}` as Key, { days: s.healthCertificate.daysLeft ?? 0 })}
+                </small>
+              )}
+              {s.offDuty && <ClearForm staffId={s.id} />}
             </td>
             <td class="num">{s.check ? `${s.check.temperatureC.toFixed(1)} °C` : '—'}</td>
             <td>{s.check ? `${s.check.checkedBy} · ${fmtHourMinute(s.check.checkedAt)}` : '—'}</td>
@@ -96,6 +103,27 @@ function CheckTable({ staff }: { staff: StaffDayMsg[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A supervisor clears a person a failed check took off the kitchen (the gateway refuses other roles). */
+function ClearForm({ staffId }: { staffId: string }) {
+  const { t } = useLang();
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    call('POST', `/api/kitchen/staff/${encodeURIComponent(staffId)}/clear`, { note: note.trim() }).then(
+      () => (setNote(''), setError(null)),
+      (err: Error) => setError(err.message),
+    );
+  };
+  return (
+    <form class="rec-clear" data-testid="clear-form" onSubmit={submit}>
+      <input type="text" maxLength={200} required placeholder={t('fsr.clearNote')} value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
+      <button type="submit">{t('fsr.clear')}</button>
+      {error && <small class="alert">{error}</small>}
+    </form>
   );
 }
 

@@ -207,7 +207,7 @@ export async function runFaultHarness(o: HarnessOptions): Promise<HarnessResult>
     server: { host: '127.0.0.1', port: 0, metrics_token: METRICS_TOKEN },
     devices: { ...(base.devices as object), cameras: [] },
     payments: { accounts: ACCOUNTS.map((id) => ({ id, person: `测试${id}`, card_id: `card-${id}`, opening_balance_fen: 0 })) },
-    food_safety: { morning_check: { staff: STAFF.map((id) => ({ id, name: `${id}师傅` })) } },
+    food_safety: { morning_check: { staff: STAFF.map((id) => ({ id, name: `${id}师傅`, health_certificate: { number: `JKZ-${id}`, expires: '2099-12-31' } })) } },
     outbox: { readings_every_ms: o.readingsEveryMs, min_free_disk_mb: 1 },
     uplinks: [{ id: 'province', type: 'http', url: `${province.url}/ingest/{stream}`, token: 'tok', hmac_key: 'key', timeout_ms: o.uplinkTimeoutMs, backoff: { ...o.backoff, offline_after_ms: 60_000 } }],
   };

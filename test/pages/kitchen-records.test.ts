@@ -12,10 +12,11 @@ import { simulatorConfig, startGateway, type RunningGateway } from '../helpers/g
 let browser: Browser;
 let gw: RunningGateway;
 
+const CERT = { number: 'JKZ-2026-001', expires: '2099-12-31' };
 const STAFF = [
-  { id: 'wang', name: '王师傅' },
-  { id: 'li', name: '李阿姨' },
-  { id: 'zhao', name: '赵师傅' },
+  { id: 'wang', name: '王师傅', health_certificate: CERT },
+  { id: 'li', name: '李阿姨', health_certificate: CERT },
+  { id: 'zhao', name: '赵师傅', health_certificate: CERT },
 ];
 const ALL_CLEAR = { fever: false, diarrhoea: false, vomiting: false, sore_throat: false, hand_wound: false, jaundice: false, uniform: true, cap: true, mask: true, no_jewellery: true };
 
@@ -90,6 +91,11 @@ it('records morning checks and samples on the board; a failed check is off today
     const failedAlert = page.locator('[data-testid="alert"][data-type="morning_check_failed"]');
     await failedAlert.waitFor({ timeout: 10_000 });
     expect(await failedAlert.getByTestId('alert-message').textContent()).toContain('李阿姨');
+    // worded in Chinese from the alert's values, its type and the filter translated, a record badge instead of a black box
+    expect(await failedAlert.getByTestId('alert-message').textContent()).toBe('晨检不合格：李阿姨（口罩不符合；体温 36.5 °C），不得上岗，待主管确认痊愈后复岗');
+    expect(await failedAlert.getByTestId('alert-record').textContent()).toBe('记录提醒');
+    expect(await failedAlert.locator('.alert-head b').textContent()).toBe('晨检不合格');
+    expect(await page.getByTestId('filter-type').locator('option[value="morning_check_failed"]').textContent()).toBe('晨检不合格');
 
     await recordSample(page, 'pork', '132');
     await expect.poll(() => page.locator('[data-testid="sample-row"][data-dish="pork"]').getAttribute('data-underweight'), { timeout: 10_000 }).toBe('false');

@@ -23,6 +23,13 @@ export type Weekday = (typeof WEEKDAYS)[number];
 const staffSchema = z.strictObject({
   id: id.describe('staff id, used in records and URLs'),
   name: z.string().min(1).max(40).describe('the person\'s name as shown on the board, e.g. "王师傅"'),
+  health_certificate: z
+    .strictObject({
+      number: z.string().min(1).max(64).describe('the certificate number (健康证编号)'),
+      expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').describe('valid up to and including this site-local date'),
+    })
+    .optional()
+    .describe('the health certificate (健康证, Food Safety Law art. 45): without a valid one the person cannot be checked in; a reminder 30 days before it expires'),
 });
 
 const cabinetSchema = z.strictObject({

@@ -16,6 +16,7 @@ export const recordsFeature = feature({
       canteen: ctx.ports.need('menu', 'food-safety'),
       bus: ctx.bus,
       raise: ctx.ports.need('raiseAlert', 'food-safety'),
+      resolveAlert: ctx.ports.need('resolveAlert', 'food-safety'),
       put: ctx.put,
       logger: ctx.logger,
       timeZone: ctx.loaded.site.timezone,

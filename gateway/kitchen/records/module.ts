@@ -9,9 +9,9 @@ import { CanteenError } from '../../canteen/errors.ts';
 import { addDays, isDate, localDay } from '../../canteen/meals.ts';
 import type { EventBus } from '../../bus/event-bus.ts';
 import type { Logger } from '../../log.ts';
-import type { RaiseAlert, RaiseAlertFn } from '../alerts.ts';
+import type { RaiseAlert, RaiseAlertFn, ResolveAlertByKeyFn } from '../alerts.ts';
 import type { Meal } from '../../wire/canteen.ts';
-import type { FoodSampleMsg, KitchenRecordsMsg, MealSamplesMsg, MorningCheckMsg, StaffDayMsg } from '../../wire/kitchen.ts';
+import type { FoodSampleMsg, KitchenRecordsMsg, MealSamplesMsg, MorningCheckMsg, StaffClearanceMsg, StaffDayMsg } from '../../wire/kitchen.ts';
 import type { Db } from '../../store/sqlite.ts';
 import type { CheckItem, FoodSafetyConfig } from './config.ts';
 import type { Actor, CheckInput, SampleInput } from './inputs.ts';
@@ -19,6 +19,7 @@ import { foodSafetyIssues } from './config.ts';
 import { recordsRoutes } from './routes.ts';
 import { MEAL_ZH, answerProblems, checkFailures, failureText, localTime, samplesDueAt, weekday } from './rules.ts';
 import { RecordsStore } from './store.ts';
+import { HEALTH_CERT_WARN_DAYS, StaffStanding, healthCertificate } from './staff.ts';
 
 /** The outbox's durable put; resolves once the record is on disk, rejects when refused. */
 export type PutFn = (stream: 'events', payload: unknown, key: string) => Promise<unknown>;
@@ -37,6 +38,8 @@ export interface RecordsOptions {
   /** the latest weight on a station's scale, rounded to its interval (the canteen's StationWeights) */
   weights?: StationWeights;
   tickMs?: number;
+  /** resolves a reminder alert by its dedupe key (the kitchen alert book): a recorded check closes its 晨检缺失 alert */
+  resolveAlert?: ResolveAlertByKeyFn;
 }
 
 const MEALS: Meal[] = ['breakfast', 'lunch', 'dinner'];
@@ -50,6 +53,7 @@ const discardRecord = (s: FoodSampleMsg) => ({ type: 'food-sample-discarded', ..
 
 export class RecordsModule {
   readonly store: RecordsStore;
+  readonly standing: StaffStanding;
   private readonly now: () => number;
   private readonly timeZone: string;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -79,6 +83,7 @@ export class RecordsModule {
     const issues = foodSafetyIssues(cfg, canteen.cfg);
     if (issues.length) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
     this.store = new RecordsStore(db);
+    this.standing = new StaffStanding(db);
     this.now = opts.now ?? Date.now;
     this.timeZone = opts.timeZone;
   }
@@ -111,7 +116,13 @@ export class RecordsModule {
     const overdue = now >= localTime(date, mc.due_by, this.timeZone);
     const staff: StaffDayMsg[] = people.map((p) => {
       const check = current.get(p.id) ?? null;
-      return { id: p.id, name: p.name, status: check ? (check.passed ? 'passed' : 'failed') : overdue ? 'missing' : 'due', check };
+      const off = this.standing.offDutyBy(p.id);
+      const offDuty = off && off.day <= date ? { checkId: off.id, day: off.day, failures: off.failures } : null;
+      const status: StaffDayMsg['status'] = offDuty
+        ? offDuty.checkId === check?.id ? 'failed' : 'off_duty'
+        : check ? (check.passed ? 'passed' : 'cleared') : overdue ? 'missing' : 'due';
+      const cert = mc.staff.find((s) => s.id === p.id)?.health_certificate;
+      return { id: p.id, name: p.name, status, check, offDuty, healthCertificate: healthCertificate(cert, date) };
     });
     const samples = this.store.samples(date);
     return {
@@ -143,6 +154,10 @@ export class RecordsModule {
     if (problems.length) throw new CanteenError(400, problems.join('; '));
     const now = this.now();
     const day = localDay(now, this.timeZone);
+    // Food Safety Law art. 45: a food handler works only with a valid health certificate
+    const cert = healthCertificate(person.health_certificate, day);
+    if (cert.state === 'missing') throw new CanteenError(409, `${person.name} has no health certificate (健康证) on record and cannot be checked in (Food Safety Law art. 45)`);
+    if (cert.state === 'expired') throw new CanteenError(409, `${person.name}'s health certificate (健康证) ${cert.number} expired on ${cert.expires}; cannot be checked in until a new one is recorded (Food Safety Law art. 45)`);
     const previous = this.store.currentCheck(day, person.id);
     // A failed check takes the person off the kitchen for the day: only a supervisor may correct it, and says why.
     if (previous && !previous.passed) {
@@ -171,12 +186,36 @@ export class RecordsModule {
       this.store.addCheck(check);
       this.queue('check', check.id, this.checkRecord(check), check.id);
     }).immediate();
+    this.closeMissingAlert(day, person.id, actor.name);
     if (!check.passed) {
       const why = failures.map((f) => (f === 'temperature' ? `${failureText(f)} ${check.temperatureC} °C` : failureText(f))).join('、');
-      this.alert({ type: 'morning_check_failed', severity: 'critical', message: `晨检不合格：${person.name}（${why}），今日不得上岗`, dedupeKey: `morning_check_failed:${day}:${person.id}` });
+      this.alert({
+        type: 'morning_check_failed',
+        severity: 'critical',
+        message: `晨检不合格：${person.name}（${why}），不得上岗，待主管确认痊愈后复岗`,
+        dedupeKey: `morning_check_failed:${day}:${person.id}`,
+        details: { name: person.name, failures: failures.join(','), temperature: check.temperatureC },
+      });
     }
     this.changed();
     return check;
+  }
+
+  /** A supervisor clears a person a failed check took off the kitchen, saying why; until then they stay off duty, across days. */
+  clearStaff(staffId: string, note: string, actor: Actor): StaffClearanceMsg {
+    const person = this.cfg.morning_check.staff.find((s) => s.id === staffId);
+    if (!person) throw new CanteenError(404, `no person "${staffId}" in food_safety.morning_check.staff`);
+    if (actor.role !== 'supervisor' && actor.role !== 'admin') throw new CanteenError(409, `only a supervisor can clear ${person.name} for work`);
+    if (!note.trim()) throw new CanteenError(400, 'note: say what was found and that it is cured');
+    const off = this.standing.offDutyBy(staffId);
+    if (!off) throw new CanteenError(409, `${person.name} is not off duty: there is no failed morning check to clear`);
+    const cleared = this.db.transaction(() => {
+      const c = this.standing.addClearance(staffId, off, note.trim(), actor.name, this.now());
+      this.queueClearance(c);
+      return c;
+    }).immediate();
+    this.changed();
+    return cleared;
   }
 
   // ── food samples ──
@@ -220,6 +259,7 @@ export class RecordsModule {
         type: 'sample_underweight',
         severity: 'warning',
         message: `留样不足：${dish.name}（${day} ${MEAL_ZH[meal]}）仅 ${grams} g，应不少于 ${s.min_grams} g，请重新留样`,
+        details: { dish: dish.name, date: day, meal, grams, min: s.min_grams },
         dedupeKey: `sample_underweight:${sample.id}`,
       });
     }
@@ -252,6 +292,7 @@ export class RecordsModule {
     try {
       this.handOver();
       this.remindMissingChecks();
+      this.remindHealthCertificates();
       this.remindMissingSamples();
       this.remindRetention();
     } catch (err) {
@@ -271,7 +312,40 @@ export class RecordsModule {
         type: 'morning_check_missing',
         severity: 'warning',
         message: `晨检缺失：${person.name} 截至 ${mc.due_by} 未做晨检`,
+        details: { name: person.name, dueBy: mc.due_by },
       });
+    }
+  }
+
+  /** One reminder per person and certificate: 30 days before it expires, and once it is missing or expired. */
+  private remindHealthCertificates(): void {
+    const today = localDay(this.now(), this.timeZone);
+    for (const person of this.cfg.morning_check.staff) {
+      const cert = healthCertificate(person.health_certificate, today);
+      if (cert.state === 'expiring') {
+        this.once(`health_certificate_expiring:${person.id}:${cert.expires}`, {
+          type: 'health_certificate_expiring',
+          severity: 'warning',
+          message: `健康证即将到期：${person.name} 的健康证（${cert.number}）将于 ${cert.expires} 到期，还剩 ${cert.daysLeft} 天（提前 ${HEALTH_CERT_WARN_DAYS} 天提醒）`,
+          details: { name: person.name, number: cert.number!, expires: cert.expires!, days: cert.daysLeft! },
+        });
+      } else if (cert.state !== 'valid') {
+        this.once(`health_certificate_invalid:${person.id}:${cert.expires ?? 'none'}`, {
+          type: 'health_certificate_invalid',
+          severity: 'critical',
+          message: cert.state === 'missing' ? `健康证缺失：${person.name} 没有登记健康证，不得上岗` : `健康证已过期：${person.name} 的健康证（${cert.number}）已于 ${cert.expires} 到期，不得上岗`,
+          details: { variant: cert.state, name: person.name, number: cert.number ?? '', expires: cert.expires ?? '' },
+        });
+      }
+    }
+  }
+
+  /** The 晨检缺失 reminder of the person's day closes itself once the check is recorded. */
+  private closeMissingAlert(day: string, staffId: string, by: string): void {
+    try {
+      this.opts.resolveAlert?.(`morning_check_missing:${day}:${staffId}`, by, '已补做晨检 Morning check recorded');
+    } catch (err) {
+      this.logger.error({ err, staffId }, 'morning_check_missing alert not closed');
     }
   }
 
@@ -287,6 +361,7 @@ export class RecordsModule {
           type: 'sample_missing',
           severity: 'warning',
           message: `留样缺失：${date} ${MEAL_ZH[meal]} ${m.missing.map((d) => d.dishName).join('、')} 未留样（每道菜不少于 ${this.cfg.samples.min_grams} g）`,
+          details: { date, meal, dishes: m.missing.map((d) => d.dishName).join('、'), min: this.cfg.samples.min_grams },
         });
       }
     }
@@ -307,6 +382,7 @@ export class RecordsModule {
         type: 'sample_retention_due',
         severity: 'info',
         message: `留样已满 ${this.cfg.samples.retention_hours} 小时，可处理：${day} ${MEAL_ZH[meal]} ${list.map((s) => s.dishName).join('、')}（${name}）`,
+        details: { hours: this.cfg.samples.retention_hours, date: day, meal, dishes: list.map((s) => s.dishName).join('、'), cabinet: name },
         dedupeKey: `sample_retention_due:${k}:${list.map((s) => s.id).join(',')}`,
       });
       if (raised) this.store.markReminded(list.map((s) => s.id), now);
@@ -395,13 +471,18 @@ export class RecordsModule {
     checks.forEach((c) => this.queue('check', c.id, this.checkRecord(c), c.id));
     samples.forEach((s) => this.queue('sample', s.id, sampleRecord(s), s.id));
     discards.forEach((s) => this.queue('discard', s.id, discardRecord(s), `${s.id}:discarded`));
+    this.standing.unqueued().forEach((c) => this.queueClearance(c));
+  }
+
+  private queueClearance(c: StaffClearanceMsg): void {
+    this.queue('clearance', c.id, { type: 'staff-cleared', ...c }, c.id);
   }
 
   private checkRecord(c: MorningCheckMsg): Record<string, unknown> {
     return { type: 'morning-check', ...c, supersededBy: null, replaces: this.store.replacedCheck(c.id) ?? null };
   }
 
-  private queue(kind: 'check' | 'sample' | 'discard', id: string, payload: unknown, key: string): void {
+  private queue(kind: 'check' | 'sample' | 'discard' | 'clearance', id: string, payload: unknown, key: string): void {
     if (this.handing.has(key)) return;
     // Inside the caller's transaction the put writes at once and a failed write throws
     // (rolling the caller back): marked in hand only after, so that a retry of the same
@@ -412,7 +493,8 @@ export class RecordsModule {
       () => {
         this.refused.delete(key);
         try {
-          this.store.markQueued(kind, id, this.now());
+          if (kind === 'clearance') this.standing.markQueued(id, this.now());
+          else this.store.markQueued(kind, id, this.now());
         } catch (err) {
           // only bookkeeping (the outbox has the record): the next hand-over finds it by its key; never an unhandled rejection
           this.logger.warn({ err, record: key }, 'food-safety record taken by the outbox but not marked; marked at the next hand-over');

@@ -2,7 +2,7 @@
 // records. Kitchen staff, supervisors and admin; mistakes answer 4xx `{ error }`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Meal } from '../../wire/canteen.ts';
-import type { FoodSampleMsg, KitchenRecordsMsg, MorningCheckMsg } from '../../wire/kitchen.ts';
+import type { FoodSampleMsg, KitchenRecordsMsg, MorningCheckMsg, StaffClearanceMsg } from '../../wire/kitchen.ts';
 import { ATTIRE, SYMPTOMS } from './config.ts';
 import type { Actor, CheckInput, SampleInput } from './inputs.ts';
 
@@ -14,10 +14,12 @@ export interface RecordsRoutesPort {
   recordCheck(input: CheckInput, actor: Actor): MorningCheckMsg;
   recordSample(input: SampleInput, actor: Actor): FoodSampleMsg;
   discardSample(id: string, actor: Actor): FoodSampleMsg;
+  clearStaff(staffId: string, note: string, actor: Actor): StaffClearanceMsg;
 }
 
 // Who may call each route (gateway/auth/roles.ts): kitchen holds for supervisor and admin too.
 const KITCHEN = { access: ['kitchen'] } as const;
+const SUPERVISOR = { access: ['supervisor'] } as const;
 
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const meal = { type: 'string', enum: ['breakfast', 'lunch', 'dinner'] } as const;
@@ -67,6 +69,15 @@ export async function recordsRoutes(app: FastifyInstance, m: RecordsRoutesPort):
 
   app.post<{ Body: SampleInput & { meal?: Meal } }>('/api/kitchen/samples', { config: KITCHEN, schema: { body: sampleBody } }, async (req, reply) =>
     reply.code(201).send(m.recordSample(req.body, actorOf(req))),
+  );
+
+  app.post<{ Params: { id: string }; Body: { note: string } }>(
+    '/api/kitchen/staff/:id/clear',
+    {
+      config: SUPERVISOR,
+      schema: { params: { type: 'object', properties: { id }, required: ['id'] }, body: { type: 'object', properties: { note: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['note'], additionalProperties: false } },
+    },
+    async (req, reply) => reply.code(201).send(m.clearStaff(req.params.id, req.body.note, actorOf(req))),
   );
 
   app.post<{ Params: { id: string } }>('/api/kitchen/samples/:id/discard', { config: KITCHEN, schema: { params: { type: 'object', properties: { id }, required: ['id'] } } }, async (req) =>

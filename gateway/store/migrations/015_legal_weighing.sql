@@ -16,3 +16,22 @@ CREATE TABLE scale_verifications (
   entered_at      INTEGER NOT NULL
 );
 CREATE INDEX scale_verifications_scale ON scale_verifications (scale, id);
+
+-- A supervisor's clearance of a person a failed morning check took off the kitchen
+-- (餐饮服务食品安全操作规范 / GB 31654-2021 staff health management: back to work only once
+-- the cause is found and cured). Until a clearance newer than the failed check exists,
+-- the person stays off duty, across days.
+CREATE TABLE staff_clearances (
+  id          TEXT    PRIMARY KEY,
+  staff_id    TEXT    NOT NULL,
+  check_id    TEXT    NOT NULL,             -- the failed check it clears
+  note        TEXT    NOT NULL,             -- why: what was found, what was cured
+  cleared_by  TEXT    NOT NULL,
+  cleared_at  INTEGER NOT NULL,
+  queued_at   INTEGER                       -- handed to the outbox
+);
+CREATE INDEX staff_clearances_staff ON staff_clearances (staff_id, cleared_at);
+
+-- The values an alert's text is made of (names, dates, grams), so the board can say it in
+-- the reader's language from its own translations (zh first, en) instead of the stored text.
+ALTER TABLE kitchen_alerts ADD COLUMN details TEXT;   -- JSON {name: string | number}; null for camera alerts
