@@ -150,6 +150,7 @@ export class KitchenSensorsModule {
       if (!w || now - w.at > STALE_READING_MS) throw new SensorError(409, `the bin scale ${waste.scale} has no current reading; expected a reading within ${STALE_READING_MS / 1000} s`);
       if (!w.stable) throw new SensorError(409, `the bin scale ${waste.scale} is not stable yet; wait until it settles`);
       grams = Math.round(w.grams);
+      if (grams <= 0) throw new SensorError(409, `the bin scale ${waste.scale} shows ${grams} g; expected the bin on it`);
       fromScale = true;
     }
     if (grams === undefined) throw new SensorError(400, 'grams: missing; expected the weight in grams (there is no bin scale configured)');
