@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KitchenAlertMsg } from '../gateway/wire/kitchen.ts';
 import type { ColdRoomStatusMsg, KitchenSensorsMsg } from '../gateway/wire/kitchen-sensors.ts';
 import { simulatorConfig, startGateway, type RunningGateway, type TestSession } from './helpers/gateway.ts';
+import { freePort } from './helpers/ports.ts';
 import { ptyPair, startFaultPeer, startPymodbus, type FaultPeer } from './peers/modbus.ts';
 
 const w1 = mkdtempSync(path.join(os.tmpdir(), 'w1-devices-'));
@@ -27,6 +28,9 @@ let tcp: { port: number; stop(): Promise<void> };
 let pty: Awaited<ReturnType<typeof ptyPair>>;
 let faults: FaultPeer;
 let kitchen: TestSession;
+let cabinetPort: number;
+let cabinet: { port: number; stop(): Promise<void> };
+const cabinetServer = (running: boolean) => startPymodbus({ transport: 'tcp', port: cabinetPort, units: { 1: { coils: [{ addr: 0, bits: [running ? 1 : 0] }] } } });
 
 beforeAll(async () => {
   probe(W1_OK(4500));
@@ -43,6 +47,8 @@ beforeAll(async () => {
       4: { coils: [{ addr: 0, bits: [1] }] },
     },
   });
+  cabinetPort = await freePort();
+  cabinet = await cabinetServer(true);
   pty = await ptyPair();
   faults = await startFaultPeer(pty.a, { 1: { holding: [{ addr: 0, regs: [700, 31] }] } });
   const base = await simulatorConfig();
@@ -65,7 +71,11 @@ beforeAll(async () => {
             source: { type: 'modbus', transport: { type: 'serial', path: pty.b }, unit_id: 1, timeout_ms: 150, temperature: { address: 1 }, humidity: { address: 0, type: 'uint16' } },
           },
         ],
-        disinfection: [{ id: 'cabinet', name: '消毒柜', kind: 'cabinet', poll_ms: 250, source: { type: 'modbus', transport: { type: 'tcp', host: '127.0.0.1', port: tcp.port }, unit_id: 4, input: { function: 'coils', address: 0 } } }],
+        waste: { scale: 'checkout-1' },
+        disinfection: [
+          { id: 'cabinet', name: '消毒柜', kind: 'cabinet', poll_ms: 250, source: { type: 'modbus', transport: { type: 'tcp', host: '127.0.0.1', port: tcp.port }, unit_id: 4, input: { function: 'coils', address: 0 } } },
+          { id: 'uv', name: '紫外线灯', kind: 'uv_lamp', poll_ms: 250, source: { type: 'modbus', transport: { type: 'tcp', host: '127.0.0.1', port: cabinetPort }, unit_id: 1, timeout_ms: 300, input: { function: 'coils', address: 0 } } },
+        ],
       },
     },
   });
@@ -77,6 +87,7 @@ afterAll(async () => {
   await faults?.stop();
   await pty?.stop();
   await tcp?.stop();
+  await cabinet?.stop();
 });
 
 const sensors = async (): Promise<KitchenSensorsMsg> => (await fetch(`${gw.url}/api/kitchen/sensors`, { headers: kitchen.headers })).json() as Promise<KitchenSensorsMsg>;
@@ -165,30 +176,56 @@ describe('disinfection', () => {
   it('a cabinet\'s running contact shows it running', async () => {
     await expect.poll(async () => (await sensors()).disinfection[0], poll).toMatchObject({ id: 'cabinet', running: true, minCycleMinutes: 10, signalError: null });
   });
+
+  it('a lamp switched on then off is one cycle record (here too short to count), in SQLite and upstream', async () => {
+    await expect.poll(async () => (await sensors()).disinfection.find((d) => d.id === 'uv'), poll).toMatchObject({ running: true, minCycleMinutes: 30 });
+    await cabinet.stop();
+    // while the peer is away the signal fails, with the reason; the lamp is not taken as switched off
+    await expect.poll(async () => (await sensors()).disinfection.find((d) => d.id === 'uv')!.signalError, poll).toBeTruthy();
+    expect((await sensors()).cycles).toEqual([]);
+    cabinet = await cabinetServer(false);
+    await expect.poll(async () => (await sensors()).cycles, poll).toEqual([expect.objectContaining({ unit: 'uv', full: false })]);
+    expect((await sensors()).disinfection.find((d) => d.id === 'uv')).toMatchObject({ running: false, signalError: null, lastFullCycleEndedAt: null });
+    expect(outbox('disinfection-cycle')).toEqual([expect.objectContaining({ unit: 'uv', name: '紫外线灯', kind: 'uv_lamp', full: false })]);
+  });
 });
 
 describe('kitchen waste', () => {
   const post = async (session: TestSession, body: unknown) =>
     fetch(`${gw.url}/api/kitchen/waste`, { method: 'POST', headers: { ...session.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  it('a disposal with the carrier\'s name is recorded and goes upstream', async () => {
-    const res = await post(kitchen, { carrier: '王师傅', company: '绿源收运', grams: 12_500 });
-    expect(res.status).toBe(201);
-    const row = await res.json();
-    expect(row).toMatchObject({ grams: 12_500, carrier: '王师傅', company: '绿源收运', fromScale: false, recordedBy: 'test-kitchen' });
-    expect((await sensors()).waste.map((w) => w.id)).toContain(row.id);
-    expect(outbox('kitchen-waste')).toEqual([expect.objectContaining({ recordId: expect.stringMatching(new RegExp(`:events:kitchen-waste:${row.id}$`)), carrier: '王师傅', grams: 12_500 })]);
+  it('a disposal is weighed on the bin scale (its stable reading), with the carrier\'s name, and goes upstream', async () => {
+    // the simulated indicator cycles empty → plate → stable → lifted: a 409 (empty or not stable) until a plate is steady on it
+    let row: Record<string, unknown> | undefined;
+    const refusals = new Set<number>();
+    await expect
+      .poll(
+        async () => {
+          const res = await post(kitchen, { carrier: '王师傅', company: '绿源收运' });
+          if (res.status === 201) row = await res.json();
+          else refusals.add(res.status);
+          return res.status;
+        },
+        { timeout: 30_000, interval: 150 },
+      )
+      .toBe(201);
+    expect([...refusals].every((s) => s === 409)).toBe(true);
+    expect(row).toMatchObject({ carrier: '王师傅', company: '绿源收运', fromScale: true, scale: 'checkout-1', recordedBy: 'test-kitchen' });
+    expect([352, 418, 275, 506]).toContain(row!.grams);
+    expect((await sensors()).waste.map((w) => w.id)).toEqual([row!.id]);
+    expect(outbox('kitchen-waste')).toEqual([expect.objectContaining({ recordId: expect.stringMatching(new RegExp(`:events:kitchen-waste:${row!.id}$`)), carrier: '王师傅', grams: row!.grams })]);
   });
 
   it('bad input is a 400 with the reason; nothing is recorded', async () => {
     const before = (await sensors()).waste.length;
-    for (const body of [{ carrier: '王师傅', grams: -5 }, { carrier: '王师傅', grams: 0 }, { carrier: '王师傅', grams: 5_000_000 }, { carrier: '王师傅' }, { carrier: '   ', grams: 100 }, { grams: 100 }, { carrier: '王师傅', grams: 1.5 }]) {
+    // a typed weight when the bin scale weighs, and malformed bodies
+    for (const body of [{ carrier: '王师傅', grams: 100 }, { carrier: '王师傅', grams: -5 }, { carrier: '王师傅', grams: 5_000_000 }, { carrier: '   ' }, {}, { carrier: '王师傅', grams: 1.5 }, { carrier: 'x'.repeat(41) }]) {
       const res = await post(kitchen, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await res.json()).error).toBeTruthy();
     }
-    expect((await post(kitchen, { carrier: '王师傅', grams: 600_000 })).status).toBe(400); // above max_grams 500 kg
     expect((await sensors()).waste.length).toBe(before);
+    expect(outbox('kitchen-waste').length).toBe(before);
   });
 
   it('facility staff and cashiers can neither record nor read', async () => {

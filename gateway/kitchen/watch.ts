@@ -184,7 +184,8 @@ export class CameraWatch {
       for (const tr of this.trackers) {
         for (const d of evaluate(tr.spec, obs).matches) alerting.add(d);
         const fire = tr.observe(obs);
-        if (fire) await this.fire(frame, fire);
+        // the snapshot is the frame the matched boxes were found on (the gate may have skipped this one)
+        if (fire) await this.fire(this.last.frame ?? frame, fire);
       }
       // the gate skipped this frame: the detections are the inferred frame's, drawn on that frame
       const seen = this.last.frame ?? frame;

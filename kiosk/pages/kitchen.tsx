@@ -8,6 +8,7 @@ import { useLang } from '../i18n.ts';
 import { Alerts, upsertAlert } from '../kitchen/Alerts.tsx';
 import { CameraWall } from '../kitchen/CameraWall.tsx';
 import { Records } from '../kitchen/Records.tsx';
+import { Sensors } from '../kitchen/Sensors.tsx';
 import { Shell } from '../ui/Shell.tsx';
 import '../i18n/kitchen.ts';
 
@@ -39,6 +40,7 @@ function Kitchen() {
       <Alerts alerts={alerts} onChange={changed} />
       {/* records */}
       <Records />
+      <Sensors />
     </Shell>
   );
 }

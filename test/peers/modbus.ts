@@ -45,7 +45,7 @@ async function startPython(script: string, config: unknown): Promise<Peer & { re
 }
 
 /** A pymodbus server; `port` is set for the TCP transports. */
-export async function startPymodbus(config: { transport: 'tcp' | 'rtu-over-tcp' | 'serial'; device?: string; units: Units }): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startPymodbus(config: { transport: 'tcp' | 'rtu-over-tcp' | 'serial'; device?: string; units: Units; /** TCP: listen on this port (default: a free one) */ port?: number }): Promise<{ port: number; stop(): Promise<void> }> {
   const peer = await startPython('modbus_server.py', config);
   return { port: (peer.ready.port as number) ?? 0, stop: peer.stop };
 }

@@ -8,19 +8,19 @@ import { host, id, port } from '../../config/shapes.ts';
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 const modbusTransport = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('tcp').describe('Modbus TCP, or an RS-485 sensor behind a Modbus TCP gateway'), host, port }),
+  z.strictObject({ type: z.literal('tcp').describe('Modbus TCP, or an RS-485 sensor behind a Modbus TCP gateway'), host: host.describe('address of the sensor or gateway'), port: port.describe('TCP port') }),
   z.strictObject({
     type: z.literal('rtu-over-tcp').describe('Modbus RTU through a transparent RS-485-to-Ethernet converter'),
-    host,
-    port,
+    host: host.describe('converter address'),
+    port: port.describe('converter TCP port'),
     line_baud: z.number().int().min(300).max(921_600).default(9600).describe('baud rate of the converter\'s RS-485 side'),
   }),
   z.strictObject({
     type: z.literal('serial').describe('Modbus RTU on an RS-485 adapter of its own (a line shared with meters is not supported here)'),
     path: z.string().min(1).describe('serial device, e.g. /dev/ttyUSB1'),
-    baud: z.number().int().min(300).max(921_600).default(9600),
-    parity: z.enum(['none', 'even', 'odd']).default('none'),
-    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1),
+    baud: z.number().int().min(300).max(921_600).default(9600).describe('baud rate'),
+    parity: z.enum(['none', 'even', 'odd']).default('none').describe('parity'),
+    stop_bits: z.union([z.literal(1), z.literal(2)]).default(1).describe('stop bits'),
   }),
 ]);
 
@@ -38,7 +38,7 @@ const bitPoint = z.strictObject({
 });
 
 const modbusSource = {
-  type: z.literal('modbus'),
+  type: z.literal('modbus').describe('a Modbus RTU or TCP transmitter'),
   transport: modbusTransport.describe('how to reach the sensor'),
   unit_id: z.number().int().min(1).max(247).default(1).describe('Modbus unit id'),
   timeout_ms: z.number().int().min(50).max(10_000).default(1000).describe('reply timeout'),
@@ -65,7 +65,7 @@ export const coldRoomSchema = z.strictObject({
         door: bitPoint.optional().describe('a door contact wired to the transmitter\'s digital input'),
       }),
       z.strictObject({
-        type: z.literal('w1'),
+        type: z.literal('w1').describe('a DS18B20 probe on the Pi\'s 1-Wire bus (kernel w1-therm)'),
         device: z.string().regex(/^28-[0-9a-f]{12}$/, 'a DS18B20 id like 28-0316a2796bff (ls /sys/bus/w1/devices)').describe('the probe\'s 1-Wire id'),
         dir: z.string().default('/sys/bus/w1/devices').describe('the w1 sysfs directory (tests point it elsewhere)'),
       }),
@@ -84,7 +84,7 @@ export const disinfectionSchema = z.strictObject({
     .discriminatedUnion('type', [
       z.strictObject({ ...modbusSource, input: bitPoint.describe('the running signal') }),
       z.strictObject({
-        type: z.literal('meter'),
+        type: z.literal('meter').describe('a channel of a meter in devices.meters (its readings on the bus)'),
         meter: id.describe('an id of devices.meters'),
         point: z.string().min(1).default('power_total').describe('the meter point giving its power (W or kW)'),
         on_above_w: z.number().min(0).default(100).describe('running while the power is above this, W'),
@@ -107,7 +107,7 @@ export const kitchenSensorsSchema = z
     simulator: z
       .strictObject({
         enabled: z.boolean().default(false).describe('run the simulated sensors (a Modbus TCP server: a fridge, a freezer, a cabinet)'),
-        host: host.default('127.0.0.1'),
+        host: host.default('127.0.0.1').describe('listen address'),
         port: port.default(5022).describe('Modbus TCP port it serves'),
       })
       .prefault({})

@@ -3,6 +3,7 @@
 // on the bus), the kitchen-waste book, the built-in simulator, the routes, and the
 // `kitchenSensors` section of /readyz. Alerts go into the kitchen's alert book (GPIO
 // outputs, board, outbox `alerts`); records into the outbox stream `events`.
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { EventBus } from '../../bus/event-bus.ts';
 import type { Logger } from '../../log.ts';
@@ -149,13 +150,16 @@ export class KitchenSensorsModule {
       if (!w || now - w.at > STALE_READING_MS) throw new SensorError(409, `the bin scale ${waste.scale} has no current reading; expected a reading within ${STALE_READING_MS / 1000} s`);
       if (!w.stable) throw new SensorError(409, `the bin scale ${waste.scale} is not stable yet; wait until it settles`);
       grams = Math.round(w.grams);
+      if (grams <= 0) throw new SensorError(409, `the bin scale ${waste.scale} shows ${grams} g; expected the bin on it`);
       fromScale = true;
     }
     if (grams === undefined) throw new SensorError(400, 'grams: missing; expected the weight in grams (there is no bin scale configured)');
     if (grams <= 0 || grams > waste.max_grams) throw new SensorError(400, `grams: got ${grams}; expected 1 to ${waste.max_grams} (kitchen_sensors.waste.max_grams)`);
-    const row = this.store.addWaste({ at: now, grams, fromScale, scale: fromScale ? waste.scale! : null, carrier: input.carrier.trim(), company: input.company?.trim() || null, recordedBy: actor.name, note: input.note?.trim() || null });
-    // awaited: a disposal the outbox refused is not reported as recorded upstream
+    const row: WasteDisposalMsg = { id: `waste-${randomUUID()}`, at: now, grams, fromScale, scale: fromScale ? waste.scale! : null, carrier: input.carrier.trim(), company: input.company?.trim() || null, recordedBy: actor.name, note: input.note?.trim() || null };
+    // upstream first: a disposal the outbox refuses (disk budget) is answered with the error and
+    // kept nowhere, so a 201 always means it is on its way to the province
     await this.o.put('events', { type: 'kitchen-waste', ...row }, `kitchen-waste:${row.id}`);
+    this.store.addWaste(row);
     return row;
   }
 

@@ -1,5 +1,4 @@
 // SQLite rows of the sensor records (migration 015): disinfection cycles and kitchen-waste disposals.
-import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/sqlite.ts';
 import type { DisinfectionCycleMsg, WasteDisposalMsg } from '../../wire/kitchen-sensors.ts';
 
@@ -38,8 +37,7 @@ export class SensorRecordsStore {
     }));
   }
 
-  addWaste(w: Omit<WasteDisposalMsg, 'id'>): WasteDisposalMsg {
-    const row = { id: `waste-${randomUUID()}`, ...w };
+  addWaste(row: WasteDisposalMsg): WasteDisposalMsg {
     this.db
       .prepare('INSERT INTO kitchen_waste (id, at, grams, from_scale, scale, carrier, company, recorded_by, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(row.id, row.at, row.grams, row.fromScale ? 1 : 0, row.scale, row.carrier, row.company, row.recordedBy, row.note);
