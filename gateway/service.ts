@@ -22,6 +22,7 @@ import { BiometricsModule } from './biometrics/module.ts';
 import { registerFaceEvents } from './biometrics/kiosk-events.ts';
 import { biometricsRoutes } from './biometrics/routes.ts';
 import { ProvinceSim } from './sim/province/province.ts';
+import { DemoData } from './demo/seed.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { CameraDevice, cameraReports, watchCameras } from './devices/camera.ts';
 import { KitchenModule } from './kitchen/module.ts';
@@ -157,6 +158,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
       dataDir: config.paths.data_dir,
     });
     payments.start();
+    await new DemoData({ enabled: config.simulators.demo.enabled, catalog: canteen.catalog, ledger: payments.ledger, pins: payments.pins, logger: logger.child({ module: 'demo' }) }).apply();
     // Face pay: unavailable (not an error) without the face models or when switched off.
     const biometrics = new BiometricsModule(db, config.biometrics, { dataDir: config.paths.data_dir, configFile: config.file, processor: { name: config.site.processor.name ?? config.site.name, contact: config.site.processor.contact ?? null } }, models, payments, logger.child({ module: 'biometrics' }));
     await biometrics.start();
@@ -189,7 +191,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     const cameraHealth = () => cameraReports(cameras, (id) => kitchen.detection(id));
     watchCameras(metrics, cameraHealth);
 
-    const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
+    const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION, demo: config.simulators.demo.enabled };
     // Accounts and sessions (and, on the first start, the admin account).
     const auth = await createAuth(db, config, logger.child({ module: 'auth' }));
     running.push({ name: 'auth', stop: () => auth.stop() });
