@@ -2,7 +2,7 @@
 // pays a demo plate by meal card through the real gateway — over HTTP and Socket.IO as the
 // kiosk page does, and in Chromium — and the demo data is gone from sale as soon as the
 // simulators are off.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -18,6 +18,8 @@ import { freePortBlock } from './helpers/ports.ts';
 import { SaleSeeder } from './helpers/sales.ts';
 
 const SHIPPED = path.join(ROOT, 'config/gateway.yaml');
+/** screenshots kept as test artefacts, as the other page tests keep theirs */
+const SHOTS = path.join(os.tmpdir(), 'canteen-edge-pages');
 let gw: RunningGateway;
 let kiosk: TestSession;
 let socket: Socket;
@@ -74,6 +76,15 @@ describe('the shipped config on a fresh data directory', () => {
     const paid = await api('POST', `/api/payments/sales/${sale.body.id}/pay`, { key: 'demo-card', card_id: DEMO_CARDS[0].card_id });
     expect(paid.body).toMatchObject({ transaction: { status: 'approved' }, person: '演**号', balance_fen: DEMO_CARDS[0].opening_balance_fen - total });
     await pushed((m) => m.sale?.id === sale.body.id && m.sale?.status === 'paid', 10_000);
+
+    // the demo PIN: a second sale (written as a weighing would, to spare another plate cycle) paid with demo-1 / 1234
+    const seeder = new SaleSeeder(gw.dataDir);
+    const second = seeder.sale(300);
+    seeder.close();
+    const wrong = await api('POST', `/api/payments/sales/${second.id}/pay`, { key: 'demo-pin-wrong', account_id: DEMO_PIN.account, pin: '9999' });
+    expect(wrong.body.transaction).toMatchObject({ status: 'declined', reason: 'wrong_pin' });
+    const byPin = await api('POST', `/api/payments/sales/${second.id}/pay`, { key: 'demo-pin', account_id: DEMO_PIN.account, pin: DEMO_PIN.pin });
+    expect(byPin.body).toMatchObject({ transaction: { status: 'approved', method: 'pin' }, balance_fen: DEMO_CARDS[0].opening_balance_fen - total - 300 });
   }, 240_000);
 });
 
@@ -98,11 +109,14 @@ describe('in Chromium', () => {
       await page.locator('[data-testid="dish-option"][data-dish="demo-rice"]').click();
       await expect.poll(() => phase(page), { timeout: 10_000 }).toBe('priced');
       expect(await page.getByTestId('total').getAttribute('data-fen')).toBe('100');
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'demo-priced.png') });
       await page.getByTestId('pay-card').click();
       await page.getByTestId('card-input').waitFor();
       await page.keyboard.type(DEMO_CARDS[0].card_id); // a card reader is a keyboard
       await page.keyboard.press('Enter');
       await expect.poll(() => page.getByTestId('receipt').getAttribute('data-status'), { timeout: 10_000 }).toBe('paid');
+      await page.screenshot({ path: path.join(SHOTS, 'demo-paid.png') });
       expect(errors).toEqual([]);
     } finally {
       await close();
