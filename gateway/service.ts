@@ -157,7 +157,7 @@ export async function startService(config: LoadedConfig, logger: Logger): Promis
     const cameraHealth = () => cameraReports(cameras, (id) => kitchen.detection(id));
     watchCameras(metrics, cameraHealth);
 
-    const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION };
+    const site: SiteInfo = { name: config.site.name, timezone: config.site.timezone, version: VERSION, demo: config.simulators.demo.enabled };
     // Accounts and sessions (and, on the first start, the admin account).
     const auth = await createAuth({ db, config, bus, logger: logger.child({ module: 'auth' }) });
     running.push({ name: 'auth', stop: () => auth.stop() });

@@ -45,6 +45,7 @@ const common = {
   'role.cashier': ['收银员', 'Cashier'],
   'role.admin': ['管理员', 'Administrator'],
   'shell.signOut': ['退出登录', 'Sign out'],
+  'shell.demo': ['演示模式：模拟设备与演示数据', 'Demo: simulated devices and demo data'],
 } satisfies Dict;
 
 type AllTexts = typeof common & typeof checkoutDict & typeof biometricsDict & typeof kitchenDict & typeof energyDict & typeof adminDict & typeof loginDict;

@@ -215,7 +215,8 @@ install_app() {
     npm_ran=1
     change "npm ci --omit=dev in /opt/canteen-edge"
     if [ "$DRY" = 0 ]; then
-      (cd "$APP" && npm ci --omit=dev --no-fund --no-audit)
+      # onnxruntime-node's install script would fetch CUDA files a Pi cannot use (README: node modules)
+      (cd "$APP" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --no-fund --no-audit)
       cp "$APP/package-lock.json" "$APP/node_modules/.canteen-edge-lock"
     fi
     APP_CHANGED=1
@@ -266,12 +267,19 @@ exec runuser -u $SERVICE_USER -- env CANTEEN_EDGE_DATA_DIR=/var/lib/canteen-edge
     "$WRAPPER" 755 root:root
 }
 
+# a font with Chinese glyphs is installed (fontconfig knows one for zh)
+has_cjk_font() {
+  [ -n "$(fc-list :lang=zh family 2>/dev/null | head -n 1)" ]
+}
+
 ensure_kiosk_packages() {
   [ "$KIOSK" = 1 ] || return 0
-  if ! system; then skipped "apt-get install cage chromium (when missing)"; return 0; fi
+  if ! system; then skipped "apt-get install cage chromium fonts-noto-cjk (when missing)"; return 0; fi
   missing=
   [ -x /usr/bin/cage ] || missing="$missing cage"
   [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  # the pages are Chinese first: without a CJK font Chromium draws empty boxes (tofu)
+  has_cjk_font || missing="$missing fonts-noto-cjk"
   if [ -n "$missing" ]; then
     change "apt-get install$missing"
     # shellcheck disable=SC2086 # one word per package

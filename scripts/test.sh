@@ -13,6 +13,8 @@ need=()
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 [ -x /usr/bin/ffmpeg ] || need+=(ffmpeg)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# a CJK font: the page tests fail on Chinese drawn as missing-glyph boxes (test/pages/cjk-font.test.ts)
+[ -n "$(fc-list :lang=zh family 2>/dev/null | head -n 1)" ] || need+=(fonts-wqy-microhei)
 # the unit tests run systemd-analyze verify and the watchdog test uses systemd-notify
 [ -x /usr/bin/systemd-analyze ] && [ -x /usr/bin/systemd-notify ] || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then

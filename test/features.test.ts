@@ -56,6 +56,6 @@ describe('the gateway\'s features', () => {
 
   it('have unique names, known `after`s and no cycle', () => {
     const names = orderFeatures(FEATURES).map((x) => x.name);
-    expect(names).toEqual(['energy', 'canteen', 'payments', 'biometrics', 'kitchen', 'food-safety', 'kitchen-sensors']);
+    expect(names).toEqual(['energy', 'canteen', 'payments', 'demo', 'biometrics', 'kitchen', 'food-safety', 'kitchen-sensors']);
   });
 });

@@ -114,7 +114,7 @@ describe('logs for people', () => {
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-tty-')), 'data');
     // util-linux `script` gives the gateway a real pseudo-terminal, as `npm start` in a terminal has
     const command = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} start --config ${JSON.stringify(SHIPPED)}`;
-    const env = { ...process.env, CANTEEN_EDGE_PORT: String(base), CANTEEN_EDGE_DATA_DIR: dataDir, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CANTEEN_EDGE_PORT: String(base), CANTEEN_EDGE_DATA_DIR: dataDir, NO_COLOR: '1' };
     delete env.CANTEEN_EDGE_LOG_FORMAT;
     delete env.JOURNAL_STREAM;
     delete env.INVOCATION_ID;

@@ -118,6 +118,7 @@ function crossChecks(config: Config): { profiles: Map<string, AnyProfile>; issue
     ...kitchenConfigIssues(config.kitchen, config.devices),
     ...kitchenSensorsIssues(config.kitchen_sensors, config.devices),
     ...foodSafetyIssues(config.food_safety, config.canteen),
+    ...demoIssues(config),
   ];
   return { profiles, issues };
 }
@@ -238,6 +239,12 @@ function unknownMeterRefs(config: Config): ConfigIssue[] {
     ...check(config.energy.site_meters ?? [], 'energy.site_meters'),
     ...config.energy.groups.flatMap((g, i) => check(g.meters, `energy.groups[${i}].meters`)),
   ];
+}
+
+/** Demo cards and dishes only next to the simulated scale: never on a box weighing real plates. */
+function demoIssues(config: Config): ConfigIssue[] {
+  if (!config.simulators.demo.enabled || config.simulators.scale.enabled) return [];
+  return [{ path: 'simulators.demo.enabled', message: 'got true while simulators.scale.enabled is false; expected false (demo meal cards and dishes only run with the simulated scale)' }];
 }
 
 function duplicateUplinks(config: Config): ConfigIssue[] {

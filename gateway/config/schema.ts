@@ -293,6 +293,12 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('the provincial services, simulated: see `canteen-edge sim province`'),
+      demo: z
+        .strictObject({
+          enabled: z.boolean().default(false).describe('add the demo dishes, meal cards DEMO0001 (PIN 1234) and DEMO0002 (frozen) once (needs simulators.scale); off: they are taken off sale and closed'),
+        })
+        .prefault({})
+        .describe('a payable demo for the checkout (gateway/demo/seed.ts)'),
     })
     .prefault({})
     .describe('built-in simulators, for running without hardware'),

@@ -46,7 +46,7 @@ function Checkout() {
   const w = scaleId ? weights[scaleId] : undefined;
 
   return (
-    <Shell path="/" conn={conn} siteName={site?.name} nav={false}>
+    <Shell path="/" conn={conn} siteName={site?.name} demo={site?.demo} nav={false}>
       {canteen.station ? (
         <Station c={canteen} device={device} connected={connected} facePay={facePay} />
       ) : (

@@ -15,6 +15,8 @@ interface Props {
   path: string;
   conn: Conn;
   siteName?: string | undefined;
+  /** demo data on (simulators.demo): a badge says so on every screen that passes it */
+  demo?: boolean | undefined;
   /** The diner page hides the page nav and keeps only a small corner link to admin. */
   nav?: boolean;
   children: ComponentChildren;
@@ -49,7 +51,7 @@ function SignedIn() {
   );
 }
 
-export function Shell({ path, conn, siteName, nav = true, children }: Props) {
+export function Shell({ path, conn, siteName, demo, nav = true, children }: Props) {
   const { lang, t } = useLang();
   const title = t(PAGES.find((p) => p.path === path)?.key ?? 'page.checkout');
   useEffect(() => {
@@ -61,6 +63,7 @@ export function Shell({ path, conn, siteName, nav = true, children }: Props) {
         <h1>
           {title}
           {siteName && <small>{siteName}</small>}
+          {demo && <mark class="demo-badge" data-testid="demo-badge">{t('shell.demo')}</mark>}
         </h1>
         {nav && (
           <nav>
