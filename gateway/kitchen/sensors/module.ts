@@ -70,10 +70,14 @@ export class KitchenSensorsModule {
           cfg,
           timeZone: o.timeZone,
           raise: o.raise,
-          saveCycle: (c) => {
-            const row = this.store.addCycle(c);
-            this.record({ type: 'disinfection-cycle', ...row, name: c.name, kind: c.kind, minCycleMinutes: cfg.min_cycle_minutes ?? null }, `disinfection-cycle:${row.id}`);
-          },
+          // the cycle's row and its outbox record in one transaction (the outbox's put joins it): never one without the other
+          saveCycle: (c) =>
+            o.db
+              .transaction(() => {
+                const row = this.store.addCycle(c);
+                this.record({ type: 'disinfection-cycle', ...row, name: c.name, kind: c.kind, minCycleMinutes: cfg.min_cycle_minutes ?? null }, `disinfection-cycle:${row.id}`);
+              })
+              .immediate(),
           lastFullCycleEnd: (unit, at) => this.store.lastFullCycleEnd(unit, at),
           logger: log,
         }),
@@ -156,10 +160,14 @@ export class KitchenSensorsModule {
     if (grams === undefined) throw new SensorError(400, 'grams: missing; expected the weight in grams (there is no bin scale configured)');
     if (grams <= 0 || grams > waste.max_grams) throw new SensorError(400, `grams: got ${grams}; expected 1 to ${waste.max_grams} (kitchen_sensors.waste.max_grams)`);
     const row: WasteDisposalMsg = { id: `waste-${randomUUID()}`, at: now, grams, fromScale, scale: fromScale ? waste.scale! : null, carrier: input.carrier.trim(), company: input.company?.trim() || null, recordedBy: actor.name, note: input.note?.trim() || null };
-    // upstream first: a disposal the outbox refuses (disk budget) is answered with the error and
-    // kept nowhere, so a 201 always means it is on its way to the province
-    await this.o.put('events', { type: 'kitchen-waste', ...row }, `kitchen-waste:${row.id}`);
-    this.store.addWaste(row);
+    // the row and its outbox record in one SQLite transaction (the outbox's put joins it, issue 12):
+    // a failed write rolls both back and is answered with the error; a 201 means both are on disk
+    this.o.db
+      .transaction(() => {
+        this.store.addWaste(row);
+        void this.o.put('events', { type: 'kitchen-waste', ...row }, `kitchen-waste:${row.id}`);
+      })
+      .immediate();
     return row;
   }
 
