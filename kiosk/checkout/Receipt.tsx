@@ -39,6 +39,14 @@ export function Receipt({ sale, stationName }: { sale: SaleMsg; stationName: str
         {stationName} · {fmtDateTime(sale.paidAt ?? sale.createdAt)}
         {sale.method && ` · ${t(`co.method.${sale.method}`)}`}
       </p>
+      {sale.lines.map((l) =>
+        l.metrology ? (
+          // a legal-for-trade scale's data plate and certificates (JJG 539; OIML R76-1 7.1)
+          <p class="co-muted" key={`m-${l.id}`} data-testid="receipt-metrology">
+            {t('co.metrology', { max: fmtGrams(l.metrology.maxG), min: fmtGrams(l.metrology.minG), e: fmtGrams(l.intervalG), approval: l.metrology.typeApprovalNo, verification: l.metrology.verificationNo })}
+          </p>
+        ) : null,
+      )}
       <p class="co-take">{t('co.takePlate')}</p>
     </section>
   );

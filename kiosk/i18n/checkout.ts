@@ -62,6 +62,7 @@ export const checkoutDict = {
   'co.cancelled': ['已取消', 'Cancelled'],
   'co.takePlate': ['请取走餐盘', 'Please take your plate'],
   'co.receipt': ['小票', 'Receipt'],
+  'co.metrology': ['Max {max} g · Min {min} g · e = {e} g · 型式批准 {approval} · 检定证书 {verification}', 'Max {max} g · Min {min} g · e = {e} g · type approval {approval} · verification {verification}'],
   'co.method.counter': ['柜台', 'Counter'],
   'co.method.card': ['刷卡', 'Card'],
   'co.method.qr': ['扫码', 'QR code'],

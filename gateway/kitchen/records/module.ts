@@ -272,6 +272,8 @@ export class RecordsModule {
     if (!sample) throw new CanteenError(404, `no sample "${id}"`);
     if (sample.discardedAt !== null) throw new CanteenError(409, `sample ${id} (${sample.dishName}) was discarded already by ${sample.discardedBy}`);
     const now = this.now();
+    // Samples are kept refrigerated ≥ 48 h (≥ 125 g per dish): 餐饮服务食品安全操作规范 (2018) on food samples,
+    // as DOMAIN.md "Kitchen food safety" gives it; a sample cannot be recorded as discarded before.
     if (now < sample.retainUntil) {
       throw new CanteenError(409, `sample ${id} (${sample.dishName}) must be kept ${this.cfg.samples.retention_hours} h, until ${new Date(sample.retainUntil).toISOString()}`);
     }
