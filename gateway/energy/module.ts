@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { EnergyInterval, EnergySeriesMsg, EnergySummaryMsg, Medium } from '../wire/energy.ts';
 import type { Db } from '../store/sqlite.ts';
 import { EnergyAccountant, type MeteredPoint } from './accountant.ts';
+import { BaseloadWatch } from './baseload.ts';
 import { EnergyReport } from './report.ts';
 import { pruneHistory } from './retention.ts';
 
@@ -56,6 +57,7 @@ export class EnergyModule {
   ) {
     const points = meters.map((m) => m.point);
     this.siteMeters = cfg.site_meters ?? points.map((p) => p.meter);
+    const baseload = newBaseloadWatch(db, bus, cfg, points, timeZone);
     this.accountant = new EnergyAccountant(
       db,
       points,
@@ -66,6 +68,7 @@ export class EnergyModule {
       },
       (i) => {
         bus.emit('energy:interval', i);
+        baseload?.check(i);
         return intervalSink(i);
       },
     );
@@ -214,4 +217,28 @@ export class EnergyModule {
       this.bus.emit('energy:summary', this.latest);
     }, wait);
   }
+}
+
+/** The night/holiday base-load watch of the electricity meters (gateway/energy/baseload.ts), unless switched off. */
+function newBaseloadWatch(db: Db, bus: EventBus, cfg: EnergyConfig, points: MeteredPoint[], timeZone: string): BaseloadWatch | undefined {
+  const b = cfg.baseload;
+  if (!b.enabled) return undefined;
+  const insert = db.prepare('INSERT INTO energy_anomalies (meter, at, kind, detail, prev, value) VALUES (?, ?, ?, ?, ?, ?)');
+  return new BaseloadWatch({
+    db,
+    timeZone,
+    openingHours: b.opening_hours,
+    closedDates: b.closed_dates,
+    factor: b.factor,
+    minExcessKwh: b.min_excess_kwh,
+    minSamples: b.min_samples,
+    kgcePerKwh: cfg.factors.electricity_kgce_per_kwh,
+    meters: points.filter((p) => p.medium === 'electricity').map((p) => p.meter),
+    // the anomaly's row and the outbox's alert commit together, as the counter anomalies do
+    onAnomaly: ({ prev, value, ...a }) =>
+      db.transaction(() => {
+        insert.run(a.meter, a.at, a.kind, a.detail, prev, value);
+        bus.emit('energy:anomaly', a);
+      }).immediate(),
+  });
 }

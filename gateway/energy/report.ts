@@ -164,10 +164,12 @@ export class EnergyReport {
   }
 
   /** With the counter readings (prev → value) the panel words each anomaly from, in Chinese or English. */
-  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[] {
-    return this.db
+  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null; kgce: number | null }[] {
+    const rows = this.db
       .prepare('SELECT meter, at, kind, detail, prev, value FROM energy_anomalies WHERE at >= ? ORDER BY at DESC LIMIT ?')
       .all(since, limit) as { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[];
+    // the cost of a base-load anomaly in standard coal: the excess over the baseline
+    return rows.map((r) => ({ ...r, kgce: r.kind === 'baseload' && r.prev !== null && r.value !== null ? (r.value - r.prev) * this.site.factors.electricityKgcePerKwh : null }));
   }
 
   private withPending(rows: { meter: string; amount: number }[], from: number): Map<string, number> {

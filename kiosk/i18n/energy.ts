@@ -75,6 +75,8 @@ export const energyDict = {
   'anomaly.backwards': ['计数器回退', 'Counter went backwards'],
   'anomaly.reset': ['计数器重置（换表？）', 'Counter reset (meter swapped?)'],
   'anomaly.jump': ['计数器跳变', 'Counter jump'],
+  'anomaly.baseload': ['非营业时段用电偏高', 'Base load while closed'],
+  'anomaly.detail.baseload': ['本刻钟用电 {value} kWh，平时约 {prev} kWh，多用 {delta} kWh（折标准煤 {kgce} kgce），请检查照明及厨房设备是否未关', '{value} kWh this quarter against a usual {prev} kWh: {delta} kWh ({kgce} kgce) more; lights or kitchen equipment left on?'],
   'anomaly.detail.backwards': ['表底由 {prev} 降至 {value}，未计入用量', 'counter fell from {prev} to {value}; not booked'],
   'anomaly.detail.reset': ['表底由 {prev} 归零至 {value}，请确认是否换表或复位', 'counter restarted from {prev} to {value}: meter swapped or reset?'],
   'anomaly.detail.jump': ['表底由 {prev} 跳至 {value}（+{delta}），超出额定值允许，未计入用量', 'counter jumped from {prev} to {value} (+{delta}), more than the rating allows; not booked'],
