@@ -10,6 +10,7 @@ import type { EnergyInterval, EnergySeriesMsg, EnergySummaryMsg, Medium } from '
 import type { Db } from '../store/sqlite.ts';
 import { EnergyAccountant, type MeteredPoint } from './accountant.ts';
 import { BaseloadWatch } from './baseload.ts';
+import { periodStart } from './periods.ts';
 import { EnergyReport } from './report.ts';
 import { pruneHistory } from './retention.ts';
 
@@ -51,7 +52,7 @@ export class EnergyModule {
     private readonly logger: Logger,
     private readonly cfg: EnergyConfig,
     private readonly meters: { config: MeterConfig; point: MeteredPoint }[],
-    timeZone: string,
+    private readonly timeZone: string,
     /** where closed intervals go upstream; resolves once durable */
     intervalSink: (i: EnergyInterval) => Promise<unknown> = async () => {},
   ) {
@@ -138,6 +139,7 @@ export class EnergyModule {
       year: s.year,
       indicators: s.indicators,
       factors: s.factors,
+      compare: s.compare,
       sitePowerKw: this.siteMeters.reduce((sum, id) => sum + (powerKw(id) ?? 0), 0),
       meters: this.meters.map(({ config, point: p }) => ({
         id: config.id,
@@ -161,29 +163,43 @@ export class EnergyModule {
   }
 
   /** The site's series, or a group's; undefined for an unknown group. */
-  series(period: '15m' | '1d', group?: string): EnergySeriesMsg | undefined {
+  series(period: '15m' | '1d', group?: string, dayStart?: number): EnergySeriesMsg | undefined {
     const members = group === undefined ? undefined : this.cfg.groups.find((g) => g.id === group)?.meters;
     if (group !== undefined && !members) return undefined;
+    if (dayStart !== undefined && period === '15m') return this.report.daySeries(dayStart, Date.now(), members);
     return this.report.series(period, period === '15m' ? 96 : 30, Date.now(), members);
   }
 
   routes: FastifyPluginAsync = async (app) => {
     // facility staff (and admin): gateway/auth/roles.ts
     app.get('/api/energy/summary', { config: { access: ['facility'] } }, async () => this.summary());
-    app.get<{ Querystring: { period: '15m' | '1d'; group?: string } }>(
+    app.get<{ Querystring: { period: '15m' | '1d'; group?: string; day?: string } }>(
       '/api/energy/series',
       {
         config: { access: ['facility'] },
         schema: {
           querystring: {
             type: 'object',
-            properties: { period: { type: 'string', enum: ['15m', '1d'] }, group: { type: 'string', maxLength: 63 } },
+            properties: {
+              period: { type: 'string', enum: ['15m', '1d'] },
+              group: { type: 'string', maxLength: 63 },
+              day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+            },
             required: ['period'],
             additionalProperties: false,
           },
         },
       },
-      async (req, reply) => this.series(req.query.period, req.query.group) ?? reply.code(404).send({ error: `no energy group "${req.query.group}"` }),
+      async (req, reply) => {
+        let dayStart: number | undefined;
+        if (req.query.day !== undefined) {
+          // the site's local day: noon of that date in the site zone, back to its start
+          const start = periodStart(Date.parse(`${req.query.day}T12:00:00Z`), '1d', this.timeZone);
+          dayStart = start;
+          if (!Number.isFinite(start) || start > Date.now()) return reply.code(400).send({ error: `day "${req.query.day}": expected a past or current date, YYYY-MM-DD` });
+        }
+        return this.series(req.query.period, req.query.group, dayStart) ?? reply.code(404).send({ error: `no energy group "${req.query.group}"` });
+      },
     );
   };
 

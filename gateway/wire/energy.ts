@@ -55,6 +55,8 @@ export interface EnergySummaryMsg {
   year: WindowTotalsMsg;
   indicators: { kgcePerM2: IndicatorMsg | null; kgcePerPerson: IndicatorMsg | null; waterM3PerPerson: IndicatorMsg | null };
   factors: EnergyFactorsMsg;
+  /** site electricity, this period so far vs the last period up to the same time (null: no data then) */
+  compare: { day: { current: number; previous: number | null }; month: { current: number; previous: number | null } };
   /** live power of the site meters, kW */
   sitePowerKw: number;
   meters: { id: string; name: string; medium: Medium; unit: string; site: boolean; todayAmount: number; powerKw: number | null }[];
