@@ -13,7 +13,8 @@ import { SDM630, units } from './peers/modbus-fixtures.ts';
 const ADDRESS = '78330011223344';
 const startWaterMeter = (args: string[]) => startMeter(args, 5000, 'cjt188_meter.py');
 
-describe('cjt188 read against the peer meter on a socat pty pair', () => {
+// each CLI run starts Node and tsx: seconds apiece on a loaded 2-core box
+describe('cjt188 read against the peer meter on a socat pty pair', { timeout: 180_000 }, () => {
   let pty: PtyPair;
   let meter: RunningMeter;
   beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('cjt188 read against the peer meter on a socat pty pair', () => {
   });
 });
 
-describe('one RS-485 line with Modbus RTU, DL/T 645 and CJ/T 188 meters, polled by the gateway', () => {
+describe('one RS-485 line with Modbus RTU, DL/T 645 and CJ/T 188 meters, polled by the gateway', { timeout: 120_000 }, () => {
   let line: Rs485Line;
   let modbus: FaultPeer;
   let dlt: RunningMeter;

@@ -34,7 +34,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('DTSU666 ratios against pymodbus', () => {
+describe('DTSU666 ratios against pymodbus', { timeout: 120_000 }, () => {
   it('reads IrAt and UrAt, reports them, and turns secondary values into primary ones (10 kV feeder, 150/5 A)', async () => {
     const read = await readMeter(client, profile('dtsu666'), 7);
     expect(read.errors).toEqual({});
@@ -91,7 +91,7 @@ describe('DTSU666 ratios against pymodbus', () => {
   });
 });
 
-describe('DTSU666 ratios in the gateway', () => {
+describe('DTSU666 ratios in the gateway', { timeout: 120_000 }, () => {
   let gw: RunningGateway;
   beforeAll(async () => {
     const base = await simulatorConfig();

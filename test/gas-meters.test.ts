@@ -10,7 +10,7 @@ import { startMeter, startPtyPair, type PtyPair, type RunningMeter } from './pee
 import { startPymodbus } from './peers/modbus.ts';
 import { profile, seed, valuesOf } from './peers/modbus-fixtures.ts';
 
-describe('gas profiles against pymodbus', () => {
+describe('gas profiles against pymodbus', { timeout: 60_000 }, () => {
   it('reads a volume corrector and a pulse counter, both booked as gas', async () => {
     const server = await startPymodbus({
       transport: 'tcp',
@@ -35,7 +35,7 @@ describe('gas profiles against pymodbus', () => {
   });
 });
 
-describe('a CJ/T 188 gas meter in the gateway', () => {
+describe('a CJ/T 188 gas meter in the gateway', { timeout: 120_000 }, () => {
   let pty: PtyPair;
   let meter: RunningMeter;
   let gw: RunningGateway;

@@ -151,6 +151,23 @@ export const energySchema = z
       })
       .prefault({})
       .describe('history kept on the box; coarser intervals outlive finer ones'),
+    baseload: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('flag electricity used while the canteen is closed above the learned night/holiday baseline'),
+        opening_hours: z
+          .array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, '"HH:MM-HH:MM", e.g. "06:00-20:00"'))
+          .default(['06:00-20:00'])
+          .describe('local times the canteen is open; everything else counts as closed'),
+        closed_dates: z
+          .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '"YYYY-MM-DD"'))
+          .default([])
+          .describe('local dates the canteen is closed all day (holidays, vacations)'),
+        factor: z.number().min(1).default(1.5).describe('a closed quarter is flagged above baseline × factor + min_excess_kwh'),
+        min_excess_kwh: z.number().min(0).default(0.1).describe('kWh per quarter hour above the baseline that is noise, not waste'),
+        min_samples: z.number().int().min(4).default(16).describe('closed quarters (of the last 14 days) the learned baseline needs before anything is flagged'),
+      })
+      .prefault({})
+      .describe('night and holiday base load: lights and kitchen equipment left on'),
     flush_ms: z.number().int().min(100).max(60_000).default(2000).describe('how often booked consumption is written to disk'),
   })
   .prefault({})

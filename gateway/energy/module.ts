@@ -9,6 +9,8 @@ import type { Logger } from '../log.ts';
 import type { EnergyInterval, EnergySeriesMsg, EnergySummaryMsg, Medium } from '../wire/energy.ts';
 import type { Db } from '../store/sqlite.ts';
 import { EnergyAccountant, type MeteredPoint } from './accountant.ts';
+import { BaseloadWatch } from './baseload.ts';
+import { periodStart } from './periods.ts';
 import { EnergyReport } from './report.ts';
 import { pruneHistory } from './retention.ts';
 
@@ -61,6 +63,7 @@ export class EnergyModule {
   private readonly logger: Logger;
   private readonly cfg: EnergyConfig;
   private readonly meters: { config: MeterConfig; point: MeteredPoint }[];
+  private readonly timeZone: string;
 
   constructor(opts: EnergyOptions) {
     const { db, bus, logger, cfg, meters, timeZone, intervalSink = async () => {} } = opts;
@@ -70,8 +73,10 @@ export class EnergyModule {
     this.logger = logger;
     this.cfg = cfg;
     this.meters = meters;
+    this.timeZone = timeZone;
     const points = meters.map((m) => m.point);
     this.siteMeters = cfg.site_meters ?? points.map((p) => p.meter);
+    const baseload = newBaseloadWatch(db, bus, cfg, points, timeZone);
     this.accountant = new EnergyAccountant({
       db,
       meters: points,
@@ -80,8 +85,12 @@ export class EnergyModule {
         logger.warn({ meter: a.meter, kind: a.kind, detail: a.detail }, 'meter counter anomaly');
         bus.emit('energy:anomaly', a);
       },
-      // straight to the outbox, not over the bus: the accountant waits until the interval is durable
-      onIntervalClosed: intervalSink,
+      // straight to the outbox, not over the bus: the accountant waits until the interval is durable;
+      // the base-load watch (night and holiday consumption) looks at each closed interval first
+      onIntervalClosed: (i) => {
+        baseload?.check(i);
+        return intervalSink(i);
+      },
     });
     this.report = new EnergyReport({
       db,
@@ -149,6 +158,7 @@ export class EnergyModule {
       year: s.year,
       indicators: s.indicators,
       factors: s.factors,
+      compare: s.compare,
       sitePowerKw: this.siteMeters.reduce((sum, id) => sum + (powerKw(id) ?? 0), 0),
       meters: this.meters.map(({ config, point: p }) => ({
         id: config.id,
@@ -172,29 +182,43 @@ export class EnergyModule {
   }
 
   /** The site's series, or a group's; undefined for an unknown group. */
-  series(period: '15m' | '1d', group?: string): EnergySeriesMsg | undefined {
+  series(period: '15m' | '1d', group?: string, dayStart?: number): EnergySeriesMsg | undefined {
     const members = group === undefined ? undefined : this.cfg.groups.find((g) => g.id === group)?.meters;
     if (group !== undefined && !members) return undefined;
+    if (dayStart !== undefined && period === '15m') return this.report.daySeries(dayStart, Date.now(), members);
     return this.report.series(period, period === '15m' ? 96 : 30, Date.now(), members);
   }
 
   routes: FastifyPluginAsync = async (app) => {
     // facility staff (and admin): gateway/auth/roles.ts
     app.get('/api/energy/summary', { config: { access: ['facility'] } }, async () => this.summary());
-    app.get<{ Querystring: { period: '15m' | '1d'; group?: string } }>(
+    app.get<{ Querystring: { period: '15m' | '1d'; group?: string; day?: string } }>(
       '/api/energy/series',
       {
         config: { access: ['facility'] },
         schema: {
           querystring: {
             type: 'object',
-            properties: { period: { type: 'string', enum: ['15m', '1d'] }, group: { type: 'string', maxLength: 63 } },
+            properties: {
+              period: { type: 'string', enum: ['15m', '1d'] },
+              group: { type: 'string', maxLength: 63 },
+              day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+            },
             required: ['period'],
             additionalProperties: false,
           },
         },
       },
-      async (req, reply) => this.series(req.query.period, req.query.group) ?? reply.code(404).send({ error: `no energy group "${req.query.group}"` }),
+      async (req, reply) => {
+        let dayStart: number | undefined;
+        if (req.query.day !== undefined) {
+          // the site's local day: noon of that date in the site zone, back to its start
+          const start = periodStart(Date.parse(`${req.query.day}T12:00:00Z`), '1d', this.timeZone);
+          dayStart = start;
+          if (!Number.isFinite(start) || start > Date.now()) return reply.code(400).send({ error: `day "${req.query.day}": expected a past or current date, YYYY-MM-DD` });
+        }
+        return this.series(req.query.period, req.query.group, dayStart) ?? reply.code(404).send({ error: `no energy group "${req.query.group}"` });
+      },
     );
   };
 
@@ -228,4 +252,28 @@ export class EnergyModule {
       this.bus.emit('energy:summary', this.latest);
     }, wait);
   }
+}
+
+/** The night/holiday base-load watch of the electricity meters (gateway/energy/baseload.ts), unless switched off. */
+function newBaseloadWatch(db: Db, bus: EventBus, cfg: EnergyConfig, points: MeteredPoint[], timeZone: string): BaseloadWatch | undefined {
+  const b = cfg.baseload;
+  if (!b.enabled) return undefined;
+  const insert = db.prepare('INSERT INTO energy_anomalies (meter, at, kind, detail, prev, value) VALUES (?, ?, ?, ?, ?, ?)');
+  return new BaseloadWatch({
+    db,
+    timeZone,
+    openingHours: b.opening_hours,
+    closedDates: b.closed_dates,
+    factor: b.factor,
+    minExcessKwh: b.min_excess_kwh,
+    minSamples: b.min_samples,
+    kgcePerKwh: cfg.factors.electricity_kgce_per_kwh,
+    meters: points.filter((p) => p.medium === 'electricity').map((p) => p.meter),
+    // the anomaly's row and the outbox's alert commit together, as the counter anomalies do
+    onAnomaly: ({ prev, value, ...a }) =>
+      db.transaction(() => {
+        insert.run(a.meter, a.at, a.kind, a.detail, prev, value);
+        bus.emit('energy:anomaly', a);
+      }).immediate(),
+  });
 }

@@ -125,12 +125,23 @@ export class EnergyReport {
         gasCo2KgPerM3: this.site.factors.gasCo2KgPerM3,
         sources: this.site.factors.sources,
       },
+      compare: {
+        day: { current: today.electricityKwh, previous: this.siteKwhBetween('1m', periodStart(today.from - PERIOD_MS['1h'], '1d', tz), now - today.from) },
+        month: { current: month.electricityKwh, previous: this.siteKwhBetween('1h', calendarStart(month.from - PERIOD_MS['1d'], 'month', tz), now - month.from) },
+      },
       todayPerMeter: Object.fromEntries(this.perMeterSince(today.from)),
       anomalies: this.recentAnomalies(now - PERIOD_MS['1d']),
     };
   }
 
   /** Totals per period — of the site, or of the given meters (a group) — for the last `count` periods. */
+  /** The 96 quarters of the local day starting at `dayStart` (the day picker); partial only for today's running quarter. */
+  daySeries(dayStart: number, now = Date.now(), only?: string[]): EnergySeriesMsg {
+    const end = Math.min(now, periodStart(dayStart + PERIOD_MS['1d'] + PERIOD_MS['1h'] * 2, '1d', this.site.timeZone) - 1);
+    const s = this.series('15m', 96, end, only);
+    return { ...s, points: s.points.map((p) => ({ ...p, partial: p.partial && end === now })) };
+  }
+
   series(period: '15m' | '1d', count: number, now = Date.now(), only?: string[]): EnergySeriesMsg {
     const tz = this.site.timeZone;
     const last = periodStart(now, period, tz);
@@ -168,11 +179,26 @@ export class EnergyReport {
     return { period, points: [...points.values()] };
   }
 
+  /**
+   * Site electricity in [from, from + span) from stored rows of `period`: the last period up
+   * to the same time as now. null when nothing was booked then (the box did not exist yet).
+   */
+  siteKwhBetween(period: '1m' | '1h', from: number, span: number): number | null {
+    const meters = this.meters.filter((m) => m.medium === 'electricity' && this.site.siteMeters.includes(m.meter)).map((m) => m.meter);
+    if (!meters.length) return null;
+    const row = this.db
+      .prepare(`SELECT COUNT(*) AS n, SUM(amount) AS kwh FROM energy_intervals WHERE period = ? AND start >= ? AND start < ? AND meter IN (${meters.map(() => '?').join(',')})`)
+      .get(period, from, from + span, ...meters) as { n: number; kwh: number | null };
+    return row.n ? (row.kwh ?? 0) : null;
+  }
+
   /** With the counter readings (prev → value) the panel words each anomaly from, in Chinese or English. */
-  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[] {
-    return this.db
+  recentAnomalies(since: number, limit = 50): { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null; kgce: number | null }[] {
+    const rows = this.db
       .prepare('SELECT meter, at, kind, detail, prev, value FROM energy_anomalies WHERE at >= ? ORDER BY at DESC LIMIT ?')
       .all(since, limit) as { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[];
+    // the cost of a base-load anomaly in standard coal: the excess over the baseline
+    return rows.map((r) => ({ ...r, kgce: r.kind === 'baseload' && r.prev !== null && r.value !== null ? (r.value - r.prev) * this.site.factors.electricityKgcePerKwh : null }));
   }
 
   private withPending(rows: { meter: string; amount: number }[], from: number): Map<string, number> {

@@ -55,12 +55,14 @@ export interface EnergySummaryMsg {
   year: WindowTotalsMsg;
   indicators: { kgcePerM2: IndicatorMsg | null; kgcePerPerson: IndicatorMsg | null; waterM3PerPerson: IndicatorMsg | null };
   factors: EnergyFactorsMsg;
+  /** site electricity, this period so far vs the last period up to the same time (null: no data then) */
+  compare: { day: { current: number; previous: number | null }; month: { current: number; previous: number | null } };
   /** live power of the site meters, kW */
   sitePowerKw: number;
   meters: { id: string; name: string; medium: Medium; unit: string; site: boolean; todayAmount: number; powerKw: number | null }[];
   groups: { id: string; name: string; subItem: string | null; powerKw: number; todayKwh: number; todayWaterM3: number }[];
   /** `detail` is for logs (English); prev → value are the counter readings the panel words it from */
-  anomalies: { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null }[];
+  anomalies: { meter: string; at: number; kind: string; detail: string; prev: number | null; value: number | null; kgce: number | null }[];
 }
 
 /** GET /api/energy/series?period=15m|1d: site totals per interval. */
@@ -75,7 +77,7 @@ export interface EnergySeriesMsg {
 export const PERIODS = ['1m', '15m', '1h', '1d'] as const;
 export type Period = (typeof PERIODS)[number];
 
-export type AnomalyKind = 'backwards' | 'reset' | 'jump';
+export type AnomalyKind = 'backwards' | 'reset' | 'jump' | 'baseload';
 
 export interface EnergyInterval {
   meter: string;

@@ -73,6 +73,7 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
                   ) : (
                     cell(w, (x) => fmtKwh(x.electricityKwh))
                   )}
+                  {summary && key !== 'year' && <Compare c={summary.compare[key === 'today' ? 'day' : 'month']} which={key === 'today' ? 'day' : 'month'} />}
                 </td>
                 <td class="num">{water ? cell(w, (x) => fmtM3(x.waterM3)) : <span class="muted">—</span>}</td>
                 {gas && <td class="num" data-testid={`gas-${key}`}>{cell(w, (x) => fmtM3(x.gasM3))}</td>}
@@ -86,6 +87,19 @@ export function Consumption({ summary, water }: { summary: EnergySummaryMsg | nu
       {!water && summary && <p class="en-hint">{t('energy.water')}：{t('energy.noWaterMeter')}</p>}
       {summary && <FactorDetails summary={summary} />}
     </section>
+  );
+}
+
+/** This period so far against the last one up to the same time; "no data" when the box has none then. */
+function Compare({ c, which }: { c: { current: number; previous: number | null }; which: 'day' | 'month' }) {
+  const { t } = useLang();
+  const label = t(which === 'day' ? 'energy.compare.day' : 'energy.compare.month');
+  if (c.previous == null) return <small class="en-compare" data-testid={`compare-${which}`}>{label} {t('energy.compare.none')}</small>;
+  const pct = c.previous > 0 ? Math.round(((c.current - c.previous) / c.previous) * 100) : null;
+  return (
+    <small class="en-compare" data-testid={`compare-${which}`} data-previous={c.previous}>
+      {label} {fmtKwh(c.previous)} kWh{pct != null ? ` (${pct >= 0 ? '+' : ''}${pct}%)` : ''}
+    </small>
   );
 }
 

@@ -5,7 +5,7 @@ import type { EnergySummaryMsg } from '../../gateway/wire/energy.ts';
 import { fmtGrouped, fmtNumber, fmtShortDateTime, fmtTime, toKw } from '../format.ts';
 import { hasKey, useLang, type Key, type T } from '../i18n.ts';
 import { isDown, StateBadge } from '../ui/StateBadge.tsx';
-import { fmtAmount, fmtKw, unitLabel } from './units.ts';
+import { fmtAmount, fmtKw, smallDecimals, unitLabel } from './units.ts';
 
 export type Anomaly = EnergySummaryMsg['anomalies'][number];
 type SummaryMeter = EnergySummaryMsg['meters'][number];
@@ -44,7 +44,7 @@ export function anomalyDetail(a: AnomalyMsg, t: T): string {
   const key = `anomaly.detail.${a.kind}`;
   if (a.prev == null || a.value == null || !hasKey(key)) return a.detail;
   const n = (v: number) => fmtGrouped(v, Math.abs(v) < 100 ? 3 : 2);
-  return t(key as Key, { prev: n(a.prev), value: n(a.value), delta: n(a.value - a.prev) });
+  return t(key as Key, { prev: n(a.prev), value: n(a.value), delta: n(a.value - a.prev), kgce: a.kgce == null ? '' : fmtGrouped(a.kgce, smallDecimals(a.kgce, 2)) });
 }
 
 const MAIN_POINTS = new Set(['power_total', 'energy_import']);

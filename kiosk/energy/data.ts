@@ -12,7 +12,8 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export const fetchSeries = (period: '15m' | '1d') => getJson<EnergySeriesMsg>(`/api/energy/series?period=${period}`);
+export const fetchSeries = (period: '15m' | '1d', day?: string | null) =>
+  getJson<EnergySeriesMsg>(`/api/energy/series?period=${period}${day ? `&day=${day}` : ''}`);
 export const fetchSummary = () => getJson<EnergySummaryMsg>('/api/energy/summary');
 
 export interface PowerPoint { start: number; kw: number | null; estimated: boolean; open: boolean }

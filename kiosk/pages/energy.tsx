@@ -1,9 +1,9 @@
 import { render } from 'preact';
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { DeviceStatus, MeterReadingMsg } from '../../gateway/wire/devices.ts';
 import type { EnergyEvents, EnergySeriesMsg, EnergySummaryMsg } from '../../gateway/wire/energy.ts';
 import type { SiteInfo } from '../../gateway/wire/site.ts';
-import { fmtTime } from '../format.ts';
+import { fmtTime, timeZone } from '../format.ts';
 import { byDevice, upsertDevice, useGateway } from '../gateway.ts';
 import { useLang } from '../i18n.ts';
 import { Shell } from '../ui/Shell.tsx';
@@ -26,6 +26,8 @@ function Energy() {
   const [readings, setReadings] = useState<Record<string, MeterReadingMsg>>({});
   const [summary, setSummary] = useState<EnergySummaryMsg | null>(null);
   const [series, setSeries] = useState<Series>({ quarter: null, daily: null, at: 0, failedAt: null });
+  /** the day the 24 h chart shows (YYYY-MM-DD, site time); null: the last 24 hours */
+  const [day, setDay] = useState<string | null>(null);
   const take = (s: EnergySummaryMsg | null) => setSummary((cur) => newer(cur, s));
 
   const conn = useGateway<EnergyEvents>('/energy', {
@@ -43,7 +45,7 @@ function Energy() {
   const load = useCallback(async () => {
     const stale = !summary || Date.now() - summary.at > SUMMARY_STALE_MS;
     const [quarter, daily, fresh] = await Promise.allSettled([
-      fetchSeries('15m'),
+      fetchSeries('15m', day),
       fetchSeries('1d'),
       stale ? fetchSummary() : Promise.resolve(null),
     ]);
@@ -55,8 +57,11 @@ function Energy() {
       failedAt: quarter.status === 'rejected' || daily.status === 'rejected' ? at : null,
     }));
     if (fresh.status === 'fulfilled') take(fresh.value);
-  }, [summary]);
+  }, [summary, day]);
   useMinuteRefresh(conn.state === 'connected', load);
+  useEffect(() => {
+    if (conn.state === 'connected') void load();
+  }, [day]);
 
   // Meters in the configured order (from the summary), then any other meter the gateway reports.
   const ids = [
@@ -88,8 +93,19 @@ function Energy() {
           <SitePower kw={total} at={lastAt} silent={silent} />
           <Consumption summary={summary} water={water} />
         </div>
+        <div class="en-day">
+          <label>
+            {t('energy.day')}{' '}
+            <input type="date" data-testid="day-picker" max={localDay(Date.now())} value={day ?? ''} onChange={(e) => setDay((e.target as HTMLInputElement).value || null)} />
+          </label>
+          {day && (
+            <button type="button" class="link" onClick={() => setDay(null)}>
+              {t('energy.last24h')}
+            </button>
+          )}
+        </div>
         <div class="en-row en-charts">
-          <PowerChart series={series.quarter} at={series.at} status={status} />
+          <PowerChart series={series.quarter} at={day ? Date.now() : series.at} status={status} />
           <DailyChart series={series.daily} water={water} status={status} />
         </div>
         <div class="en-row en-facts">
@@ -110,3 +126,8 @@ function Energy() {
 }
 
 render(<Energy />, document.getElementById('app')!);
+
+/** YYYY-MM-DD of `at` in the site's time zone (the date input's format). */
+function localDay(at: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timeZone(), year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(at));
+}

@@ -167,6 +167,21 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
       expect(await factors.textContent()).toMatch(/0\.5617 kgCO₂\/kWh.*2\.165 kgCO₂\/m³（直接排放）/);
       expect(await factors.getByTestId('co2-split').textContent()).toMatch(/今日 CO₂：电力 .*[1-9].* kg，燃气 0\.00 kg/);
 
+      // this period against the last one up to the same time: a box born today has no yesterday
+      expect(await page.getByTestId('compare-day').textContent()).toBe('昨日同期 无数据');
+      expect(await page.getByTestId('compare-month').textContent()).toBe('上月同期 无数据');
+      // the day picker: yesterday's quarters are all gaps (the box did not exist), today's are not
+      const seriesUrls: string[] = [];
+      page.on('request', (r) => { if (r.url().includes('/api/energy/series?period=15m')) seriesUrls.push(r.url()); });
+      const yesterday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() - 86_400_000));
+      await page.getByTestId('day-picker').fill(yesterday);
+      await expect.poll(() => seriesUrls.some((u) => u.endsWith(`&day=${yesterday}`)), { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => attr(page, '[data-testid="chart-24h"]', 'data-points'), { timeout: 10_000 }).toBe('0');
+      await page.getByRole('button', { name: '回到近 24 小时' }).click();
+      await expect.poll(async () => Number(await attr(page, '[data-testid="chart-24h"]', 'data-points')), { timeout: 10_000 }).toBeGreaterThan(0);
+      const bad = await fetch(`${gateway!.url}/api/energy/series?period=15m&day=2999-01-01`, { headers: (await gateway!.loginAs('facility')).headers });
+      expect(bad.status).toBe(400);
+
       // nothing wider than the kiosk screen
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
 
@@ -186,6 +201,27 @@ describe('energy panel', { timeout: TEST_TIMEOUT }, () => {
       expect(errors).toEqual([]);
     } finally {
       await close();
+    }
+  });
+
+  it('fits a 1920×1080 office screen too: the same figures, nothing wider than the screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await context.addCookies((await gateway!.loginAs('facility')).cookies);
+      await page.goto(`${gateway!.url}/energy`);
+      await expect.poll(() => page.getByTestId('conn-banner').getAttribute('data-state'), { timeout: 15_000 }).toBe('connected');
+      await expect.poll(async () => Number(await attr(page, '[data-testid="today-kwh"]', 'data-value')), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await page.getByTestId('factors').count()).toBe(1);
+      expect(await page.getByTestId('compare-day').count()).toBe(1);
+      expect(await page.getByTestId('day-picker').count()).toBe(1);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1920);
+      await page.screenshot({ path: path.join(SHOTS, 'energy-panel-1920.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
     }
   });
 });
