@@ -1,6 +1,7 @@
 // The in-process event bus: drivers' adapters publish, the server, stores and
 // pages subscribe. Typed by event name; a failing subscriber is logged and never
-// breaks the publisher or the other subscribers.
+// breaks the publisher or the other subscribers — except through emitOrThrow, for an
+// event whose publisher must fail when a subscriber's duty failed.
 import type { BusEvents } from '../wire/bus.ts';
 
 type Handler<T> = (payload: T) => void;
@@ -26,5 +27,23 @@ export class EventBus {
         this.onHandlerError(event, err);
       }
     }
+  }
+
+  /**
+   * Like emit, every subscriber runs; then the first subscriber's error is thrown to
+   * the publisher (an account closed must answer an error if its face template could
+   * not be deleted at once — PIPL art. 47 — not succeed and leave it to the hourly sweep).
+   */
+  emitOrThrow<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {
+    const errors: unknown[] = [];
+    for (const handler of this.handlers.get(event) ?? []) {
+      try {
+        (handler as Handler<BusEvents[K]>)(payload);
+      } catch (err) {
+        this.onHandlerError(event, err);
+        errors.push(err);
+      }
+    }
+    if (errors.length) throw errors[0];
   }
 }

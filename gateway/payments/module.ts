@@ -131,7 +131,7 @@ export class PaymentsModule {
 
   /** Announces (account:changed on the bus) that an account was created or changed (closed, its birth date corrected …). */
   accountChanged(accountId: string, actor: string): void {
-    this.bus.emit('account:changed', { accountId, actor });
+    this.bus.emitOrThrow('account:changed', { accountId, actor });
   }
 
   /**
