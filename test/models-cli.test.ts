@@ -99,13 +99,17 @@ describe('models list and pull', () => {
     expect(first.json().failed).toEqual([{ name: 'yolox_nano', reason: expect.stringMatching(/run again to resume/) }]);
     expect(existsSync(path.join(dir, 'yolox_nano.onnx'))).toBe(false); // never visible half-written
     const part = path.join(dir, '.yolox_nano.onnx.part');
-    expect(statSync(part).size).toBe(cut);
+    // what reached the disk before the cut: at most the bytes sent (a web stream that errors drops
+    // the chunks still queued in it, so on a loaded box a few may be missing and are fetched again)
+    const kept = statSync(part).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(cut);
     const second = await models(['pull', '--only', 'yolox_nano', '--mirror', mirror.url, '--no-upstream'], dir);
     expect(second.code, second.stderr).toBe(0);
     const requests = mirror.served.slice(before).filter((s) => s.file === 'yolox_nano.onnx');
     expect(requests.map((s) => [s.range, s.status, s.bytes])).toEqual([
       [null, 200, cut],
-      [`bytes=${cut}-`, 206, size - cut],
+      [`bytes=${kept}-`, 206, size - kept],
     ]);
     expect(second.stderr).toContain('resuming at');
     expect((await models(['verify'], dir)).json().models.find((m: { name: string }) => m.name === 'yolox_nano').state).toBe('ok');

@@ -64,8 +64,10 @@ export async function startMirror(dir: string, faults: MirrorFaults = {}): Promi
         if (cut !== undefined && sent >= cut) {
           record(start ? 206 : 200, sent);
           delete faults.cutAfter![file]; // the next request gets the rest
-          await new Promise((r) => setTimeout(r, 50)); // let the bytes leave before the reset
-          res.socket?.destroy();
+          // a FIN after the bytes written so far, short of content-length: the client reads every byte
+          // sent and then sees the transfer cut (a reset could drop bytes still unread on a loaded box)
+          await new Promise((r) => res.write('', () => r(undefined)));
+          res.socket?.end();
           return;
         }
       }
