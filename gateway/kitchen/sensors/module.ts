@@ -16,6 +16,7 @@ import type { RaiseAlertFn } from '../alerts.ts';
 import { ColdRoomWatch } from './cold-room.ts';
 import { kitchenSensorsIssues, type KitchenSensorsConfig } from './config.ts';
 import { DisinfectionWatch } from './disinfection.ts';
+import { claimPort } from '../../ops/port-in-use.ts';
 import { sensorRoutes, type WasteInput } from './routes.ts';
 import { sensorReader, type SensorReader } from './sources.ts';
 import { SensorRecordsStore } from './store.ts';
@@ -88,8 +89,9 @@ export class KitchenSensorsModule {
   async start(): Promise<void> {
     const sim = this.o.config.simulator;
     if (sim.enabled) {
-      this.sim = new KitchenSensorsSim({ host: sim.host, port: sim.port });
-      await this.sim.start();
+      const kitchenSim = new KitchenSensorsSim({ host: sim.host, port: sim.port });
+      this.sim = kitchenSim;
+      await claimPort(sim.port, 'the simulated kitchen sensors', 'kitchen_sensors.simulator.port', () => kitchenSim.start());
       this.o.logger.info({ port: sim.port }, 'simulated kitchen sensors serving Modbus TCP');
     }
     for (const w of this.coldRooms) w.start();
