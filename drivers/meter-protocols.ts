@@ -57,7 +57,8 @@ export function shippedProfiles(dir = PROFILES_DIR): Map<string, AnyProfile> {
     if (profiles.has(checked.profile.name)) throw new Error(`meter profile ${file}: name "${checked.profile.name}" is taken by another file`);
     profiles.set(checked.profile.name, checked.profile);
   }
-  return profiles;
+  // by name, not by file name ("dtsu666.json" sorts after "dtsu666-101e.json")
+  return new Map([...profiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The shipped Modbus profiles, by name. */
