@@ -19,7 +19,7 @@ beforeAll(async () => {
   gw = await startGateway({
     config: {
       ...(await simulatorConfig()),
-      food_safety: { morning_check: { staff: [{ id: 'wang', name: '王师傅' }] } },
+      food_safety: { morning_check: { staff: [{ id: 'wang', name: '王师傅', health_certificate: { number: 'HC-2026-001', expires: '2099-12-31' } }] } },
       // no disk has a petabyte free: the budget refuses new readings and events from its first run
       outbox: { min_free_disk_mb: 1e9 },
       uplinks: [{ id: 'province', type: 'http', url: `${province.url}/ingest/{stream}`, token: 'tok', hmac_key: 'key', timeout_ms: 2000, backoff: { min_ms: 100, max_ms: 500 } }],

@@ -89,6 +89,7 @@ export class ColdRoomWatch {
           type: 'cold_room_temperature',
           severity: 'critical',
           message: `${cfg.name}：温度 ${t} °C，超出 ${limits}`,
+          details: { name: cfg.name, temperature: t, limits },
           zone: cfg.id,
           rule: 'cold_room',
           dedupeKey: `cold-room:${cfg.id}:temperature`,
@@ -99,10 +100,12 @@ export class ColdRoomWatch {
     if (s.on) {
       this.doorOpenSince ??= at;
       if (at - this.doorOpenSince >= cfg.door_open_limit_s * 1000) {
+        const seconds = Math.round((at - this.doorOpenSince) / 1000);
         raise({
           type: 'cold_room_door_open',
           severity: 'warning',
-          message: `${cfg.name}：门已打开 ${Math.round((at - this.doorOpenSince) / 1000)} 秒`,
+          message: `${cfg.name}：门已打开 ${seconds} 秒`,
+          details: { name: cfg.name, seconds },
           zone: cfg.id,
           rule: 'cold_room',
           dedupeKey: `cold-room:${cfg.id}:door`,
@@ -119,10 +122,12 @@ export class ColdRoomWatch {
     // unknown is not in limits: the timers of the last known state stop counting
     this.excursionSince = null;
     this.doorOpenSince = null;
+    const seconds = Math.round((this.now() - lastValid) / 1000);
     raise({
       type: 'sensor_silent',
       severity: 'critical',
-      message: `${cfg.name}：温度传感器 ${Math.round((this.now() - lastValid) / 1000)} 秒无有效读数`,
+      message: `${cfg.name}：温度传感器 ${seconds} 秒无有效读数`,
+      details: { name: cfg.name, seconds },
       zone: cfg.id,
       rule: 'cold_room',
       dedupeKey: `cold-room:${cfg.id}:silent`,

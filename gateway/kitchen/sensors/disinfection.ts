@@ -74,6 +74,7 @@ export class DisinfectionWatch {
           type: 'disinfection_missing',
           severity: 'warning',
           message: `${cfg.name}：${hhmm} 前未完成消毒（至少 ${minCycleMinutes(cfg)} 分钟）`,
+          details: { name: cfg.name, due: hhmm, minutes: minCycleMinutes(cfg) },
           zone: cfg.id,
           rule: 'disinfection',
           dedupeKey: `disinfection:${cfg.id}:${due}`,
