@@ -3,9 +3,8 @@
 // converter, for the installer with a laptop and the meter's nameplate number.
 import { Cjt188Client, COLD_WATER, DEFAULT_LINE } from '../../drivers/cjt188/client.ts';
 import { METER_TYPES, isValidAddress } from '../../drivers/cjt188/frame.ts';
-import { SerialByteStream, TcpByteStream, type ByteStream, type Parity } from '../../drivers/serial/byte-stream.ts';
-import { SharedBus } from '../../drivers/serial/shared-bus.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, intFlag, parseHostPort, printJson, type Command } from './command.ts';
+import { openMeterLine } from './meter-line.ts';
 
 const USAGE = `canteen-edge cjt188 read (--port PATH [--baud 2400] [--parity even|none|odd] | --tcp HOST:PORT)
         --address 14DIGITS|auto [--type HEX2] [--timeout MS] [--retries N]
@@ -47,26 +46,7 @@ export const cjt188Read: Command = {
     if (!/^[0-9a-fA-F]{2}$/.test(rawType)) throw new UsageError(`--type "${rawType}": expected 2 hex digits, e.g. 10 (cold water) or 30 (gas)`);
     let type = Number.parseInt(rawType, 16);
 
-    const port = values.port as string | undefined;
-    const tcp = values.tcp as string | undefined;
-    if ((port === undefined) === (tcp === undefined)) throw new UsageError('expected exactly one of --port PATH or --tcp HOST:PORT');
-    if (tcp !== undefined && (values.baud !== undefined || values.parity !== undefined)) {
-      throw new UsageError('--baud and --parity set the serial line: use them with --port, not --tcp (the converter sets its own line)');
-    }
-    const timeoutMs = intFlag(values, 'timeout', 1000, 1, 60_000);
-    const retries = intFlag(values, 'retries', 1, 0, 10);
-    let stream: ByteStream;
-    if (port !== undefined) {
-      const baudRate = intFlag(values, 'baud', DEFAULT_LINE.baudRate, 50, 4_000_000);
-      const parity = (values.parity as string | undefined) ?? DEFAULT_LINE.parity;
-      if (!['none', 'even', 'odd'].includes(parity)) throw new UsageError(`--parity "${parity}": expected none, even or odd`);
-      stream = new SerialByteStream({ path: port, baudRate, dataBits: 8, parity: parity as Parity, stopBits: 1 });
-    } else {
-      const { host, port: tcpPort } = parseHostPort(tcp!, '--tcp');
-      stream = new TcpByteStream(host, tcpPort);
-    }
-
-    const bus = new SharedBus(stream, { interRequestDelayMs: 20 });
+    const { bus, description, timeoutMs, retries } = openMeterLine(values, DEFAULT_LINE);
     const client = new Cjt188Client(bus, { timeoutMs, retries });
     const hex2 = (n: number) => n.toString(16).padStart(2, '0').toUpperCase();
     const doc: { address: string | null; type: string; values: Record<string, { value: number; unit: string }>; errors: Record<string, string> } = {
@@ -77,7 +57,7 @@ export const cjt188Read: Command = {
     };
     const log = (line: string) => process.stderr.write(`${line}\n`);
     try {
-      log(`cjt188: ${stream.description}, timeout ${timeoutMs} ms, ${retries} retr${retries === 1 ? 'y' : 'ies'}`);
+      log(`cjt188: ${description}, timeout ${timeoutMs} ms, ${retries} retr${retries === 1 ? 'y' : 'ies'}`);
       if (auto) {
         try {
           const found = await client.readAddress();

@@ -4,9 +4,8 @@
 import { Dlt645Client, DEFAULT_LINE } from '../../drivers/dlt645/client.ts';
 import { diFormat, isValidDi } from '../../drivers/dlt645/di.ts';
 import { isValidAddress } from '../../drivers/dlt645/frame.ts';
-import { SerialByteStream, TcpByteStream, type ByteStream, type Parity } from '../../drivers/serial/byte-stream.ts';
-import { SharedBus } from '../../drivers/serial/shared-bus.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, intFlag, parseHostPort, printJson, type Command } from './command.ts';
+import { openMeterLine } from './meter-line.ts';
 
 const USAGE = `canteen-edge dlt645 read (--port PATH [--baud 2400] [--parity even] | --tcp HOST:PORT)
         --address 12DIGITS|auto --di HEX8 [--di HEX8 …] [--timeout MS] [--retries N]
@@ -41,27 +40,7 @@ export const dlt645Read: Command = {
     if (dis.length === 0) throw new UsageError('--di is required: expected 8 hex digits, e.g. --di 00000000');
     for (const d of dis) if (!isValidDi(d)) throw new UsageError(`--di "${d}": expected 8 hex digits, e.g. 00000000`);
 
-    const port = values.port as string | undefined;
-    const tcp = values.tcp as string | undefined;
-    if ((port === undefined) === (tcp === undefined)) throw new UsageError('expected exactly one of --port PATH or --tcp HOST:PORT');
-    if (tcp !== undefined && (values.baud !== undefined || values.parity !== undefined)) {
-      throw new UsageError('--baud and --parity set the serial line: use them with --port, not --tcp (the converter sets its own line)');
-    }
-    const timeoutMs = intFlag(values, 'timeout', 1000, 1, 60_000);
-    const retries = intFlag(values, 'retries', 1, 0, 10);
-
-    let stream: ByteStream;
-    if (port !== undefined) {
-      const baudRate = intFlag(values, 'baud', DEFAULT_LINE.baudRate, 50, 4_000_000);
-      const parity = (values.parity as string | undefined) ?? DEFAULT_LINE.parity;
-      if (!['none', 'even', 'odd'].includes(parity)) throw new UsageError(`--parity "${parity}": expected none, even or odd`);
-      stream = new SerialByteStream({ path: port, baudRate, dataBits: 8, parity: parity as Parity, stopBits: 1 });
-    } else {
-      const { host, port: tcpPort } = parseHostPort(tcp!, '--tcp');
-      stream = new TcpByteStream(host, tcpPort);
-    }
-
-    const bus = new SharedBus(stream, { interRequestDelayMs: 20 });
+    const { bus, description, timeoutMs, retries } = openMeterLine(values, DEFAULT_LINE);
     const client = new Dlt645Client(bus, { timeoutMs, retries });
     const doc: { address: string | null; values: Record<string, { value: number; unit: string; elements?: number[] }>; errors: Record<string, string> } = {
       address: auto ? null : address,
@@ -70,7 +49,7 @@ export const dlt645Read: Command = {
     };
     const log = (line: string) => process.stderr.write(`${line}\n`);
     try {
-      log(`dlt645: ${stream.description}, timeout ${timeoutMs} ms, ${retries} retr${retries === 1 ? 'y' : 'ies'}`);
+      log(`dlt645: ${description}, timeout ${timeoutMs} ms, ${retries} retr${retries === 1 ? 'y' : 'ies'}`);
       let target = address;
       if (auto) {
         try {
