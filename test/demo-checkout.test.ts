@@ -27,7 +27,7 @@ let latest: StationStateMsg | undefined;
 let snapshotSite: { demo?: boolean } | undefined;
 
 beforeAll(async () => {
-  gw = await startGateway({ configFile: SHIPPED, port: await freePortBlock(4) });
+  gw = await startGateway({ configFile: SHIPPED, port: await freePortBlock(5) });
   kiosk = await gw.pairKiosk('checkout-1');
   socket = connect(`${gw.url}/kiosk`, { transports: ['websocket'], forceNew: true, auth: { token: kiosk.token } });
   socket.on('snapshot', (s: { site: { demo?: boolean } }) => (snapshotSite = s.site));
@@ -142,7 +142,7 @@ describe('with the simulators off', () => {
     for (const c of config.devices.cameras) if (c.source.path) c.source.path = path.join(ROOT, 'config', c.source.path);
     const off = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-demo-off-')), 'gateway.yaml');
     writeFileSync(off, stringify({ ...config, paths: { data_dir: gw.dataDir } }));
-    gw = await startGateway({ configFile: off, dataDir: gw.dataDir, port: await freePortBlock(4) });
+    gw = await startGateway({ configFile: off, dataDir: gw.dataDir, port: await freePortBlock(5) });
     const adminNow = (await gw.loginAs('admin')).headers;
     const catalog = await api('GET', '/api/canteen/catalog', undefined, adminNow);
     for (const d of catalog.body.dishes as { id: string; active: boolean }[]) if (d.id.startsWith('demo-')) expect(d).toMatchObject({ active: false });

@@ -42,7 +42,7 @@ function holdPort(port: number): Promise<net.Server> {
 
 describe('port clashes', () => {
   it('two gateways on the shipped config with different CANTEEN_EDGE_PORT run side by side, each reading its own simulated meter', async () => {
-    const [a, b] = [await freePortBlock(4), await freePortBlock(4)];
+    const [a, b] = [await freePortBlock(5), await freePortBlock(5)];
     const first = await startGateway({ configFile: SHIPPED, port: a });
     running.push(first);
     const second = await startGateway({ configFile: SHIPPED, port: b });
@@ -63,7 +63,7 @@ describe('port clashes', () => {
     [0, 'server.port'],
   ] as const) {
     it(`a port held by another program (${key}) → one plain line naming the port, the part and how to change it; exit 1`, async () => {
-      const base = await freePortBlock(4);
+      const base = await freePortBlock(5);
       const holder = await holdPort(base + offset);
       try {
         const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-clash-')), 'data');
@@ -110,7 +110,7 @@ describe('kiosk pair', () => {
 
 describe('logs for people', () => {
   it('on a terminal: readable lines (not JSON) and the first admin password; in a pipe JSON stays (the tests above parse it)', async () => {
-    const base = await freePortBlock(4);
+    const base = await freePortBlock(5);
     const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'canteen-edge-tty-')), 'data');
     // util-linux `script` gives the gateway a real pseudo-terminal, as `npm start` in a terminal has
     const command = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} start --config ${JSON.stringify(SHIPPED)}`;

@@ -15,7 +15,7 @@ export class PortInUse extends Error {
   line(configFile: string): string {
     return (
       `canteen-edge start: port ${this.port} is already in use by another program; ${this.part} cannot listen on it. ` +
-      `Change ${this.key} in ${configFile}, or set CANTEEN_EDGE_PORT=<free port> (the web server takes that port and the simulators on their shipped ports the next three), or stop the other program.`
+      `Change ${this.key} in ${configFile}, or set CANTEEN_EDGE_PORT=<free port> (the web server takes that port and the simulators on their shipped ports the next four), or stop the other program.`
     );
   }
 }

@@ -16,7 +16,7 @@ let gw: RunningGateway;
 
 beforeAll(async () => {
   // the shipped config: a checkout station with the demo dishes, the kitchen camera
-  gw = await startGateway({ configFile: path.join(ROOT, 'config/gateway.yaml'), port: await freePortBlock(4) });
+  gw = await startGateway({ configFile: path.join(ROOT, 'config/gateway.yaml'), port: await freePortBlock(5) });
   browser = await launchBrowser();
 }, 120_000);
 
